@@ -1,0 +1,74 @@
+// sip_scan_flow events.
+#include "flow_event.hpp"
+
+#include "json_text.hpp"
+
+namespace sipscope::exporter {
+
+namespace {
+constexpr std::string_view kResponseClassLabels[fingerprint::kResponseClassCount] = {
+    "1xx", "2xx", "3xx", "4xx", "5xx", "6xx"};
+
+std::string_view transport_label(parser::Transport transport) {
+    switch (transport) {
+        case parser::Transport::udp: return "UDP";
+        case parser::Transport::tcp: return "TCP";
+        default: return "unknown";
+    }
+}
+}  // namespace
+
+void format_flow_event(std::string& out, const fingerprint::FlowRecord& record,
+                       const FlowEventContext& context) {
+    const fingerprint::FlowState& flow = record.flow;
+    bool internal = false;
+    for (const auto& network : context.home_networks) {
+        if (network.contains(flow.source)) {
+            internal = true;
+            break;
+        }
+    }
+    uint64_t duration_us = flow.last_seen_us - flow.first_seen_us;
+    double duration_s = static_cast<double>(duration_us) / 1e6;
+
+    JsonObject event(out);
+    event.field("timestamp", format_rfc3339(flow.last_seen_us))
+        .field("event_type", "sip_scan_flow")
+        .field("src_ip", flow.source.to_string());
+    if (flow.packets > 0) {
+        event.field("src_port", static_cast<unsigned>(flow.first_source_port))
+            .field("dest_ip", flow.first_destination.to_string())
+            .field("dest_port", static_cast<unsigned>(flow.first_destination_port))
+            .field("proto", transport_label(flow.transport));
+    }
+    event.begin_object("flow")
+        .field("start", format_rfc3339(flow.first_seen_us))
+        .field("end", format_rfc3339(flow.last_seen_us))
+        .field("duration_s", duration_s)
+        .field("packets", flow.packets)
+        .field("bytes", flow.bytes)
+        .field("packets_per_second", duration_s > 0 ? static_cast<double>(flow.packets) / duration_s
+                                                    : static_cast<double>(flow.packets))
+        .field("responses", static_cast<uint64_t>(flow.responses))
+        .field("close_reason", fingerprint::label(record.reason))
+        .field("source_scope", internal ? "internal" : "external")
+        .end();
+    event.begin_object("sip").begin_object("methods");
+    for (std::size_t i = 0; i < parser::kSipMethodCount; ++i) {
+        if (flow.requests_by_method[i] != 0)
+            event.field(parser::kSipMethodLabels[i], static_cast<uint64_t>(flow.requests_by_method[i]));
+    }
+    event.end().begin_object("responses");
+    for (std::size_t i = 0; i < fingerprint::kResponseClassCount; ++i) {
+        if (flow.responses_by_class[i] != 0)
+            event.field(kResponseClassLabels[i], static_cast<uint64_t>(flow.responses_by_class[i]));
+    }
+    event.end().begin_array("rfc_violations");
+    for (std::size_t i = 0; i < parser::kSipViolationCount; ++i) {
+        if (flow.violations_seen & (1u << i)) event.element(parser::kSipViolationLabels[i]);
+    }
+    event.end_array().end();
+    event.end();
+}
+
+}  // namespace sipscope::exporter

@@ -1,0 +1,45 @@
+// Building JSON text for events. Control lcore only.
+//
+// Strings from the wire (header values, user agents) may hold any bytes: the
+// escaper emits valid JSON for all of them, turning invalid UTF-8 into
+// U+FFFD so that every line a SIEM reads parses.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace sipscope::exporter {
+
+// Appends `text` as a JSON string literal, quotes included.
+void append_json_string(std::string& out, std::string_view text);
+
+// RFC 3339 UTC time with microseconds, e.g. 2026-11-22T04:00:00.000123Z.
+std::string format_rfc3339(uint64_t microseconds_since_epoch);
+
+// Incremental writer of one JSON object; keeps track of commas.
+class JsonObject {
+public:
+    explicit JsonObject(std::string& out) : out_(out) { out_.push_back('{'); }
+    JsonObject& field(std::string_view key, std::string_view value);
+    JsonObject& field(std::string_view key, const char* value) { return field(key, std::string_view(value)); }
+    JsonObject& field(std::string_view key, uint64_t value);
+    JsonObject& field(std::string_view key, int64_t value);
+    JsonObject& field(std::string_view key, unsigned value) { return field(key, static_cast<uint64_t>(value)); }
+    JsonObject& field(std::string_view key, int value) { return field(key, static_cast<int64_t>(value)); }
+    JsonObject& field(std::string_view key, double value);
+    JsonObject& field(std::string_view key, bool value);
+    // Starts a nested object under `key`; close it with end().
+    JsonObject& begin_object(std::string_view key);
+    JsonObject& begin_array(std::string_view key);
+    JsonObject& element(std::string_view value);  // inside an array
+    JsonObject& end_array();
+    JsonObject& end();
+
+private:
+    void key(std::string_view name);
+    std::string& out_;
+    bool need_comma_ = false;
+};
+
+}  // namespace sipscope::exporter

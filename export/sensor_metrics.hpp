@@ -1,0 +1,84 @@
+// The Prometheus view of the sensor: one Collectable that, at scrape time,
+// sums the workers' counter blocks and reads the port and control-plane
+// snapshots. Runs on the exposer's HTTP threads; it only reads.
+// Workers never touch a prometheus-cpp object (STYLE.md).
+#pragma once
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "event_writer.hpp"
+#include "worker_counters.hpp"
+
+namespace sipscope::exporter {
+
+// A port's own counters (rte_eth_stats), as last read by the control lcore.
+struct PortCounters {
+    uint16_t port_id = 0;
+    std::string name;
+    uint64_t rx_packets = 0;
+    uint64_t rx_bytes = 0;
+    uint64_t rx_missed = 0;   // imissed: dropped by the NIC, no descriptor
+    uint64_t rx_errors = 0;   // ierrors
+    uint64_t rx_nombuf = 0;   // RX mbuf allocation failures
+};
+
+// control lcore: wo (publish); exporter threads: ro (snapshot).
+class PortCounterBoard {
+public:
+    void publish(std::vector<PortCounters> ports) {
+        std::lock_guard lock(mutex_);
+        ports_ = std::move(ports);
+    }
+    std::vector<PortCounters> snapshot() const {
+        std::lock_guard lock(mutex_);
+        return ports_;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<PortCounters> ports_;
+};
+
+// Counters kept by the control lcore. control: wo; exporter: ro.
+struct ControlCounters {
+    std::atomic<uint64_t> records_received{0};
+    std::atomic<uint64_t> flow_events_written{0};
+};
+
+struct SensorIdentity {
+    std::string version;
+    std::string dpdk_version;
+    std::string mode;  // "run" or "replay"
+    uint64_t tsc_hz = 0;
+};
+
+class SensorMetrics : public prometheus::Collectable {
+public:
+    SensorMetrics(SensorIdentity identity, std::span<const WorkerCounters* const> workers,
+                  const PortCounterBoard& ports, const ControlCounters& control,
+                  const EventWriter& events)
+        : identity_(std::move(identity)), workers_(workers.begin(), workers.end()), ports_(ports),
+          control_(control), events_(events) {}
+
+    std::vector<prometheus::MetricFamily> Collect() const override;
+
+private:
+    SensorIdentity identity_;
+    std::vector<const WorkerCounters*> workers_;
+    const PortCounterBoard& ports_;
+    const ControlCounters& control_;
+    const EventWriter& events_;
+};
+
+// The exposition text of `collectable` (for --metrics-file and tests).
+std::string serialize_metrics(const prometheus::Collectable& collectable);
+
+}  // namespace sipscope::exporter

@@ -1,0 +1,68 @@
+// The counters each worker publishes: one cache-aligned block per worker.
+//
+// Ownership: datapath (the owning worker): wo; control lcore and the
+// Prometheus exposer's threads: ro. A counter is bumped with a relaxed load
+// and a relaxed store — no read-modify-write atomic, so no bus lock on the
+// hot path — which is correct only because exactly one thread writes it.
+// Readers may see a value a few packets old, never a torn one.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include "flow_state.hpp"
+#include "frame_outcome.hpp"
+#include "sip_message.hpp"
+
+namespace sipscope::exporter {
+
+inline constexpr std::size_t kMaxPorts = 32;  // RTE_MAX_ETHPORTS of distribution builds
+
+class OwnedCounter {
+public:
+    void add(uint64_t amount) { value_.store(value_.load(std::memory_order_relaxed) + amount, std::memory_order_relaxed); }
+    void increment() { add(1); }
+    void set(uint64_t amount) { value_.store(amount, std::memory_order_relaxed); }
+    uint64_t read() const { return value_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<uint64_t> value_{0};
+};
+
+struct alignas(64) WorkerCounters {
+    // Frames taken from this worker's RX queues, by port.
+    std::array<OwnedCounter, kMaxPorts> rx_packets;
+    std::array<OwnedCounter, kMaxPorts> rx_bytes;
+    // Hand-off (DESIGN.md rule 1): packets this worker passed to their
+    // owner, packets it could not pass because the owner's ring was full
+    // (dropped, counted), and packets it received from other workers.
+    OwnedCounter handoff_sent;
+    OwnedCounter handoff_dropped;
+    OwnedCounter handoff_received;
+    // Outcomes of every frame this worker processed as owner.
+    std::array<OwnedCounter, parser::kFrameOutcomeCount> frames_by_outcome;
+    // Outcomes of the SIP parser for every transport payload.
+    std::array<OwnedCounter, parser::kSipOutcomeCount> payloads_by_sip_outcome;
+    std::array<OwnedCounter, parser::kSipMethodCount> requests_by_method;
+    std::array<OwnedCounter, fingerprint::kResponseClassCount> responses_by_class;
+    std::array<OwnedCounter, parser::kSipViolationCount> violations;
+    OwnedCounter sip_packets;
+    OwnedCounter sip_bytes;
+    // Flow table.
+    OwnedCounter flows_opened;
+    std::array<OwnedCounter, fingerprint::kCloseReasonCount> flows_closed;
+    OwnedCounter flows_active;         // a gauge kept by the worker
+    OwnedCounter flow_capacity;        // set once at start
+    // Records (closed flows) that could not be queued to the control lcore.
+    OwnedCounter records_dropped;
+    // Load: polls of the RX queues and handoff ring, and polls that found work.
+    OwnedCounter polls;
+    OwnedCounter busy_polls;
+    OwnedCounter busy_cycles;
+    OwnedCounter total_cycles;
+    // The worker's packet clock, µs since the epoch (latest packet time).
+    OwnedCounter packet_clock_us;
+};
+
+}  // namespace sipscope::exporter

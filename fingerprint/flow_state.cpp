@@ -1,0 +1,39 @@
+// Per-packet updates of a flow. Worker lcore, hot path: no allocation.
+#include "flow_state.hpp"
+
+namespace sipscope::fingerprint {
+
+void reset_flow(FlowState& flow, const parser::IpAddress& source, uint64_t now_us) {
+    uint32_t previous = flow.lru_previous;
+    uint32_t next = flow.lru_next;
+    flow = FlowState{};
+    flow.lru_previous = previous;  // list links belong to the table
+    flow.lru_next = next;
+    flow.source = source;
+    flow.first_seen_us = now_us;
+    flow.last_seen_us = now_us;
+}
+
+void account_request(FlowState& flow, const parser::DecodedFrame& frame,
+                     const parser::SipMessage& message, uint32_t frame_bytes) {
+    if (flow.packets == 0) {
+        flow.first_destination = frame.destination;
+        flow.first_source_port = frame.source_port;
+        flow.first_destination_port = frame.destination_port;
+        flow.transport = frame.transport;
+    }
+    ++flow.packets;
+    flow.bytes += frame_bytes;
+    ++flow.requests_by_method[static_cast<std::size_t>(message.method)];
+    flow.violations_seen |= message.violations;
+}
+
+void account_response(FlowState& flow, const parser::SipMessage& message) {
+    ++flow.responses;
+    unsigned status_class = message.status_code / 100;
+    if (status_class >= 1 && status_class <= kResponseClassCount) {
+        ++flow.responses_by_class[status_class - 1];
+    }
+}
+
+}  // namespace sipscope::fingerprint

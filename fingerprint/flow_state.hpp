@@ -1,0 +1,81 @@
+// What a flow knows: all SIP packets from one requesting address, closed
+// after an inactivity timeout measured in packet time (DESIGN.md).
+//
+// FlowState lives in a worker's FlowTable and is written only by that
+// worker. A closed flow is copied into a FlowRecord, which is the only form
+// in which flow data leaves the worker (over its record ring).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "frame_decoder.hpp"
+#include "ip_address.hpp"
+#include "sip_message.hpp"
+
+namespace sipscope::fingerprint {
+
+#define SIPSCOPE_CLOSE_REASONS(X)          \
+    X(idle_timeout, "idle_timeout")        \
+    X(evicted, "evicted")                  \
+    X(end_of_capture, "end_of_capture")    \
+    X(shutdown, "shutdown")
+
+enum class CloseReason : uint8_t {
+#define SIPSCOPE_ENUM_ENTRY(name, label) name,
+    SIPSCOPE_CLOSE_REASONS(SIPSCOPE_ENUM_ENTRY)
+#undef SIPSCOPE_ENUM_ENTRY
+};
+inline constexpr std::size_t kCloseReasonCount = static_cast<std::size_t>(CloseReason::shutdown) + 1;
+inline constexpr std::array<std::string_view, kCloseReasonCount> kCloseReasonLabels = {
+#define SIPSCOPE_LABEL_ENTRY(name, label) label,
+    SIPSCOPE_CLOSE_REASONS(SIPSCOPE_LABEL_ENTRY)
+#undef SIPSCOPE_LABEL_ENTRY
+};
+constexpr std::string_view label(CloseReason reason) {
+    return kCloseReasonLabels[static_cast<std::size_t>(reason)];
+}
+
+// Response classes 1xx…6xx, index 0 for 1xx.
+inline constexpr std::size_t kResponseClassCount = 6;
+
+struct FlowState {
+    // --- hot: touched by every packet of the flow
+    parser::IpAddress source;          // the requesting address (the key)
+    uint64_t first_seen_us = 0;        // packet time, µs since the epoch
+    uint64_t last_seen_us = 0;
+    uint64_t packets = 0;              // SIP requests sent by the source
+    uint64_t bytes = 0;                // their frame bytes
+    uint32_t responses = 0;            // SIP responses sent to the source
+    uint32_t lru_previous = 0;         // FlowTable's idle list (indices)
+    uint32_t lru_next = 0;
+    // --- warm
+    std::array<uint32_t, parser::kSipMethodCount> requests_by_method{};
+    std::array<uint32_t, kResponseClassCount> responses_by_class{};
+    uint32_t violations_seen = 0;      // union of parser::SipViolation bits
+    // --- the first request, for the EVE-style top-level fields
+    parser::IpAddress first_destination;
+    uint16_t first_source_port = 0;
+    uint16_t first_destination_port = 0;
+    parser::Transport transport = parser::Transport::none;
+};
+
+// A closed flow on its way to the control lcore.
+struct FlowRecord {
+    FlowState flow;
+    CloseReason reason = CloseReason::idle_timeout;
+    uint16_t worker = 0;
+};
+
+// Starts a flow for `source` at packet time `now_us`.
+void reset_flow(FlowState& flow, const parser::IpAddress& source, uint64_t now_us);
+
+// Adds one SIP request sent by the flow's source.
+void account_request(FlowState& flow, const parser::DecodedFrame& frame,
+                     const parser::SipMessage& message, uint32_t frame_bytes);
+
+// Adds one SIP response sent to the flow's source.
+void account_response(FlowState& flow, const parser::SipMessage& message);
+
+}  // namespace sipscope::fingerprint

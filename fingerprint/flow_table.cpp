@@ -1,0 +1,104 @@
+// FlowTable set-up and list maintenance. Runs on the owning worker lcore
+// (construction on the control lcore before workers start).
+#include "flow_table.hpp"
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include <algorithm>
+
+namespace sipscope::fingerprint {
+
+namespace {
+// rte_hash rounds small tables up to one bucket; keep the array in step.
+constexpr uint32_t kMinimumCapacity = 8;
+}  // namespace
+
+FlowTable::FlowTable(const std::string& name, uint32_t capacity, uint64_t timeout_us, int socket_id)
+    : capacity_(std::max(capacity, kMinimumCapacity)), timeout_us_(timeout_us) {
+    rte_hash_parameters parameters{};
+    parameters.name = name.c_str();
+    parameters.entries = capacity_;
+    parameters.key_len = sizeof(parser::IpAddress);
+    parameters.hash_func = rte_hash_crc;
+    parameters.hash_func_init_val = 0;
+    parameters.socket_id = socket_id;
+    // Single writer (the owning worker), no concurrent readers: no locks.
+    // Extendable buckets: the table holds exactly `entries` keys.
+    parameters.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
+    hash_ = rte_hash_create(&parameters);
+    if (hash_ == nullptr) {
+        throw std::runtime_error("cannot create flow hash '" + name + "' for " +
+                                 std::to_string(capacity_) + " flows: " + rte_strerror(rte_errno) +
+                                 " (lower --flow-capacity or give DPDK more memory with -m)");
+    }
+    flows_ = static_cast<FlowState*>(
+        rte_zmalloc_socket(name.c_str(), sizeof(FlowState) * capacity_, RTE_CACHE_LINE_SIZE, socket_id));
+    if (flows_ == nullptr) {
+        rte_hash_free(hash_);
+        throw std::runtime_error("cannot reserve " + std::to_string(sizeof(FlowState) * capacity_) +
+                                 " bytes of flow state for '" + name +
+                                 "' (lower --flow-capacity or give DPDK more memory with -m)");
+    }
+}
+
+FlowTable::~FlowTable() {
+    rte_free(flows_);
+    rte_hash_free(hash_);
+}
+
+void FlowTable::lookup_bulk(const parser::IpAddress* const* keys, unsigned count,
+                            int32_t* positions) const {
+    generation_at_lookup_ = generation_;
+    if (count == 0) return;
+    rte_hash_lookup_bulk(hash_, reinterpret_cast<const void**>(const_cast<const parser::IpAddress**>(keys)),
+                         count, positions);
+    for (unsigned i = 0; i < count; ++i) {
+        if (positions[i] < 0) positions[i] = -1;
+    }
+}
+
+int32_t FlowTable::lookup(const parser::IpAddress& key) const {
+    int32_t position = rte_hash_lookup(hash_, &key);
+    return position < 0 ? -1 : position;
+}
+
+int32_t FlowTable::add_key(const parser::IpAddress& key) {
+    int32_t position = rte_hash_add_key(hash_, &key);
+    if (position >= 0 && static_cast<uint32_t>(position) >= capacity_) {
+        // rte_hash never hands out a slot beyond `entries` without
+        // per-lcore caches; refuse rather than write past the array.
+        rte_hash_del_key(hash_, &key);
+        return -1;
+    }
+    return position;
+}
+
+void FlowTable::remove(uint32_t index) {
+    unlink(index);
+    rte_hash_del_key(hash_, &flows_[index].source);
+    --size_;
+    ++generation_;
+}
+
+void FlowTable::link_tail(uint32_t index) {
+    FlowState& flow = flows_[index];
+    flow.lru_previous = tail_;
+    flow.lru_next = kNone;
+    if (tail_ != kNone) flows_[tail_].lru_next = index;
+    tail_ = index;
+    if (head_ == kNone) head_ = index;
+}
+
+void FlowTable::unlink(uint32_t index) {
+    FlowState& flow = flows_[index];
+    if (flow.lru_previous != kNone) flows_[flow.lru_previous].lru_next = flow.lru_next;
+    else head_ = flow.lru_next;
+    if (flow.lru_next != kNone) flows_[flow.lru_next].lru_previous = flow.lru_previous;
+    else tail_ = flow.lru_previous;
+    flow.lru_previous = flow.lru_next = kNone;
+}
+
+}  // namespace sipscope::fingerprint

@@ -1,0 +1,149 @@
+// A worker's table of open flows, keyed by requesting address.
+//
+// Owned by exactly one worker lcore; not thread-safe by design (DESIGN.md
+// rule 1). Built on DPDK's rte_hash (cuckoo hash with extendable buckets,
+// so it holds exactly `capacity` keys) whose key positions index a flat
+// array of FlowState reserved at start. An intrusive list over that array,
+// kept in last-seen order, gives the oldest idle flow in O(1) for both
+// timeout expiry and eviction when the table is full: no allocation and no
+// scan on the data path.
+#pragma once
+
+#include <cstdint>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+
+#include "flow_state.hpp"
+
+struct rte_hash;
+
+namespace sipscope::fingerprint {
+
+class FlowTable {
+public:
+    static constexpr uint32_t kNone = UINT32_MAX;
+    static constexpr unsigned kMaxBulk = 64;  // RTE_HASH_LOOKUP_BULK_MAX
+
+    // Reserves everything up front. Throws std::runtime_error (start-up
+    // only) when DPDK memory is short. `name` must be unique per process.
+    FlowTable(const std::string& name, uint32_t capacity, uint64_t timeout_us, int socket_id);
+    ~FlowTable();
+    FlowTable(const FlowTable&) = delete;
+    FlowTable& operator=(const FlowTable&) = delete;
+
+    uint32_t capacity() const { return capacity_; }
+    uint32_t size() const { return size_; }
+    uint64_t timeout_us() const { return timeout_us_; }
+
+    // Looks up `count` (≤ kMaxBulk) keys at once; positions[i] is the
+    // flow's index or -1.
+    void lookup_bulk(const parser::IpAddress* const* keys, unsigned count, int32_t* positions) const;
+    int32_t lookup(const parser::IpAddress& key) const;
+
+    FlowState& at(int32_t position) { return flows_[position]; }
+
+    // Finds or opens the flow of `key` at packet time `now_us` and marks it
+    // most recently seen. A flow idle for longer than the timeout is closed
+    // first (reason idle_timeout) and reopened in place; when the table is
+    // full the oldest idle flow is evicted. `on_close(const FlowState&,
+    // CloseReason)` sees every flow that closes. `position` is a prior
+    // lookup result (-1 if absent). Sets `opened` when a new flow began.
+    template <class OnClose>
+    FlowState& acquire(const parser::IpAddress& key, int32_t position, uint64_t now_us,
+                       bool& opened, OnClose&& on_close) {
+        opened = false;
+        // A bulk lookup result is stale once the table changed after it
+        // (two packets of one new source in a burst, or an eviction).
+        if (generation_ != generation_at_lookup_) position = lookup(key);
+        if (position < 0) {
+            position = insert(key, on_close);
+            reset_flow(flows_[position], key, now_us);
+            opened = true;
+            link_tail(static_cast<uint32_t>(position));
+            return flows_[position];
+        }
+        FlowState& flow = flows_[position];
+        if (now_us > flow.last_seen_us && now_us - flow.last_seen_us > timeout_us_) {
+            on_close(flow, CloseReason::idle_timeout);
+            reset_flow(flow, key, now_us);
+            opened = true;
+        } else if (now_us > flow.last_seen_us) {
+            flow.last_seen_us = now_us;  // packet times may arrive out of order
+        }
+        move_to_tail(static_cast<uint32_t>(position));
+        return flow;
+    }
+
+    // Closes every flow idle for longer than the timeout at `now_us`.
+    // Returns how many closed.
+    template <class OnClose>
+    uint32_t expire(uint64_t now_us, OnClose&& on_close) {
+        uint32_t closed = 0;
+        while (head_ != kNone) {
+            FlowState& oldest = flows_[head_];
+            if (now_us <= oldest.last_seen_us || now_us - oldest.last_seen_us <= timeout_us_) break;
+            on_close(oldest, CloseReason::idle_timeout);
+            remove(head_);
+            ++closed;
+        }
+        return closed;
+    }
+
+    // Closes every open flow with `reason` (end of capture, shutdown).
+    template <class OnClose>
+    void close_all(CloseReason reason, OnClose&& on_close) {
+        while (head_ != kNone) {
+            on_close(flows_[head_], reason);
+            remove(head_);
+        }
+    }
+
+    // Iterates open flows, oldest first (control-plane style reads by the
+    // owning worker only, e.g. for a snapshot).
+    template <class Visit>
+    void for_each(Visit&& visit) const {
+        for (uint32_t index = head_; index != kNone; index = flows_[index].lru_next) visit(flows_[index]);
+    }
+
+private:
+    template <class OnClose>
+    int32_t insert(const parser::IpAddress& key, OnClose& on_close) {
+        if (size_ == capacity_ && head_ != kNone) {
+            on_close(flows_[head_], CloseReason::evicted);
+            remove(head_);
+        }
+        int32_t position = add_key(key);
+        if (position < 0 && head_ != kNone) {  // should not happen with extendable buckets
+            on_close(flows_[head_], CloseReason::evicted);
+            remove(head_);
+            position = add_key(key);
+        }
+        // Extendable buckets guarantee room once one key was removed.
+        if (position < 0) std::abort();
+        ++size_;
+        ++generation_;
+        return position;
+    }
+    int32_t add_key(const parser::IpAddress& key);
+    void remove(uint32_t index);
+    void link_tail(uint32_t index);
+    void unlink(uint32_t index);
+    void move_to_tail(uint32_t index) {
+        if (tail_ == index) return;
+        unlink(index);
+        link_tail(index);
+    }
+
+    uint64_t generation_ = 0;            // bumped by every insert and removal
+    mutable uint64_t generation_at_lookup_ = 0;
+    rte_hash* hash_ = nullptr;
+    FlowState* flows_ = nullptr;
+    uint32_t capacity_ = 0;
+    uint32_t size_ = 0;
+    uint64_t timeout_us_ = 0;
+    uint32_t head_ = kNone;  // least recently seen
+    uint32_t tail_ = kNone;  // most recently seen
+};
+
+}  // namespace sipscope::fingerprint

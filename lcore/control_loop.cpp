@@ -1,0 +1,222 @@
+// Control lcore loop. Never on the packet path: it sleeps when there is
+// nothing to write, and every read of worker state is of single-writer
+// fields (counters, clocks, acknowledgements).
+#include "control_loop.hpp"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+namespace sipscope::lcore {
+
+namespace {
+
+constexpr unsigned kRecordBurst = 64;
+constexpr auto kIdleSleep = std::chrono::microseconds(500);
+constexpr double kPortRefreshSeconds = 0.1;
+constexpr double kReplayPortRefreshSeconds = 0.005;  // notice the end of a capture promptly
+constexpr double kFlushSeconds = 0.5;
+// A replay whose port delivers nothing new for this long is over even if
+// fewer packets arrived than the file holds (net_pcap dropped some).
+constexpr double kReplayStallSeconds = 3.0;
+
+SignalFlags g_signal_flags;
+
+void on_stop_signal(int) { g_signal_flags.stop.store(1, std::memory_order_relaxed); }
+void on_reopen_signal(int) { g_signal_flags.reopen.store(1, std::memory_order_relaxed); }
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+SignalFlags& signal_flags() { return g_signal_flags; }
+
+void install_signal_handlers() {
+    struct sigaction action {};
+    sigemptyset(&action.sa_mask);
+    action.sa_handler = on_stop_signal;
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+    action.sa_handler = on_reopen_signal;
+    sigaction(SIGHUP, &action, nullptr);
+}
+
+unsigned ControlLoop::drain_records() {
+    unsigned total = 0;
+    std::array<void*, kRecordBurst> objects;
+    for (WorkerContext* worker : workers_) {
+        unsigned count = rte_ring_sc_dequeue_burst(worker->records, objects.data(), kRecordBurst, nullptr);
+        for (unsigned i = 0; i < count; ++i) {
+            const auto& record = *static_cast<const fingerprint::FlowRecord*>(objects[i]);
+            line_.clear();
+            exporter::format_flow_event(line_, record, event_context_);
+            events_.write_line(line_);
+            control_counters_.flow_events_written.store(
+                control_counters_.flow_events_written.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+            ++summary_.records;
+            ++summary_.records_by_reason[static_cast<std::size_t>(record.reason)];
+            if (settings_.replay) {
+                auto& tally = summary_.sources[record.flow.source.to_string()];
+                tally.requests += record.flow.packets;
+                tally.responses += record.flow.responses;
+                ++tally.flows;
+                for (std::size_t m = 0; m < parser::kSipMethodCount; ++m) tally.methods[m] += record.flow.requests_by_method[m];
+            }
+        }
+        if (count) rte_mempool_put_bulk(worker->record_pool, objects.data(), count);
+        total += count;
+    }
+    control_counters_.records_received.store(control_counters_.records_received.load(std::memory_order_relaxed) + total,
+                                             std::memory_order_relaxed);
+    return total;
+}
+
+uint64_t ControlLoop::refresh_port_counters() {
+    std::vector<exporter::PortCounters> ports;
+    uint64_t delivered = 0;
+    for (const PortPlan& plan : ports_.ports) {
+        rte_eth_stats stats{};
+        if (rte_eth_stats_get(plan.port_id, &stats) != 0) continue;
+        exporter::PortCounters counters;
+        counters.port_id = plan.port_id;
+        counters.name = plan.name;
+        counters.rx_packets = stats.ipackets;
+        counters.rx_bytes = stats.ibytes;
+        counters.rx_missed = stats.imissed;
+        counters.rx_errors = stats.ierrors;
+        counters.rx_nombuf = stats.rx_nombuf;
+        delivered += stats.ipackets + stats.ierrors;
+        ports.push_back(std::move(counters));
+    }
+    port_board_.publish(std::move(ports));
+    return delivered;
+}
+
+void ControlLoop::log_progress(double elapsed_seconds) {
+    uint64_t packets = 0, sip = 0, active = 0, dropped = 0;
+    for (WorkerContext* worker : workers_) {
+        for (const auto& counter : worker->counters->rx_packets) packets += counter.read();
+        sip += worker->counters->sip_packets.read();
+        active += worker->counters->flows_active.read();
+        dropped += worker->counters->handoff_dropped.read() + worker->counters->records_dropped.read();
+    }
+    if (settings_.replay && settings_.expected_packets) {
+        std::fprintf(stderr, "sipscope: %.0f s: %llu of %llu packets (%.0f%%), %llu SIP, %llu flows open, %llu dropped\n",
+                     elapsed_seconds, static_cast<unsigned long long>(packets),
+                     static_cast<unsigned long long>(settings_.expected_packets),
+                     100.0 * static_cast<double>(packets) / static_cast<double>(settings_.expected_packets),
+                     static_cast<unsigned long long>(sip), static_cast<unsigned long long>(active),
+                     static_cast<unsigned long long>(dropped));
+    } else {
+        std::fprintf(stderr, "sipscope: %.0f s: %llu packets, %llu SIP, %llu flows open, %llu events, %llu dropped\n",
+                     elapsed_seconds, static_cast<unsigned long long>(packets), static_cast<unsigned long long>(sip),
+                     static_cast<unsigned long long>(active), static_cast<unsigned long long>(summary_.records),
+                     static_cast<unsigned long long>(dropped));
+    }
+}
+
+void ControlLoop::stop_workers(fingerprint::CloseReason reason) {
+    // 1. Stop polling ports; wait until every worker has dispatched what it
+    //    took, so no hand-off can be produced after this point.
+    for (WorkerContext* worker : workers_) {
+        worker->requested_phase.store(static_cast<int>(WorkerPhase::stop_rx), std::memory_order_release);
+    }
+    for (WorkerContext* worker : workers_) {
+        while (worker->acknowledged_phase.load(std::memory_order_acquire) < static_cast<int>(WorkerPhase::stop_rx)) {
+            if (drain_records() == 0) std::this_thread::sleep_for(kIdleSleep);
+        }
+    }
+    // 2. The final packet time: every flow idle longer than the timeout at
+    //    that time closes as idle, the rest with `reason`.
+    uint64_t final_clock = 0;
+    for (WorkerContext* worker : workers_) {
+        final_clock = std::max(final_clock, worker->dispatch_clock_us.load(std::memory_order_acquire));
+        final_clock = std::max(final_clock, worker->counters->packet_clock_us.read());
+    }
+    for (WorkerContext* worker : workers_) {
+        worker->final_clock_us.store(final_clock, std::memory_order_relaxed);
+        worker->finish_reason.store(static_cast<uint8_t>(reason), std::memory_order_relaxed);
+        worker->requested_phase.store(static_cast<int>(WorkerPhase::finish), std::memory_order_release);
+    }
+    // 3. Keep writing records while the workers close their flows.
+    for (WorkerContext* worker : workers_) {
+        while (worker->acknowledged_phase.load(std::memory_order_acquire) < static_cast<int>(WorkerPhase::finished)) {
+            if (drain_records() == 0) std::this_thread::sleep_for(kIdleSleep);
+        }
+    }
+    rte_eal_mp_wait_lcore();
+    while (drain_records() != 0) {
+    }
+    refresh_port_counters();
+    events_.flush();
+}
+
+RunSummary ControlLoop::run() {
+    auto start = std::chrono::steady_clock::now();
+    auto last_port_refresh = start, last_flush = start, last_progress = start, last_change = start;
+    uint64_t last_delivered = 0;
+    fingerprint::CloseReason reason = fingerprint::CloseReason::shutdown;
+    for (;;) {
+        unsigned written = drain_records();
+        auto now = std::chrono::steady_clock::now();
+        if (g_signal_flags.reopen.exchange(0, std::memory_order_relaxed)) {
+            events_.reopen();
+            std::fprintf(stderr, "sipscope: SIGHUP: reopened events file %s\n", events_.path().c_str());
+        }
+        if (g_signal_flags.stop.load(std::memory_order_relaxed)) {
+            std::fprintf(stderr, "sipscope: stopping on signal; closing every open flow\n");
+            summary_.stopped_by_signal = true;
+            reason = fingerprint::CloseReason::shutdown;
+            break;
+        }
+        if (std::chrono::duration<double>(now - last_port_refresh).count() >=
+            (settings_.replay ? kReplayPortRefreshSeconds : kPortRefreshSeconds)) {
+            last_port_refresh = now;
+            uint64_t delivered = refresh_port_counters();
+            if (delivered != last_delivered) {
+                last_delivered = delivered;
+                last_change = now;
+            }
+            if (settings_.replay) {
+                if (delivered >= settings_.expected_packets) {
+                    reason = fingerprint::CloseReason::end_of_capture;
+                    break;
+                }
+                if (std::chrono::duration<double>(now - last_change).count() >= kReplayStallSeconds) {
+                    std::fprintf(stderr,
+                                 "sipscope: the port delivered %llu of the %llu packets in the capture and then "
+                                 "nothing for %.0f s; treating this as the end of the capture\n",
+                                 static_cast<unsigned long long>(delivered),
+                                 static_cast<unsigned long long>(settings_.expected_packets), kReplayStallSeconds);
+                    summary_.capture_short = true;
+                    reason = fingerprint::CloseReason::end_of_capture;
+                    break;
+                }
+            }
+        }
+        if (std::chrono::duration<double>(now - last_flush).count() >= kFlushSeconds) {
+            last_flush = now;
+            events_.flush();
+        }
+        if (settings_.progress_seconds > 0 &&
+            std::chrono::duration<double>(now - last_progress).count() >= settings_.progress_seconds) {
+            last_progress = now;
+            log_progress(seconds_since(start));
+        }
+        if (written == 0) std::this_thread::sleep_for(kIdleSleep);
+    }
+    stop_workers(reason);
+    for (const auto& port : port_board_.snapshot()) summary_.port_packets += port.rx_packets;
+    return std::move(summary_);
+}
+
+}  // namespace sipscope::lcore

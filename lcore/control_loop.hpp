@@ -1,0 +1,80 @@
+// The control lcore (the EAL main lcore) once the workers run: drains the
+// workers' record rings into the events file, refreshes the port counters
+// the exporter shows, logs progress, handles signals, notices the end of a
+// replayed capture, and stops the workers in order.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "event_writer.hpp"
+#include "flow_event.hpp"
+#include "port_setup.hpp"
+#include "sensor_metrics.hpp"
+#include "worker_context.hpp"
+
+namespace sipscope::lcore {
+
+// Set by signal handlers, read by the control loop.
+struct SignalFlags {
+    std::atomic<int> stop{0};    // SIGINT, SIGTERM
+    std::atomic<int> reopen{0};  // SIGHUP
+};
+SignalFlags& signal_flags();
+void install_signal_handlers();
+
+struct ControlSettings {
+    bool replay = false;
+    uint64_t expected_packets = 0;   // replay: packets in the capture
+    double progress_seconds = 10;
+};
+
+// What the control lcore learnt from the records, for the summary.
+struct RunSummary {
+    uint64_t records = 0;
+    std::array<uint64_t, fingerprint::kCloseReasonCount> records_by_reason{};
+    // Per source: SIP requests and records, to count sources and rank them.
+    struct SourceTally {
+        uint64_t requests = 0;
+        uint64_t responses = 0;
+        uint64_t flows = 0;
+        std::array<uint64_t, parser::kSipMethodCount> methods{};
+    };
+    std::unordered_map<std::string, SourceTally> sources;
+    bool stopped_by_signal = false;
+    bool capture_short = false;      // the port delivered fewer packets than the file holds
+    uint64_t port_packets = 0;
+};
+
+class ControlLoop {
+public:
+    ControlLoop(ControlSettings settings, std::vector<WorkerContext*> workers, const PortSetup& ports,
+                exporter::EventWriter& events, const exporter::FlowEventContext& event_context,
+                exporter::PortCounterBoard& port_board, exporter::ControlCounters& control_counters)
+        : settings_(settings), workers_(std::move(workers)), ports_(ports), events_(events),
+          event_context_(event_context), port_board_(port_board), control_counters_(control_counters) {}
+
+    // Returns when the workers have finished (signal, or end of capture).
+    RunSummary run();
+
+private:
+    unsigned drain_records();
+    uint64_t refresh_port_counters();
+    void stop_workers(fingerprint::CloseReason reason);
+    void log_progress(double elapsed_seconds);
+
+    ControlSettings settings_;
+    std::vector<WorkerContext*> workers_;
+    const PortSetup& ports_;
+    exporter::EventWriter& events_;
+    const exporter::FlowEventContext& event_context_;
+    exporter::PortCounterBoard& port_board_;
+    exporter::ControlCounters& control_counters_;
+    RunSummary summary_;
+    std::string line_;
+};
+
+}  // namespace sipscope::lcore

@@ -1,0 +1,126 @@
+// Command line and config file. CLI11 reads both: every long option may also
+// be a `key = value` line of the file given by --config (TOML or INI).
+#include "sensor_options.hpp"
+
+#include <sys/stat.h>
+
+#include <charconv>
+
+namespace sipscope::lcore {
+
+namespace {
+
+void add_shared_options(CLI::App& command, SensorOptions& options) {
+    command.add_option("--workers", options.workers,
+                       "Worker lcores. run: default every EAL worker lcore (set them with -l after --); "
+                       "replay: default 1")
+        ->check(CLI::Range(1u, 128u));
+    command.add_option("--flow-capacity", options.flow_capacity,
+                       "Flows each worker tracks before evicting the oldest idle one")
+        ->capture_default_str()->check(CLI::Range(8u, 1u << 28));
+    command.add_option("--timeout", options.timeout_seconds,
+                       "Inactivity timeout of a flow, in seconds of packet time (the paper uses 20 minutes)")
+        ->capture_default_str()->check(CLI::Range(0.001, 31536000.0));
+    command.add_option("--home-net", options.home_networks_text,
+                       "A watched network (CIDR), repeatable, e.g. 198.51.100.0/24; its hosts are 'internal' in events")
+        ->type_name("CIDR");
+    command.add_option("--metrics", options.metrics_address_text,
+                       "Serve Prometheus metrics at ADDR:PORT (/metrics); 'none' to disable. "
+                       "Default: loopback only")
+        ->capture_default_str()->type_name("ADDR:PORT");
+    command.add_option("--metrics-file", options.metrics_file,
+                       "At exit, write the final metrics in Prometheus text format to this file")
+        ->type_name("FILE");
+    command.add_option("--events", options.events_file,
+                       "JSON-lines events file ('-' for standard output, '' to disable); reopened on SIGHUP")
+        ->capture_default_str()->type_name("FILE");
+    command.add_option("--mbufs", options.mbufs,
+                       "Packet buffers in the pool (default: sized from ports, queues and descriptors)");
+    command.add_option("--rx-descriptors", options.rx_descriptors, "RX descriptors per queue")
+        ->capture_default_str()->check(CLI::Range(64u, 65536u));
+    command.add_option("--handoff-ring", options.handoff_ring_size,
+                       "Slots of each worker's hand-off ring (power of two)")
+        ->capture_default_str()->check(CLI::Range(64u, 1u << 20));
+    command.add_option("--progress", options.progress_seconds,
+                       "Seconds between progress lines on standard error; 0 for none")
+        ->capture_default_str()->check(CLI::Range(0.0, 86400.0));
+    command.add_option("--idle-sleep-us", options.idle_sleep_us,
+                       "Microseconds a worker sleeps after 1024 empty polls (0: poll without pause, "
+                       "lowest latency; >0 frees the core on a shared machine)")
+        ->capture_default_str()->check(CLI::Range(0u, 100000u));
+}
+
+std::optional<unsigned> parse_port_number(std::string_view text) {
+    unsigned value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || value == 0 || value > 65535)
+        return std::nullopt;
+    return value;
+}
+
+}  // namespace
+
+void add_options(CLI::App& app, SensorOptions& options) {
+    app.set_config("--config", "", "Read options from this file (TOML/INI: one `option = value` per line)");
+    app.require_subcommand(1);
+    // Options live on the top-level app so that a config file names them
+    // without sections; subcommands let them fall through, so both
+    // `sipscope --workers 2 run` and `sipscope run --workers 2` work.
+    app.fallthrough();
+    add_shared_options(app, options);
+    app.add_option("--ports", options.ports,
+                   "run: ports to watch, by id or device name (default: every port the EAL found)")
+        ->delimiter(',');
+    app.add_option("--queues-per-port", options.queues_per_port,
+                   "run: RX queues per port (default: one per worker, capped by the port)")
+        ->check(CLI::Range(1u, 1024u));
+
+    auto* run = app.add_subcommand("run", "Watch live ports (or any DPDK device given to the EAL after --)");
+    run->callback([&options] { options.mode = Mode::run; });
+    run->fallthrough();
+    run->add_option("eal_arguments", options.eal_arguments,
+                    "DPDK EAL arguments, after --: e.g. -l 0-2 -a 0000:03:00.0, or --vdev net_pcap0,rx_pcap=x.pcap");
+
+    auto* replay = app.add_subcommand("replay", "Analyse a capture file offline, through the same worker code, then exit");
+    replay->callback([&options] { options.mode = Mode::replay; });
+    replay->fallthrough();
+    replay->add_option("capture", options.replay_file, "pcap or pcapng file to analyse")->required();
+    replay->add_option("eal_arguments", options.eal_arguments,
+                       "Extra DPDK EAL arguments, after -- (the defaults need no hugepages)");
+
+    auto* version = app.add_subcommand("version", "Print the version of sipscope and DPDK");
+    version->callback([&options] { options.mode = Mode::version; });
+}
+
+std::string validate(SensorOptions& options) {
+    for (const auto& text : options.home_networks_text) {
+        auto network = parser::IpNetwork::parse(text);
+        if (!network) return "--home-net '" + text + "' is not a network: write it as ADDRESS/PREFIX, e.g. 198.51.100.0/24";
+        options.home_networks.push_back(*network);
+    }
+    const std::string& metrics = options.metrics_address_text;
+    if (metrics.empty() || metrics == "none" || metrics == "off") {
+        options.metrics_bind.clear();
+    } else {
+        auto colon = metrics.rfind(':');
+        if (colon == std::string::npos) return "--metrics '" + metrics + "' needs ADDR:PORT, e.g. 127.0.0.1:9561";
+        std::string host = metrics.substr(0, colon);
+        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+        if (!parser::IpAddress::parse(host)) return "--metrics '" + metrics + "': '" + host + "' is not an IP address";
+        if (!parse_port_number(std::string_view(metrics).substr(colon + 1)))
+            return "--metrics '" + metrics + "': the port must be a number from 1 to 65535";
+        options.metrics_bind = metrics;
+    }
+    if ((options.handoff_ring_size & (options.handoff_ring_size - 1)) != 0)
+        return "--handoff-ring " + std::to_string(options.handoff_ring_size) + " must be a power of two";
+    if (options.mode == Mode::replay) {
+        struct stat status {};
+        if (stat(options.replay_file.c_str(), &status) != 0)
+            return "capture file '" + options.replay_file + "' does not exist";
+        if (!S_ISREG(status.st_mode)) return "capture '" + options.replay_file + "' is not a regular file";
+        if (options.workers == 0) options.workers = 1;
+    }
+    return {};
+}
+
+}  // namespace sipscope::lcore

@@ -1,0 +1,53 @@
+// Deployment settings of the sensor, from flags or a config file.
+// Parsed and validated once by main() on the control lcore, before the
+// EAL starts; read-only afterwards.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ip_address.hpp"
+
+namespace sipscope::lcore {
+
+enum class Mode { none, run, replay, version };
+
+struct SensorOptions {
+    Mode mode = Mode::none;
+    // --- traffic
+    std::string replay_file;                 // replay: the capture
+    std::vector<std::string> ports;          // run: port ids or device names; empty = all
+    unsigned workers = 0;                    // 0: run = every EAL worker lcore, replay = 1
+    unsigned queues_per_port = 0;            // 0: one per worker (capped by the port)
+    unsigned mbufs = 0;                      // 0: sized from ports, queues and descriptors
+    unsigned rx_descriptors = 1024;
+    unsigned handoff_ring_size = 4096;
+    // --- flows
+    unsigned flow_capacity = 131072;         // per worker
+    double timeout_seconds = 1200;           // inactivity timeout, packet time
+    std::vector<std::string> home_networks_text;
+    std::vector<parser::IpNetwork> home_networks;
+    // --- outputs
+    std::string metrics_address_text = "127.0.0.1:9561";
+    std::string metrics_bind;                // "" = no exposer ("none")
+    std::string metrics_file;                // final exposition written at exit
+    std::string events_file = "sipscope-events.jsonl";
+    double progress_seconds = 10;            // log line interval; 0 = quiet
+    // --- behaviour of the poll loop
+    unsigned idle_sleep_us = 0;              // sleep after many empty polls (0: pure polling)
+    // --- EAL
+    std::vector<std::string> eal_arguments;  // after "--"
+};
+
+// Adds every option and subcommand to `app`, bound to `options`.
+void add_options(CLI::App& app, SensorOptions& options);
+
+// Checks what CLI11 cannot: addresses, networks, ranges, files. Fills the
+// derived fields. Returns an error line (empty when all is well).
+std::string validate(SensorOptions& options);
+
+}  // namespace sipscope::lcore

@@ -1,0 +1,357 @@
+// The worker lcore loop: poll → decode → hand off or own → parse → flow
+// update → free; periodically expire idle flows. Nothing else lives here.
+//
+// Runs on each worker lcore. Touches only its WorkerContext; crosses lcores
+// through the hand-off rings (mbufs), the record ring (closed flows), its
+// counter block and its dispatch clock (single writer each).
+//
+// Expiry and hand-offs. A flow owned here may still have a packet in flight
+// in this worker's hand-off ring, received earlier by another worker. To
+// close a flow only when no such packet can exist, each worker that polls
+// ports publishes its dispatch clock (release) after enqueuing its
+// hand-offs; before sweeping, a worker reads the minimum of those clocks
+// (acquire) and then empties its ring. Everything with an earlier packet
+// time has then been seen, so the records are the same with 1 worker or N.
+#include "worker_context.hpp"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_mempool.h>
+#include <rte_pause.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <memory>
+
+#include "flow_state.hpp"
+#include "frame_decoder.hpp"
+#include "sip_message.hpp"
+
+namespace sipscope::lcore {
+
+namespace {
+
+constexpr unsigned kBurst = 32;
+constexpr unsigned kHousekeepingPasses = 1024;  // loop passes between expiry sweeps
+constexpr unsigned kIdlePassesBeforeSleep = 1024;
+// Largest frame the parser looks at when a packet spans several mbufs
+// (jumbo frames); longer frames are parsed on their first 9 KiB.
+constexpr uint32_t kLinearFrameBytes = 9728;
+
+using fingerprint::CloseReason;
+using fingerprint::FlowState;
+using parser::DecodedFrame;
+using parser::FrameOutcome;
+using parser::SipMessage;
+using parser::SipOutcome;
+
+// One packet being processed by its owner.
+struct OwnedPacket {
+    rte_mbuf* mbuf;
+    const uint8_t* data;
+    uint32_t length;
+    uint64_t time_us;
+    DecodedFrame frame;
+};
+
+class Worker {
+public:
+    explicit Worker(WorkerContext& context)
+        : context_(context),
+          counters_(*context.counters),
+          flows_(*context.flows),
+          linear_(std::make_unique<std::array<std::array<uint8_t, kLinearFrameBytes>, kBurst>>()),
+          messages_(std::make_unique<std::array<SipMessage, kBurst>>()),
+          pending_handoffs_(context.handoff_rings.size()),
+          pending_counts_(context.handoff_rings.size(), 0),
+          wait_when_records_full_(context.wait_when_records_full) {}
+
+    void run();
+
+private:
+    uint64_t tsc_time_us(uint64_t tsc) const {
+        const auto& clock = context_.clock;
+        return clock.wall_us_at_start + (tsc - clock.tsc_at_start) * 1000000u / clock.tsc_hz;
+    }
+    uint64_t packet_time_us(const rte_mbuf* mbuf, uint64_t fallback_us) const {
+        const auto& clock = context_.clock;
+        if (clock.use_packet_timestamps && (mbuf->ol_flags & clock.timestamp_flag)) {
+            return *RTE_MBUF_DYNFIELD(mbuf, clock.timestamp_offset, const uint64_t*);
+        }
+        return fallback_us;
+    }
+    // Bytes of the frame, contiguous: the mbuf's own data, or a copy into
+    // this slot's buffer when the frame spans several segments.
+    const uint8_t* frame_bytes(rte_mbuf* mbuf, unsigned slot, uint32_t& length) {
+        if (mbuf->nb_segs == 1) {
+            length = mbuf->data_len;
+            return rte_pktmbuf_mtod(mbuf, const uint8_t*);
+        }
+        length = std::min<uint32_t>(mbuf->pkt_len, kLinearFrameBytes);
+        return static_cast<const uint8_t*>(rte_pktmbuf_read(mbuf, 0, length, (*linear_)[slot].data()));
+    }
+
+    unsigned poll_ports(uint64_t now_us);
+    unsigned drain_inbound(uint64_t now_us);
+    void process_owned(OwnedPacket* packets, unsigned count);
+    void hand_off(unsigned owner, rte_mbuf* mbuf);
+    void flush_handoffs();
+    void emit(const FlowState& flow, CloseReason reason);
+    void expire_idle();
+    void finish();
+
+    WorkerContext& context_;
+    exporter::WorkerCounters& counters_;
+    fingerprint::FlowTable& flows_;
+    std::unique_ptr<std::array<std::array<uint8_t, kLinearFrameBytes>, kBurst>> linear_;
+    std::unique_ptr<std::array<SipMessage, kBurst>> messages_;
+    std::vector<std::array<rte_mbuf*, kBurst>> pending_handoffs_;
+    std::vector<unsigned> pending_counts_;
+    std::array<OwnedPacket, kBurst> owned_{};
+    uint64_t latest_packet_us_ = 0;  // newest packet time this worker processed
+    // Replay, and every shutdown: the control lcore is draining, so waiting
+    // loses nothing. Live traffic: drop and count rather than stall.
+    bool wait_when_records_full_ = false;
+};
+
+void Worker::run() {
+    unsigned passes = 0;
+    unsigned idle_passes = 0;
+    uint64_t last_tsc = rte_rdtsc();
+    for (;;) {
+        auto phase = static_cast<WorkerPhase>(context_.requested_phase.load(std::memory_order_acquire));
+        if (phase == WorkerPhase::finish) {
+            finish();
+            return;
+        }
+        uint64_t tsc = rte_rdtsc();
+        uint64_t now_us = tsc_time_us(tsc);
+        unsigned work = 0;
+        if (phase == WorkerPhase::running) {
+            work += poll_ports(now_us);
+        } else if (context_.acknowledged_phase.load(std::memory_order_relaxed) <
+                   static_cast<int>(WorkerPhase::stop_rx)) {
+            // Every packet taken from a port has been dispatched: say so.
+            context_.acknowledged_phase.store(static_cast<int>(WorkerPhase::stop_rx), std::memory_order_release);
+        }
+        work += drain_inbound(now_us);
+
+        uint64_t end_tsc = rte_rdtsc();
+        counters_.polls.increment();
+        counters_.total_cycles.add(end_tsc - last_tsc);
+        if (work != 0) {
+            counters_.busy_polls.increment();
+            counters_.busy_cycles.add(end_tsc - tsc);
+            idle_passes = 0;
+        } else if (++idle_passes >= kIdlePassesBeforeSleep && context_.idle_sleep_us != 0) {
+            rte_delay_us_sleep(context_.idle_sleep_us);
+            idle_passes = 0;
+        }
+        last_tsc = end_tsc;
+        if (++passes == kHousekeepingPasses) {
+            passes = 0;
+            expire_idle();
+        }
+    }
+}
+
+unsigned Worker::poll_ports(uint64_t now_us) {
+    unsigned received_total = 0;
+    uint64_t dispatched_until = 0;
+    std::array<rte_mbuf*, kBurst> mbufs;
+    for (const RxQueue& queue : context_.rx_queues) {
+        uint16_t received = rte_eth_rx_burst(queue.port_id, queue.queue_id, mbufs.data(), kBurst);
+        if (received == 0) continue;
+        received_total += received;
+        uint64_t bytes = 0;
+        unsigned owned = 0;
+        for (unsigned i = 0; i < received; ++i) {
+            if (i + 1 < received) rte_prefetch0(rte_pktmbuf_mtod(mbufs[i + 1], void*));
+            rte_mbuf* mbuf = mbufs[i];
+            bytes += mbuf->pkt_len;
+            uint64_t time_us = packet_time_us(mbuf, now_us);
+            dispatched_until = std::max(dispatched_until, time_us);
+            uint32_t length = 0;
+            const uint8_t* data = frame_bytes(mbuf, i, length);
+            DecodedFrame frame = parser::decode_frame({data, length});
+            // The owner is the requesting address: the destination of a
+            // SIP response, the source of anything else (DESIGN.md rule 1).
+            if (frame.has_addresses()) {
+                bool response = frame.payload_length >= 8 && std::memcmp(frame.payload, "SIP/2.0 ", 8) == 0;
+                unsigned owner = context_.owner->owner(response ? frame.destination : frame.source);
+                if (owner != context_.index) {
+                    hand_off(owner, mbuf);
+                    continue;
+                }
+            }
+            owned_[owned++] = OwnedPacket{mbuf, data, length, time_us, frame};
+        }
+        counters_.rx_packets[queue.port_id].add(received);
+        counters_.rx_bytes[queue.port_id].add(bytes);
+        flush_handoffs();
+        process_owned(owned_.data(), owned);
+    }
+    // Publish how far this worker has dispatched (after the enqueues above).
+    if (!context_.clock.use_packet_timestamps) dispatched_until = now_us;
+    if (dispatched_until > context_.dispatch_clock_us.load(std::memory_order_relaxed)) {
+        context_.dispatch_clock_us.store(dispatched_until, std::memory_order_release);
+    }
+    return received_total;
+}
+
+unsigned Worker::drain_inbound(uint64_t now_us) {
+    std::array<rte_mbuf*, kBurst> mbufs;
+    unsigned received = rte_ring_sc_dequeue_burst(context_.inbound, reinterpret_cast<void**>(mbufs.data()), kBurst, nullptr);
+    if (received == 0) return 0;
+    counters_.handoff_received.add(received);
+    for (unsigned i = 0; i < received; ++i) {
+        rte_mbuf* mbuf = mbufs[i];
+        uint32_t length = 0;
+        const uint8_t* data = frame_bytes(mbuf, i, length);
+        owned_[i] = OwnedPacket{mbuf, data, length, packet_time_us(mbuf, now_us), parser::decode_frame({data, length})};
+    }
+    process_owned(owned_.data(), received);
+    return received;
+}
+
+void Worker::hand_off(unsigned owner, rte_mbuf* mbuf) {
+    auto& pending = pending_handoffs_[owner];
+    unsigned& count = pending_counts_[owner];
+    pending[count++] = mbuf;
+    if (count == kBurst) flush_handoffs();
+}
+
+void Worker::flush_handoffs() {
+    for (unsigned owner = 0; owner < pending_counts_.size(); ++owner) {
+        unsigned count = pending_counts_[owner];
+        if (count == 0) continue;
+        auto& pending = pending_handoffs_[owner];
+        unsigned sent = rte_ring_enqueue_burst(context_.handoff_rings[owner], reinterpret_cast<void* const*>(pending.data()), count, nullptr);
+        if (sent < count) {
+            rte_pktmbuf_free_bulk(pending.data() + sent, count - sent);
+            counters_.handoff_dropped.add(count - sent);
+        }
+        counters_.handoff_sent.add(sent);
+        pending_counts_[owner] = 0;
+    }
+}
+
+void Worker::process_owned(OwnedPacket* packets, unsigned count) {
+    if (count == 0) return;
+    auto& messages = *messages_;
+    // Stage 1: count frame outcomes, parse SIP, collect flow keys.
+    std::array<const parser::IpAddress*, kBurst> keys{};
+    std::array<unsigned, kBurst> key_slot;
+    unsigned key_count = 0;
+    for (unsigned i = 0; i < count; ++i) {
+        OwnedPacket& packet = packets[i];
+        counters_.frames_by_outcome[static_cast<std::size_t>(packet.frame.outcome)].increment();
+        if (packet.frame.outcome != FrameOutcome::ok) continue;
+        SipMessage& message = messages[i];
+        SipOutcome outcome = parser::parse_sip_message(packet.frame.payload_span(), message);
+        counters_.payloads_by_sip_outcome[static_cast<std::size_t>(outcome)].increment();
+        if (!message.is_sip()) continue;
+        counters_.sip_packets.increment();
+        counters_.sip_bytes.add(packet.mbuf->pkt_len);
+        if (outcome == SipOutcome::request) {
+            counters_.requests_by_method[static_cast<std::size_t>(message.method)].increment();
+            keys[key_count] = &packet.frame.source;
+        } else {
+            unsigned status_class = message.status_code / 100;
+            if (status_class >= 1 && status_class <= fingerprint::kResponseClassCount)
+                counters_.responses_by_class[status_class - 1].increment();
+            keys[key_count] = &packet.frame.destination;
+        }
+        for (uint32_t bits = message.violations; bits != 0; bits &= bits - 1) {
+            counters_.violations[static_cast<std::size_t>(__builtin_ctz(bits))].increment();
+        }
+        key_slot[key_count++] = i;
+    }
+    // Stage 2: one bulk lookup for the burst.
+    std::array<int32_t, kBurst> positions;
+    flows_.lookup_bulk(keys.data(), key_count, positions.data());
+    // Stage 3: update flows.
+    auto on_close = [this](const FlowState& flow, CloseReason reason) { emit(flow, reason); };
+    for (unsigned k = 0; k < key_count; ++k) {
+        OwnedPacket& packet = packets[key_slot[k]];
+        const SipMessage& message = messages[key_slot[k]];
+        bool opened = false;
+        FlowState& flow = flows_.acquire(*keys[k], positions[k], packet.time_us, opened, on_close);
+        if (opened) {
+            counters_.flows_opened.increment();
+            counters_.flows_active.add(1);
+        }
+        if (message.outcome == SipOutcome::request) {
+            fingerprint::account_request(flow, packet.frame, message, packet.mbuf->pkt_len);
+        } else {
+            fingerprint::account_response(flow, message);
+        }
+        latest_packet_us_ = std::max(latest_packet_us_, packet.time_us);
+    }
+    counters_.packet_clock_us.set(latest_packet_us_);
+    for (unsigned i = 0; i < count; ++i) rte_pktmbuf_free(packets[i].mbuf);
+}
+
+void Worker::emit(const FlowState& flow, CloseReason reason) {
+    counters_.flows_closed[static_cast<std::size_t>(reason)].increment();
+    counters_.flows_active.set(counters_.flows_active.read() - 1);
+    void* object = nullptr;
+    while (rte_mempool_get(context_.record_pool, &object) != 0) {
+        if (!wait_when_records_full_) {
+            counters_.records_dropped.increment();
+            return;
+        }
+        rte_pause();
+    }
+    auto* record = static_cast<fingerprint::FlowRecord*>(object);
+    record->flow = flow;
+    record->reason = reason;
+    record->worker = static_cast<uint16_t>(context_.index);
+    while (rte_ring_sp_enqueue(context_.records, record) != 0) {
+        if (!wait_when_records_full_) {
+            rte_mempool_put(context_.record_pool, record);
+            counters_.records_dropped.increment();
+            return;
+        }
+        rte_pause();
+    }
+}
+
+void Worker::expire_idle() {
+    if (context_.dispatch_clocks.empty()) return;  // no port is polled: nothing advances time
+    uint64_t safe_us = UINT64_MAX;
+    for (const auto* clock : context_.dispatch_clocks) safe_us = std::min(safe_us, clock->load(std::memory_order_acquire));
+    // Everything handed to us before those clocks were published is in the
+    // ring now: take it all before deciding any flow is idle.
+    while (drain_inbound(tsc_time_us(rte_rdtsc())) != 0) {
+    }
+    flows_.expire(safe_us, [this](const FlowState& flow, CloseReason reason) { emit(flow, reason); });
+}
+
+void Worker::finish() {
+    // No worker polls ports or hands off any more (the control lcore waited
+    // for every acknowledgement before asking us to finish).
+    wait_when_records_full_ = true;
+    while (drain_inbound(tsc_time_us(rte_rdtsc())) != 0) {
+    }
+    auto on_close = [this](const FlowState& flow, CloseReason reason) { emit(flow, reason); };
+    flows_.expire(context_.final_clock_us.load(std::memory_order_acquire), on_close);
+    flows_.close_all(static_cast<CloseReason>(context_.finish_reason.load(std::memory_order_acquire)), on_close);
+    context_.acknowledged_phase.store(static_cast<int>(WorkerPhase::finished), std::memory_order_release);
+}
+
+}  // namespace
+
+int worker_main(void* argument) {
+    auto& context = *static_cast<WorkerContext*>(argument);
+    Worker worker(context);
+    worker.run();
+    return 0;
+}
+
+}  // namespace sipscope::lcore

@@ -1,0 +1,51 @@
+// L2–L4 decode of one Ethernet frame into views of the caller's bytes.
+//
+// Pure function of a byte span: no DPDK types, no allocation, never reads
+// outside [frame, frame + length). Called by the worker lcore once per
+// packet (and by the owning worker again for a handed-off packet).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "frame_outcome.hpp"
+#include "ip_address.hpp"
+
+namespace sipscope::parser {
+
+enum class Transport : uint8_t { none = 0, udp, tcp };
+
+struct DecodedFrame {
+    FrameOutcome outcome = FrameOutcome::ok;
+    Transport transport = Transport::none;
+    bool is_ipv6 = false;
+    // A first fragment (more-fragments set, offset 0): its payload holds the
+    // start of the transport message, which is parsed; the rest is not here.
+    bool is_first_fragment = false;
+    uint8_t vlan_tags = 0;
+    uint8_t ttl = 0;         // IPv4 TTL or IPv6 hop limit
+    uint8_t tcp_flags = 0;
+    uint16_t ip_id = 0;      // IPv4 identification (0 for IPv6)
+    uint16_t source_port = 0;
+    uint16_t destination_port = 0;
+    IpAddress source;
+    IpAddress destination;
+    // Transport payload, clipped to what the frame holds and to what the IP
+    // and UDP lengths announce (Ethernet padding is not payload).
+    const uint8_t* payload = nullptr;
+    uint32_t payload_length = 0;
+
+    std::span<const uint8_t> payload_span() const { return {payload, payload_length}; }
+    bool has_addresses() const {
+        return outcome == FrameOutcome::ok || outcome == FrameOutcome::other_transport ||
+               outcome == FrameOutcome::ipv4_later_fragment ||
+               outcome == FrameOutcome::ipv6_later_fragment;
+    }
+};
+
+// Decodes Ethernet II with up to two 802.1Q/802.1ad tags, IPv4 (options,
+// fragments) or IPv6 (extension headers), then UDP or TCP.
+DecodedFrame decode_frame(std::span<const uint8_t> frame);
+
+}  // namespace sipscope::parser

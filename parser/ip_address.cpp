@@ -1,0 +1,67 @@
+// Text conversions for IpAddress and IpNetwork (control plane only: start-up
+// configuration and event formatting, never the per-packet path).
+#include "ip_address.hpp"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+
+namespace sipscope::parser {
+
+std::string IpAddress::to_string() const {
+    char text[INET6_ADDRSTRLEN] = {};
+    if (is_ipv4()) {
+        inet_ntop(AF_INET, bytes.data() + 12, text, sizeof text);
+    } else {
+        inet_ntop(AF_INET6, bytes.data(), text, sizeof text);
+    }
+    return text;
+}
+
+std::optional<IpAddress> IpAddress::parse(std::string_view text) {
+    std::string copy(text);
+    uint8_t buffer[16];
+    if (inet_pton(AF_INET, copy.c_str(), buffer) == 1) return from_ipv4(buffer);
+    if (inet_pton(AF_INET6, copy.c_str(), buffer) == 1) return from_ipv6(buffer);
+    return std::nullopt;
+}
+
+bool IpNetwork::contains(const IpAddress& candidate) const {
+    unsigned full_bytes = prefix_length / 8;
+    if (std::memcmp(address.bytes.data(), candidate.bytes.data(), full_bytes) != 0) return false;
+    unsigned remaining_bits = prefix_length % 8;
+    if (remaining_bits == 0) return true;
+    uint8_t mask = static_cast<uint8_t>(0xff00u >> remaining_bits);
+    return (address.bytes[full_bytes] & mask) == (candidate.bytes[full_bytes] & mask);
+}
+
+std::string IpNetwork::to_string() const {
+    unsigned shown = address.is_ipv4() ? prefix_length - 96 : prefix_length;
+    return address.to_string() + "/" + std::to_string(shown);
+}
+
+std::optional<IpNetwork> IpNetwork::parse(std::string_view text) {
+    auto slash = text.find('/');
+    auto parsed = IpAddress::parse(text.substr(0, slash));
+    if (!parsed) return std::nullopt;
+    unsigned family_bits = parsed->is_ipv4() ? 32 : 128;
+    unsigned length = family_bits;
+    if (slash != std::string_view::npos) {
+        auto digits = text.substr(slash + 1);
+        auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), length);
+        if (error != std::errc() || end != digits.data() + digits.size() || digits.empty() ||
+            length > family_bits) {
+            return std::nullopt;
+        }
+    }
+    IpNetwork network;
+    network.address = *parsed;
+    network.prefix_length = parsed->is_ipv4() ? length + 96 : length;
+    // Clear host bits so that equal networks compare equal when printed.
+    for (unsigned bit = network.prefix_length; bit < 128; ++bit) {
+        network.address.bytes[bit / 8] &= static_cast<uint8_t>(~(0x80u >> (bit % 8)));
+    }
+    return network;
+}
+
+}  // namespace sipscope::parser

@@ -1,0 +1,60 @@
+// An IPv4 or IPv6 address in one 16-byte form.
+//
+// IPv4 addresses are stored IPv4-mapped (::ffff:a.b.c.d, RFC 4291 2.5.5.2)
+// so that one key type, one hash and one comparison serve both families.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sipscope::parser {
+
+struct IpAddress {
+    std::array<uint8_t, 16> bytes{};
+
+    static IpAddress from_ipv4(const uint8_t* network_order) {
+        IpAddress address;
+        address.bytes[10] = 0xff;
+        address.bytes[11] = 0xff;
+        std::memcpy(address.bytes.data() + 12, network_order, 4);
+        return address;
+    }
+    static IpAddress from_ipv6(const uint8_t* network_order) {
+        IpAddress address;
+        std::memcpy(address.bytes.data(), network_order, 16);
+        return address;
+    }
+
+    bool is_ipv4() const {
+        static constexpr uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        return std::memcmp(bytes.data(), kMappedPrefix, sizeof kMappedPrefix) == 0;
+    }
+    // The bytes a hash over "the address" should see: 4 for IPv4, 16 for IPv6.
+    const uint8_t* significant_bytes() const { return is_ipv4() ? bytes.data() + 12 : bytes.data(); }
+    std::size_t significant_length() const { return is_ipv4() ? 4 : 16; }
+
+    bool operator==(const IpAddress&) const = default;
+    auto operator<=>(const IpAddress&) const = default;
+
+    // Text form: dotted quad for IPv4, RFC 5952 for IPv6.
+    std::string to_string() const;
+    // Parses either family; nullopt on anything else.
+    static std::optional<IpAddress> parse(std::string_view text);
+};
+
+// A network (address and prefix length), e.g. a watched /16.
+struct IpNetwork {
+    IpAddress address;
+    unsigned prefix_length = 0;  // counted on the 128-bit form (IPv4 /16 → 112)
+
+    bool contains(const IpAddress& candidate) const;
+    std::string to_string() const;
+    // "192.0.2.0/24", "2001:db8::/32"; a bare address is a host route.
+    static std::optional<IpNetwork> parse(std::string_view text);
+};
+
+}  // namespace sipscope::parser

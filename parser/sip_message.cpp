@@ -1,0 +1,313 @@
+// SIP message parser. Lines end at LF (CR before it is optional: bare LF is
+// flagged, not rejected). The start line decides whether the payload is SIP;
+// everything after it only sets violation flags.
+#include "sip_message.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+namespace sipscope::parser {
+namespace {
+
+struct NamedHeader {
+    std::string_view name;  // lower case
+    HeaderId id;
+};
+
+// Long and compact names. Compact forms: RFC 3261 7.3.3 and 20, RFC 3265
+// (o, u), RFC 3515 (r), RFC 3892 (b), RFC 4028 (x), RFC 8224 (y).
+constexpr NamedHeader kKnownHeaders[] = {
+    {"via", HeaderId::via}, {"v", HeaderId::via},
+    {"from", HeaderId::from}, {"f", HeaderId::from},
+    {"to", HeaderId::to}, {"t", HeaderId::to},
+    {"call-id", HeaderId::call_id}, {"i", HeaderId::call_id},
+    {"cseq", HeaderId::cseq},
+    {"contact", HeaderId::contact}, {"m", HeaderId::contact},
+    {"max-forwards", HeaderId::max_forwards},
+    {"content-length", HeaderId::content_length}, {"l", HeaderId::content_length},
+    {"content-type", HeaderId::content_type}, {"c", HeaderId::content_type},
+    {"user-agent", HeaderId::user_agent},
+    {"server", HeaderId::server},
+    {"authorization", HeaderId::authorization},
+    {"proxy-authorization", HeaderId::proxy_authorization},
+    {"www-authenticate", HeaderId::www_authenticate},
+    {"proxy-authenticate", HeaderId::proxy_authenticate},
+    {"supported", HeaderId::supported}, {"k", HeaderId::supported},
+    {"require", HeaderId::require},
+    {"accept", HeaderId::accept},
+    {"allow", HeaderId::allow},
+    {"expires", HeaderId::expires},
+    {"date", HeaderId::date},
+    {"subject", HeaderId::subject}, {"s", HeaderId::subject},
+    {"content-encoding", HeaderId::content_encoding}, {"e", HeaderId::content_encoding},
+    {"event", HeaderId::event}, {"o", HeaderId::event},
+    {"allow-events", HeaderId::allow_events}, {"u", HeaderId::allow_events},
+    {"refer-to", HeaderId::refer_to}, {"r", HeaderId::refer_to},
+    {"referred-by", HeaderId::referred_by}, {"b", HeaderId::referred_by},
+    {"session-expires", HeaderId::session_expires}, {"x", HeaderId::session_expires},
+    {"identity", HeaderId::identity}, {"y", HeaderId::identity},
+    {"record-route", HeaderId::record_route},
+    {"route", HeaderId::route},
+    {"organization", HeaderId::organization},
+    {"x-nat", HeaderId::x_nat},
+    {"x-serialnumber", HeaderId::x_serialnumber},
+};
+
+// Other registered header names (IANA SIP parameters) that are not
+// violations even though the sensor does not look at them by id.
+constexpr std::string_view kOtherRegisteredHeaders[] = {
+    "accept-contact", "accept-encoding", "accept-language", "alert-info", "authentication-info",
+    "call-info", "content-disposition", "content-language", "error-info", "in-reply-to",
+    "mime-version", "min-expires", "min-se", "p-asserted-identity", "p-preferred-identity",
+    "priority", "privacy", "rack", "reason", "reject-contact", "reply-to", "request-disposition",
+    "retry-after", "rseq", "security-client", "security-server", "security-verify",
+    "sip-etag", "sip-if-match", "subscription-state", "timestamp", "unsupported", "warning",
+    "path", "service-route", "history-info", "diversion", "remote-party-id", "p-asserted-service",
+    "p-charging-vector", "p-access-network-info", "p-called-party-id", "p-visited-network-id",
+    "replaces", "join", "target-dialog", "geolocation", "feature-caps", "recv-info", "info-package",
+    "a", "d", "j",  // accept-contact, request-disposition, reject-contact (RFC 3841)
+};
+
+inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+bool equals_ignoring_case(std::string_view text, std::string_view lower_case) {
+    if (text.size() != lower_case.size()) return false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (lower(text[i]) != lower_case[i]) return false;
+    }
+    return true;
+}
+
+bool is_registered_extension(std::string_view name) {
+    if (name.size() > 2 && lower(name[0]) == 'x' && name[1] == '-') return true;  // private use
+    for (auto known : kOtherRegisteredHeaders) {
+        if (equals_ignoring_case(name, known)) return true;
+    }
+    return false;
+}
+
+inline bool is_space(char c) { return c == ' ' || c == '\t'; }
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && (is_space(text.front()) || text.front() == '\r')) text.remove_prefix(1);
+    while (!text.empty() && (is_space(text.back()) || text.back() == '\r' || text.back() == '\n'))
+        text.remove_suffix(1);
+    return text;
+}
+
+// RFC 3261 token characters for a method name.
+inline bool is_token_char(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           std::strchr("-.!%*_+`'~", c) != nullptr;
+}
+
+bool parse_unsigned(std::string_view text, int64_t& value) {
+    if (text.empty() || text.size() > 18) return false;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return error == std::errc() && end == text.data() + text.size() && value >= 0;
+}
+
+constexpr std::string_view kSipVersion = "SIP/2.0";
+constexpr std::size_t kMaxMethodLength = 32;
+
+}  // namespace
+
+SipMethod method_from_token(std::string_view token) {
+    for (std::size_t i = 0; i + 1 < kSipMethodCount; ++i) {
+        if (token == kSipMethodLabels[i]) return static_cast<SipMethod>(i);
+    }
+    return SipMethod::other;
+}
+
+std::string_view canonical_name(HeaderId id) {
+    for (const auto& known : kKnownHeaders) {
+        if (known.id == id && known.name.size() > 1) return known.name;
+    }
+    return {};
+}
+
+HeaderId header_id_from_name(std::string_view name) {
+    // Dispatch on the first letter keeps this to one or two comparisons for
+    // the headers scanners actually send.
+    if (name.empty()) return HeaderId::unknown;
+    char first = lower(name[0]);
+    for (const auto& known : kKnownHeaders) {
+        if (known.name[0] == first && equals_ignoring_case(name, known.name)) return known.id;
+    }
+    return HeaderId::unknown;
+}
+
+SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& message) {
+    message.outcome = SipOutcome::not_sip;
+    message.method = SipMethod::other;
+    message.status_code = 0;
+    message.violations = 0;
+    message.method_token = {};
+    message.request_uri = {};
+    message.reason_phrase = {};
+    message.body = {};
+    message.content_length = -1;
+    message.header_count = 0;
+    message.first_index.fill(SipMessage::kAbsent);
+
+    const char* const begin = reinterpret_cast<const char*>(payload.data());
+    const char* const end = begin + payload.size();
+    if (payload.empty()) return message.outcome = SipOutcome::empty_payload;
+
+    // --- Fast reject: a request starts with an upper-case token and a
+    // space, a response with "SIP/2.0 ". Most non-SIP payloads (DNS, TLS,
+    // QUIC) fail on the first byte.
+    std::size_t available = payload.size();
+    bool is_response = available >= 8 && std::memcmp(begin, "SIP/2.0 ", 8) == 0;
+    std::size_t method_length = 0;
+    if (!is_response) {
+        if (!(begin[0] >= 'A' && begin[0] <= 'Z')) return message.outcome;
+        while (method_length < available && method_length <= kMaxMethodLength &&
+               is_token_char(begin[method_length])) {
+            ++method_length;
+        }
+        if (method_length == available || method_length > kMaxMethodLength ||
+            begin[method_length] != ' ') {
+            return message.outcome;
+        }
+    }
+
+    const char* line_end = static_cast<const char*>(std::memchr(begin, '\n', available));
+    std::string_view start_line(begin, (line_end ? line_end : end) - begin);
+    if (!start_line.empty() && start_line.back() == '\r') start_line.remove_suffix(1);
+    else if (line_end) message.violations |= bit(SipViolation::bare_lf_line_end);
+
+    if (is_response) {
+        // SIP/2.0 SP 3DIGIT SP Reason-Phrase
+        if (!line_end) return message.outcome = SipOutcome::truncated_start_line;
+        if (start_line.size() < 11 || !(start_line[8] >= '1' && start_line[8] <= '6') ||
+            !(start_line[9] >= '0' && start_line[9] <= '9') ||
+            !(start_line[10] >= '0' && start_line[10] <= '9') ||
+            (start_line.size() > 11 && start_line[11] != ' ')) {
+            return message.outcome = SipOutcome::malformed_status_line;
+        }
+        message.status_code = static_cast<uint16_t>((start_line[8] - '0') * 100 +
+                                                    (start_line[9] - '0') * 10 + (start_line[10] - '0'));
+        message.reason_phrase = start_line.size() > 12 ? start_line.substr(12) : std::string_view{};
+        message.outcome = SipOutcome::response;
+    } else {
+        // Method SP Request-URI SP SIP-Version
+        std::string_view rest = start_line.substr(method_length + 1);
+        auto last_space = rest.rfind(' ');
+        bool version_ok = last_space != std::string_view::npos &&
+                          rest.substr(last_space + 1) == kSipVersion;
+        if (!version_ok) {
+            // Without a line end the start line may just be cut short (a
+            // first fragment, a snap length): say so separately.
+            if (!line_end && kSipVersion.starts_with(rest.substr(last_space + 1))) {
+                return message.outcome = SipOutcome::truncated_start_line;
+            }
+            if (!line_end) return message.outcome;
+            // A method token followed by a URI scheme is SIP-shaped enough
+            // to call malformed rather than not SIP.
+            if (rest.starts_with("sip:") || rest.starts_with("sips:") || rest.starts_with("tel:"))
+                return message.outcome = SipOutcome::malformed_request_line;
+            return message.outcome;
+        }
+        message.method_token = std::string_view(begin, method_length);
+        message.method = method_from_token(message.method_token);
+        message.request_uri = trim(rest.substr(0, last_space));
+        message.outcome = SipOutcome::request;
+    }
+
+    // --- Headers, up to the blank line.
+    const char* cursor = line_end ? line_end + 1 : end;
+    bool terminated = false;
+    SipHeader* current = nullptr;
+    while (cursor < end) {
+        const char* next = static_cast<const char*>(std::memchr(cursor, '\n', end - cursor));
+        const char* content_end = next ? next : end;
+        bool had_cr = content_end > cursor && content_end[-1] == '\r';
+        if (next && !had_cr) message.violations |= bit(SipViolation::bare_lf_line_end);
+        std::string_view line(cursor, (content_end - cursor) - (had_cr ? 1 : 0));
+        cursor = next ? next + 1 : end;
+        if (line.empty()) {
+            if (next) terminated = true;
+            break;
+        }
+        if (is_space(line.front())) {
+            // Continuation of the previous header's value (RFC 3261 7.3.1).
+            message.violations |= bit(SipViolation::folded_header);
+            if (current) {
+                std::string_view extra = trim(line);
+                if (!extra.empty()) {
+                    const char* value_begin = current->value.empty() ? extra.data() : current->value.data();
+                    current->value = std::string_view(value_begin, extra.data() + extra.size() - value_begin);
+                }
+            }
+            continue;
+        }
+        auto colon = line.find(':');
+        if (colon == std::string_view::npos) {
+            message.violations |= bit(SipViolation::header_line_without_colon);
+            current = nullptr;
+            continue;
+        }
+        if (message.header_count == kMaxSipHeaders) {
+            message.violations |= bit(SipViolation::too_many_headers);
+            current = nullptr;
+            continue;
+        }
+        SipHeader& header = message.headers[message.header_count];
+        header.name = trim(line.substr(0, colon));
+        header.value = trim(line.substr(colon + 1));
+        header.id = header_id_from_name(header.name);
+        if (header.id == HeaderId::unknown && !is_registered_extension(header.name)) {
+            message.violations |= bit(SipViolation::unknown_header_name);
+        }
+        auto& first = message.first_index[static_cast<std::size_t>(header.id)];
+        if (first == SipMessage::kAbsent) first = static_cast<uint8_t>(message.header_count);
+        current = &header;
+        ++message.header_count;
+    }
+    if (!terminated) message.violations |= bit(SipViolation::headers_not_terminated);
+    message.body = std::string_view(cursor, end - cursor);
+
+    // --- Header semantics that scanners get wrong.
+    if (const SipHeader* length = message.find(HeaderId::content_length)) {
+        if (!parse_unsigned(length->value, message.content_length)) {
+            message.violations |= bit(SipViolation::bad_content_length);
+            message.content_length = -1;
+        } else if (static_cast<uint64_t>(message.content_length) != message.body.size()) {
+            message.violations |= bit(SipViolation::content_length_mismatch);
+        }
+    }
+    if (const SipHeader* call_id = message.find(HeaderId::call_id)) {
+        if (call_id->value.find_first_of(" \t") != std::string_view::npos)
+            message.violations |= bit(SipViolation::space_in_call_id);
+    }
+    if (const SipHeader* cseq = message.find(HeaderId::cseq)) {
+        std::string_view value = cseq->value;
+        auto space = value.find_first_of(" \t");
+        int64_t number = 0;
+        if (space == std::string_view::npos || !parse_unsigned(value.substr(0, space), number)) {
+            message.violations |= bit(SipViolation::bad_cseq);
+        } else if (message.outcome == SipOutcome::request &&
+                   trim(value.substr(space + 1)) != message.method_token) {
+            message.violations |= bit(SipViolation::cseq_method_mismatch);
+        }
+    }
+    if (message.outcome == SipOutcome::request) {
+        if (const SipHeader* max_forwards = message.find(HeaderId::max_forwards)) {
+            int64_t hops = 0;
+            if (!parse_unsigned(max_forwards->value, hops) || hops > 255)
+                message.violations |= bit(SipViolation::bad_max_forwards);
+        } else {
+            message.violations |= bit(SipViolation::missing_max_forwards);
+        }
+    }
+    if (!message.find(HeaderId::via)) message.violations |= bit(SipViolation::missing_via);
+    if (!message.find(HeaderId::from)) message.violations |= bit(SipViolation::missing_from);
+    if (!message.find(HeaderId::to)) message.violations |= bit(SipViolation::missing_to);
+    if (!message.find(HeaderId::call_id)) message.violations |= bit(SipViolation::missing_call_id);
+    if (!message.find(HeaderId::cseq)) message.violations |= bit(SipViolation::missing_cseq);
+    return message.outcome;
+}
+
+}  // namespace sipscope::parser

@@ -1,0 +1,168 @@
+// In-place parse of one SIP message (RFC 3261 section 7) held in a
+// transport payload: start line, headers, body. Every string is a view into
+// the caller's buffer; nothing is copied or allocated. Runs on the worker
+// lcore for every UDP/TCP payload, on any port: SIP is recognised by content.
+//
+// A malformed message from a scanner is evidence, not an error: as long as
+// the start line is SIP, the message is reported with `violations` set.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace sipscope::parser {
+
+#define SIPSCOPE_SIP_METHODS(X) \
+    X(invite, "INVITE")         \
+    X(ack, "ACK")               \
+    X(bye, "BYE")               \
+    X(cancel, "CANCEL")         \
+    X(options, "OPTIONS")       \
+    X(register_, "REGISTER")    \
+    X(prack, "PRACK")           \
+    X(subscribe, "SUBSCRIBE")   \
+    X(notify, "NOTIFY")         \
+    X(publish, "PUBLISH")       \
+    X(info, "INFO")             \
+    X(refer, "REFER")           \
+    X(message, "MESSAGE")       \
+    X(update, "UPDATE")         \
+    X(other, "other")
+
+enum class SipMethod : uint8_t {
+#define SIPSCOPE_ENUM_ENTRY(name, label) name,
+    SIPSCOPE_SIP_METHODS(SIPSCOPE_ENUM_ENTRY)
+#undef SIPSCOPE_ENUM_ENTRY
+};
+inline constexpr std::size_t kSipMethodCount = static_cast<std::size_t>(SipMethod::other) + 1;
+inline constexpr std::array<std::string_view, kSipMethodCount> kSipMethodLabels = {
+#define SIPSCOPE_LABEL_ENTRY(name, label) label,
+    SIPSCOPE_SIP_METHODS(SIPSCOPE_LABEL_ENTRY)
+#undef SIPSCOPE_LABEL_ENTRY
+};
+constexpr std::string_view label(SipMethod method) {
+    return kSipMethodLabels[static_cast<std::size_t>(method)];
+}
+// Maps a method token (case-sensitive, RFC 3261 7.1) to the enum.
+SipMethod method_from_token(std::string_view token);
+
+// What the payload turned out to be. Counted per reason by the worker.
+#define SIPSCOPE_SIP_OUTCOMES(X)                         \
+    X(request, "request")                                \
+    X(response, "response")                              \
+    X(empty_payload, "empty_payload")                    \
+    X(not_sip, "not_sip")                                \
+    X(truncated_start_line, "truncated_start_line")      \
+    X(malformed_request_line, "malformed_request_line")  \
+    X(malformed_status_line, "malformed_status_line")
+
+enum class SipOutcome : uint8_t {
+#define SIPSCOPE_ENUM_ENTRY(name, label) name,
+    SIPSCOPE_SIP_OUTCOMES(SIPSCOPE_ENUM_ENTRY)
+#undef SIPSCOPE_ENUM_ENTRY
+};
+inline constexpr std::size_t kSipOutcomeCount =
+    static_cast<std::size_t>(SipOutcome::malformed_status_line) + 1;
+inline constexpr std::array<std::string_view, kSipOutcomeCount> kSipOutcomeLabels = {
+#define SIPSCOPE_LABEL_ENTRY(name, label) label,
+    SIPSCOPE_SIP_OUTCOMES(SIPSCOPE_LABEL_ENTRY)
+#undef SIPSCOPE_LABEL_ENTRY
+};
+constexpr std::string_view label(SipOutcome outcome) {
+    return kSipOutcomeLabels[static_cast<std::size_t>(outcome)];
+}
+
+// RFC violations found in a message that is otherwise SIP. Bit flags.
+#define SIPSCOPE_SIP_VIOLATIONS(X)                                   \
+    X(header_line_without_colon, "header_line_without_colon")        \
+    X(headers_not_terminated, "headers_not_terminated")              \
+    X(too_many_headers, "too_many_headers")                          \
+    X(bare_lf_line_end, "bare_lf_line_end")                          \
+    X(folded_header, "folded_header")                                \
+    X(unknown_header_name, "unknown_header_name")                    \
+    X(missing_via, "missing_via")                                    \
+    X(missing_from, "missing_from")                                  \
+    X(missing_to, "missing_to")                                      \
+    X(missing_call_id, "missing_call_id")                            \
+    X(missing_cseq, "missing_cseq")                                  \
+    X(missing_max_forwards, "missing_max_forwards")                  \
+    X(space_in_call_id, "space_in_call_id")                          \
+    X(cseq_method_mismatch, "cseq_method_mismatch")                  \
+    X(bad_cseq, "bad_cseq")                                          \
+    X(bad_max_forwards, "bad_max_forwards")                          \
+    X(bad_content_length, "bad_content_length")                      \
+    X(content_length_mismatch, "content_length_mismatch")
+
+enum class SipViolation : uint8_t {
+#define SIPSCOPE_ENUM_ENTRY(name, label) name,
+    SIPSCOPE_SIP_VIOLATIONS(SIPSCOPE_ENUM_ENTRY)
+#undef SIPSCOPE_ENUM_ENTRY
+};
+inline constexpr std::size_t kSipViolationCount =
+    static_cast<std::size_t>(SipViolation::content_length_mismatch) + 1;
+inline constexpr std::array<std::string_view, kSipViolationCount> kSipViolationLabels = {
+#define SIPSCOPE_LABEL_ENTRY(name, label) label,
+    SIPSCOPE_SIP_VIOLATIONS(SIPSCOPE_LABEL_ENTRY)
+#undef SIPSCOPE_LABEL_ENTRY
+};
+constexpr uint32_t bit(SipViolation violation) { return 1u << static_cast<unsigned>(violation); }
+
+// Headers the sensor looks at by name. Compact forms (RFC 3261 7.3.3 and
+// the registry) map to the same id as the long form.
+enum class HeaderId : uint8_t {
+    unknown = 0,
+    via, from, to, call_id, cseq, contact, max_forwards, content_length, content_type,
+    user_agent, server, authorization, proxy_authorization, www_authenticate,
+    proxy_authenticate, supported, require, accept, allow, expires, date, subject,
+    content_encoding, event, allow_events, refer_to, referred_by, session_expires, identity,
+    record_route, route, organization, x_nat, x_serialnumber,
+    count_
+};
+inline constexpr std::size_t kHeaderIdCount = static_cast<std::size_t>(HeaderId::count_);
+// Canonical lower-case long name of a known header ("" for unknown).
+std::string_view canonical_name(HeaderId id);
+HeaderId header_id_from_name(std::string_view name);
+
+struct SipHeader {
+    std::string_view name;   // as written (case, compact form preserved)
+    std::string_view value;  // trimmed; spans continuation lines if folded
+    HeaderId id = HeaderId::unknown;
+};
+
+inline constexpr std::size_t kMaxSipHeaders = 48;
+
+struct SipMessage {
+    SipOutcome outcome = SipOutcome::not_sip;
+    SipMethod method = SipMethod::other;     // requests
+    uint16_t status_code = 0;                // responses
+    uint32_t violations = 0;                 // SipViolation bits
+    std::string_view method_token;           // requests, as written
+    std::string_view request_uri;            // requests
+    std::string_view reason_phrase;          // responses
+    std::string_view body;                   // bytes after the blank line
+    int64_t content_length = -1;             // -1: absent or unparseable
+    uint16_t header_count = 0;
+    // Index of the first occurrence of each known header, or kAbsent.
+    static constexpr uint8_t kAbsent = 0xff;
+    std::array<uint8_t, kHeaderIdCount> first_index{};
+    std::array<SipHeader, kMaxSipHeaders> headers;
+
+    bool is_sip() const { return outcome == SipOutcome::request || outcome == SipOutcome::response; }
+    bool has(SipViolation violation) const { return (violations & bit(violation)) != 0; }
+    const SipHeader* find(HeaderId id) const {
+        uint8_t index = first_index[static_cast<std::size_t>(id)];
+        return index == kAbsent ? nullptr : &headers[index];
+    }
+    std::string_view value_of(HeaderId id) const {
+        const SipHeader* header = find(id);
+        return header ? header->value : std::string_view{};
+    }
+};
+
+// Parses `payload` into `message` (which is reset first). Returns
+// message.outcome. Reads only inside the span.
+SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& message);
+
+}  // namespace sipscope::parser
