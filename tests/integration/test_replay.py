@@ -1,0 +1,123 @@
+"""sipscope replay on generated captures: the summary, the events file and
+the metrics all report exactly what the capture holds, with 1 worker and
+with 2, and the records are the same either way."""
+import os
+import re
+import unittest
+
+from harness import (IDLE_SLEEP, TemporaryDirectory, make_capture, metric_sum, parse_metrics, read_events,
+                     run_sipscope)
+
+
+def replay(directory, capture, workers, extra=()):
+    events = os.path.join(directory, "events-%d.jsonl" % workers)
+    metrics = os.path.join(directory, "metrics-%d.prom" % workers)
+    result = run_sipscope(["replay", capture, "--workers", str(workers), "--events", events, "--metrics", "none",
+                           "--metrics-file", metrics, "--progress", "0"] + IDLE_SLEEP + list(extra))
+    if result.returncode != 0:
+        raise AssertionError("replay failed (%d):\n%s\n%s" % (result.returncode, result.stdout, result.stderr))
+    with open(metrics) as handle:
+        samples = parse_metrics(handle.read())
+    return result.stdout, read_events(events), samples
+
+
+def summary_number(summary, label):
+    match = re.search(r"^\s+%s\s+(\d+)" % re.escape(label), summary, re.MULTILINE)
+    assert match, "no %r in summary:\n%s" % (label, summary)
+    return int(match.group(1))
+
+
+def comparable(events):
+    return sorted((event["src_ip"], event["flow"]["start"], event["flow"]["end"], event["flow"]["packets"],
+                   event["flow"]["bytes"], event["flow"]["responses"], event["flow"]["close_reason"],
+                   tuple(sorted(event["sip"]["methods"].items())), tuple(sorted(event["sip"]["responses"].items())))
+                  for event in events)
+
+
+class ReplayCountsExactly(unittest.TestCase):
+    def setUp(self):
+        self.directory = TemporaryDirectory()
+        self.capture, self.truth = make_capture(self.directory.name, sources=23, packets_per_source=37, seed=7,
+                                                background=0.6)
+
+    def tearDown(self):
+        self.directory.cleanup()
+
+    def check(self, workers):
+        summary, events, samples = replay(self.directory.name, self.capture, workers)
+        truth = self.truth
+        # Summary.
+        self.assertEqual(summary_number(summary, "packets"), truth["packets"])
+        self.assertEqual(summary_number(summary, "SIP packets"), truth["sip_packets"])
+        self.assertEqual(summary_number(summary, "sources"), truth["source_count"])
+        self.assertEqual(summary_number(summary, "flows"), truth["source_count"])
+        # Events: one flow per source, with its exact request count.
+        self.assertEqual(len(events), truth["source_count"])
+        by_source = {event["src_ip"]: event for event in events}
+        self.assertEqual(set(by_source), set(truth["sources"]))
+        for source, expected in truth["sources"].items():
+            event = by_source[source]
+            self.assertEqual(event["event_type"], "sip_scan_flow")
+            self.assertEqual(event["flow"]["packets"], expected["requests"], source)
+            self.assertEqual(event["flow"]["close_reason"], "end_of_capture")
+            self.assertEqual(event["proto"], "UDP")
+        self.assertEqual(sum(event["flow"]["responses"] for event in events), truth["sip_responses"])
+        # Metrics.
+        self.assertEqual(metric_sum(samples, "sipscope_port_rx_packets_total"), truth["packets"])
+        self.assertEqual(metric_sum(samples, "sipscope_worker_rx_packets_total"), truth["packets"])
+        self.assertEqual(metric_sum(samples, "sipscope_sip_packets_total"), truth["sip_packets"])
+        self.assertEqual(metric_sum(samples, "sipscope_sip_parse_total", outcome="request"), truth["sip_requests"])
+        self.assertEqual(metric_sum(samples, "sipscope_sip_parse_total", outcome="response"), truth["sip_responses"])
+        self.assertEqual(metric_sum(samples, "sipscope_flows_opened_total"), truth["source_count"])
+        self.assertEqual(metric_sum(samples, "sipscope_flows_closed_total", reason="end_of_capture"), truth["source_count"])
+        self.assertEqual(metric_sum(samples, "sipscope_flows_active"), 0)
+        self.assertEqual(metric_sum(samples, "sipscope_events_written_total"), truth["source_count"])
+        self.assertEqual(metric_sum(samples, "sipscope_handoff_dropped_total"), 0)
+        self.assertEqual(metric_sum(samples, "sipscope_frames_total", outcome="truncated_ipv4")
+                         + metric_sum(samples, "sipscope_frames_total", outcome="non_ip_ethertype"),
+                         truth["malformed_packets"])
+        return events
+
+    def test_one_and_two_workers_agree(self):
+        one = self.check(1)
+        two = self.check(2)
+        self.assertEqual(comparable(one), comparable(two))
+
+
+class ReplayUsesPacketTime(unittest.TestCase):
+    """Flows split on the capture's clock, not on how fast the replay runs."""
+
+    def test_inactivity_timeout_splits_flows(self):
+        with TemporaryDirectory() as directory:
+            # 4 sources, 6 requests each, 11 s of capture time between packets.
+            capture, truth = make_capture(directory, sources=4, packets_per_source=6, responders=0, background=0,
+                                          gap=11.0, seed=3)
+            for workers in (1, 2):
+                summary, events, samples = replay(directory, capture, workers, ["--timeout", "10"])
+                requests = truth["sip_requests"]
+                # Consecutive requests of a source are 11 s apart (> 10 s):
+                # every request opens its own flow.
+                self.assertEqual(len(events), requests)
+                self.assertEqual(metric_sum(samples, "sipscope_flows_opened_total"), requests)
+                idle = [event for event in events if event["flow"]["close_reason"] == "idle_timeout"]
+                ended = [event for event in events if event["flow"]["close_reason"] == "end_of_capture"]
+                # Only the capture's last packet is younger than the timeout
+                # when the capture ends; every other flow went idle.
+                self.assertEqual(len(ended), 1)
+                self.assertEqual(len(idle), requests - 1)
+                for event in events:
+                    self.assertEqual(event["flow"]["packets"], 1)
+                    self.assertEqual(event["flow"]["start"], event["flow"]["end"])
+
+
+class ReplayHomeNetwork(unittest.TestCase):
+    def test_source_scope(self):
+        with TemporaryDirectory() as directory:
+            capture, truth = make_capture(directory, sources=3, packets_per_source=4, seed=5)
+            _, events, _ = replay(directory, capture, 1, ["--home-net", "203.0.113.2/32", "--home-net", "2001:db8::/32"])
+            scopes = {event["src_ip"]: event["flow"]["source_scope"] for event in events}
+            self.assertEqual(scopes, {"203.0.113.1": "external", "203.0.113.2": "internal", "203.0.113.3": "external"})
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

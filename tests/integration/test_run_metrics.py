@@ -1,0 +1,67 @@
+"""sipscope run on a net_pcap virtual device: /metrics is served over HTTP
+while the sensor runs, counts what the capture holds, and SIGINT makes the
+sensor write every open flow and exit 0."""
+import os
+import signal
+import subprocess
+import time
+import unittest
+
+from harness import (IDLE_SLEEP, SIPSCOPE, TemporaryDirectory, free_tcp_port, make_capture, metric_sum,
+                     parse_metrics, read_events, scrape)
+
+
+class RunServesMetrics(unittest.TestCase):
+    def test_scrape_while_running_then_sigint(self):
+        with TemporaryDirectory() as directory:
+            capture, truth = make_capture(directory, sources=12, packets_per_source=15, seed=11)
+            port = free_tcp_port()
+            events_path = os.path.join(directory, "events.jsonl")
+            command = [SIPSCOPE, "run", "--metrics", "127.0.0.1:%d" % port, "--events", events_path, "--progress", "0",
+                       "--home-net", "198.51.0.0/16"] + IDLE_SLEEP + [
+                "--", "--no-huge", "-m", "512", "--no-shconf", "--file-prefix", "runtest%d" % os.getpid(), "--no-pci",
+                "--no-telemetry", "-l", "0-1", "--vdev", "net_pcap0,rx_pcap=%s" % capture]
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            try:
+                url = "http://127.0.0.1:%d/metrics" % port
+                samples = {}
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    if process.poll() is not None:
+                        self.fail("sipscope exited early (%d): %s" % (process.returncode, process.communicate()))
+                    try:
+                        samples = parse_metrics(scrape(url))
+                    except OSError:
+                        time.sleep(0.2)
+                        continue
+                    if metric_sum(samples, "sipscope_port_rx_packets_total") >= truth["packets"]:
+                        # The port has delivered everything; wait for the worker to count it.
+                        if metric_sum(samples, "sipscope_sip_packets_total") >= truth["sip_packets"]:
+                            break
+                    time.sleep(0.2)
+                self.assertEqual(metric_sum(samples, "sipscope_port_rx_packets_total"), truth["packets"])
+                self.assertEqual(metric_sum(samples, "sipscope_worker_rx_packets_total", port="0", worker="0"),
+                                 truth["packets"])
+                self.assertEqual(metric_sum(samples, "sipscope_sip_packets_total"), truth["sip_packets"])
+                self.assertEqual(metric_sum(samples, "sipscope_sip_requests_total", method="OPTIONS")
+                                 + metric_sum(samples, "sipscope_sip_requests_total", method="REGISTER"),
+                                 truth["sip_requests"])
+                self.assertEqual(metric_sum(samples, "sipscope_flows_active"), truth["source_count"])
+                self.assertEqual(metric_sum(samples, "sipscope_port_rx_missed_total"), 0)
+                self.assertEqual(metric_sum(samples, "sipscope_build_info", mode="run"), 1)
+                for name in ("sipscope_port_rx_errors_total", "sipscope_port_rx_nombuf_total",
+                             "sipscope_handoff_dropped_total", "sipscope_records_dropped_total"):
+                    self.assertTrue(any(key[0] == name for key in samples), name)
+            finally:
+                process.send_signal(signal.SIGINT)
+                stdout, stderr = process.communicate(timeout=60)
+            self.assertEqual(process.returncode, 0, stderr)
+            events = read_events(events_path)
+            self.assertEqual(len(events), truth["source_count"])
+            self.assertTrue(all(event["flow"]["close_reason"] == "shutdown" for event in events))
+            self.assertEqual(sum(event["flow"]["packets"] for event in events), truth["sip_requests"])
+            self.assertIn("sipscope run summary", stdout)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

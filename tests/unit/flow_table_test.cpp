@@ -1,0 +1,157 @@
+// FlowTable on a real rte_hash: the EAL is started once, without hugepages.
+#include <gtest/gtest.h>
+
+#include <rte_eal.h>
+
+#include <vector>
+
+#include "flow_table.hpp"
+
+namespace sipscope::fingerprint {
+namespace {
+
+constexpr uint64_t kSecond = 1000000;
+
+parser::IpAddress address(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
+    uint8_t bytes[4] = {a, b, c, d};
+    return parser::IpAddress::from_ipv4(bytes);
+}
+
+struct Closed {
+    parser::IpAddress source;
+    CloseReason reason;
+    uint64_t first_seen_us;
+    uint64_t last_seen_us;
+};
+
+class FlowTableTest : public ::testing::Test {
+protected:
+    std::vector<Closed> closed;
+    auto sink() {
+        return [this](const FlowState& flow, CloseReason reason) {
+            closed.push_back({flow.source, reason, flow.first_seen_us, flow.last_seen_us});
+        };
+    }
+    FlowState& touch(FlowTable& table, const parser::IpAddress& key, uint64_t now, bool* opened_out = nullptr) {
+        bool opened = false;
+        FlowState& flow = table.acquire(key, table.lookup(key), now, opened, sink());
+        if (opened_out) *opened_out = opened;
+        return flow;
+    }
+};
+
+TEST_F(FlowTableTest, OpensOnceAndFindsAgain) {
+    FlowTable table("t_open", 64, 1200 * kSecond, 0);
+    bool opened = false;
+    touch(table, address(203, 0, 113, 1), 10 * kSecond, &opened);
+    EXPECT_TRUE(opened);
+    touch(table, address(203, 0, 113, 1), 11 * kSecond, &opened);
+    EXPECT_FALSE(opened);
+    EXPECT_EQ(table.size(), 1u);
+    EXPECT_GE(table.lookup(address(203, 0, 113, 1)), 0);
+    EXPECT_EQ(table.lookup(address(203, 0, 113, 2)), -1);
+}
+
+TEST_F(FlowTableTest, SameNewSourceTwiceInOneBulkLookup) {
+    FlowTable table("t_bulk", 64, 1200 * kSecond, 0);
+    parser::IpAddress a = address(1, 1, 1, 1), b = address(2, 2, 2, 2);
+    const parser::IpAddress* keys[] = {&a, &b, &a, &b, &a};
+    int32_t positions[5];
+    table.lookup_bulk(keys, 5, positions);
+    int opened_count = 0;
+    for (int i = 0; i < 5; ++i) {
+        bool opened = false;
+        FlowState& flow = table.acquire(*keys[i], positions[i], kSecond, opened, sink());
+        ++flow.packets;
+        opened_count += opened;
+    }
+    EXPECT_EQ(opened_count, 2);
+    EXPECT_EQ(table.size(), 2u);
+    EXPECT_EQ(table.at(table.lookup(a)).packets, 3u);
+    EXPECT_EQ(table.at(table.lookup(b)).packets, 2u);
+}
+
+TEST_F(FlowTableTest, PacketAfterTimeoutClosesAndReopens) {
+    FlowTable table("t_reopen", 64, 1200 * kSecond, 0);
+    parser::IpAddress a = address(1, 1, 1, 1);
+    touch(table, a, 100 * kSecond);
+    touch(table, a, 1300 * kSecond);  // exactly the timeout later: same flow
+    EXPECT_TRUE(closed.empty());
+    bool opened = false;
+    touch(table, a, 2501 * kSecond, &opened);
+    EXPECT_TRUE(opened);
+    ASSERT_EQ(closed.size(), 1u);
+    EXPECT_EQ(closed[0].reason, CloseReason::idle_timeout);
+    EXPECT_EQ(closed[0].first_seen_us, 100 * kSecond);
+    EXPECT_EQ(closed[0].last_seen_us, 1300 * kSecond);
+    EXPECT_EQ(table.size(), 1u);
+}
+
+TEST_F(FlowTableTest, ExpireClosesOnlyIdleFlowsOldestFirst) {
+    FlowTable table("t_expire", 64, 10 * kSecond, 0);
+    touch(table, address(1, 0, 0, 1), 1 * kSecond);
+    touch(table, address(1, 0, 0, 2), 2 * kSecond);
+    touch(table, address(1, 0, 0, 3), 5 * kSecond);
+    touch(table, address(1, 0, 0, 1), 6 * kSecond);  // refreshed: now the newest
+    EXPECT_EQ(table.expire(14 * kSecond, sink()), 1u);
+    ASSERT_EQ(closed.size(), 1u);
+    EXPECT_EQ(closed[0].source, address(1, 0, 0, 2));
+    EXPECT_EQ(table.expire(17 * kSecond, sink()), 2u);
+    EXPECT_EQ(closed[1].source, address(1, 0, 0, 3));
+    EXPECT_EQ(closed[2].source, address(1, 0, 0, 1));
+    EXPECT_EQ(table.size(), 0u);
+}
+
+TEST_F(FlowTableTest, FullTableEvictsOldestIdleAndKeepsGoing) {
+    FlowTable table("t_evict", 16, 1200 * kSecond, 0);
+    ASSERT_EQ(table.capacity(), 16u);
+    for (uint32_t i = 0; i < 1000; ++i) {
+        touch(table, address(10, static_cast<uint8_t>(i >> 16), static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)), i + 1);
+        ASSERT_LE(table.size(), 16u);
+    }
+    EXPECT_EQ(table.size(), 16u);
+    EXPECT_EQ(closed.size(), 1000u - 16u);
+    for (const auto& flow : closed) EXPECT_EQ(flow.reason, CloseReason::evicted);
+    // The survivors are the 16 most recent sources.
+    EXPECT_EQ(table.lookup(address(10, 0, 3, 0xd7)), -1);  // source 983 = 999 - 16
+    EXPECT_GE(table.lookup(address(10, 0, 3, 0xd8)), 0);   // source 984, the oldest survivor
+    EXPECT_GE(table.lookup(address(10, 0, 3, 0xe7)), 0);   // source 999
+}
+
+TEST_F(FlowTableTest, CloseAllReportsEveryFlowWithTheReason) {
+    FlowTable table("t_close", 64, 1200 * kSecond, 0);
+    for (uint8_t i = 0; i < 20; ++i) touch(table, address(5, 5, 5, i), kSecond);
+    table.close_all(CloseReason::end_of_capture, sink());
+    EXPECT_EQ(closed.size(), 20u);
+    for (const auto& flow : closed) EXPECT_EQ(flow.reason, CloseReason::end_of_capture);
+    EXPECT_EQ(table.size(), 0u);
+    bool opened = false;
+    touch(table, address(5, 5, 5, 1), 2 * kSecond, &opened);
+    EXPECT_TRUE(opened);
+}
+
+TEST_F(FlowTableTest, Ipv6AndMappedIpv4AreDistinctKeys) {
+    FlowTable table("t_v6", 64, 1200 * kSecond, 0);
+    auto v6 = parser::IpAddress::parse("2001:db8::1");
+    ASSERT_TRUE(v6.has_value());
+    touch(table, *v6, kSecond);
+    touch(table, address(0x20, 0x01, 0x0d, 0xb8), kSecond);
+    EXPECT_EQ(table.size(), 2u);
+}
+
+}  // namespace
+}  // namespace sipscope::fingerprint
+
+int main(int argc, char** argv) {
+    ::testing::InitGoogleTest(&argc, argv);
+    std::string prefix = "--file-prefix=flowtest" + std::to_string(getpid());
+    const char* eal_arguments[] = {"flow_table_test", "--no-huge", "-m", "128", "--no-shconf", prefix.c_str(),
+                                   "--no-pci", "--no-telemetry", "--log-level=*:error", "-l", "0"};
+    if (rte_eal_init(static_cast<int>(std::size(eal_arguments)), const_cast<char**>(eal_arguments)) < 0) {
+        std::fprintf(stderr, "flow_table_test: EAL start failed\n");
+        return 1;
+    }
+    int result = RUN_ALL_TESTS();
+    rte_eal_cleanup();
+    return result;
+}

@@ -1,0 +1,244 @@
+// SIP parser: RFC 3261 examples, scanner messages from TOOLS.md, compact
+// and folded forms, violations, and non-SIP rejects — all before a guard page.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "guarded_buffer.hpp"
+#include "sip_message.hpp"
+
+namespace sipscope::parser {
+namespace {
+
+using testing_support::GuardedBuffer;
+
+struct Parsed {
+    explicit Parsed(std::string_view text) : buffer(text) { parse_sip_message(buffer.span(), message); }
+    GuardedBuffer buffer;
+    SipMessage message;
+};
+
+// RFC 3261 section 24.2, message F1 (the INVITE of the tutorial).
+constexpr std::string_view kRfcInvite =
+    "INVITE sip:bob@biloxi.com SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds\r\n"
+    "Max-Forwards: 70\r\n"
+    "To: Bob <sip:bob@biloxi.com>\r\n"
+    "From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n"
+    "Call-ID: a84b4c76e66710@pc33.atlanta.com\r\n"
+    "CSeq: 314159 INVITE\r\n"
+    "Contact: <sip:alice@pc33.atlanta.com>\r\n"
+    "Content-Type: application/sdp\r\n"
+    "Content-Length: 4\r\n"
+    "\r\n"
+    "v=0\n";
+
+TEST(SipMessage, RfcInvite) {
+    Parsed parsed(kRfcInvite);
+    const SipMessage& m = parsed.message;
+    ASSERT_EQ(m.outcome, SipOutcome::request);
+    EXPECT_EQ(m.method, SipMethod::invite);
+    EXPECT_EQ(m.request_uri, "sip:bob@biloxi.com");
+    EXPECT_EQ(m.header_count, 9);
+    EXPECT_EQ(m.value_of(HeaderId::call_id), "a84b4c76e66710@pc33.atlanta.com");
+    EXPECT_EQ(m.value_of(HeaderId::from), "Alice <sip:alice@atlanta.com>;tag=1928301774");
+    EXPECT_EQ(m.content_length, 4);
+    EXPECT_EQ(m.body, "v=0\n");
+    EXPECT_EQ(m.violations, 0u) << m.violations;
+}
+
+TEST(SipMessage, RfcResponse) {
+    Parsed parsed(
+        "SIP/2.0 180 Ringing\r\n"
+        "Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds;received=192.0.2.1\r\n"
+        "To: Bob <sip:bob@biloxi.com>;tag=a6c85cf\r\n"
+        "From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n"
+        "Call-ID: a84b4c76e66710\r\n"
+        "CSeq: 314159 INVITE\r\n"
+        "Content-Length: 0\r\n\r\n");
+    ASSERT_EQ(parsed.message.outcome, SipOutcome::response);
+    EXPECT_EQ(parsed.message.status_code, 180);
+    EXPECT_EQ(parsed.message.reason_phrase, "Ringing");
+    EXPECT_EQ(parsed.message.violations, 0u);
+}
+
+TEST(SipMessage, NmapOptionsFromThePaper) {
+    Parsed parsed(
+        "OPTIONS sip:nm SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP nm;branch=foo;rport\r\n"
+        "From: <sip:nm@nm>;tag=root\r\n"
+        "To: <sip:nm2@nm2>\r\n"
+        "Call-ID: 50000\r\n"
+        "CSeq: 42 OPTIONS\r\n"
+        "Max-Forwards: 70\r\n"
+        "Content-Length: 0\r\n"
+        "Contact: <sip:nm@nm>\r\n"
+        "Accept: application/sdp\r\n\r\n");
+    ASSERT_EQ(parsed.message.outcome, SipOutcome::request);
+    EXPECT_EQ(parsed.message.method, SipMethod::options);
+    EXPECT_EQ(parsed.message.value_of(HeaderId::contact), "<sip:nm@nm>");
+    EXPECT_EQ(parsed.message.violations, 0u);
+}
+
+TEST(SipMessage, NmapAgMisspeltContentLength) {
+    Parsed parsed(
+        "OPTIONS sip:ag SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP ag;branch=foo\r\n"
+        "From: <sip:ag@ag>;tag=root\r\n"
+        "To: <sip:ag2@ag2>\r\n"
+        "Call-ID: 5000\r\n"
+        "CSeq: 42 OPTIONS\r\n"
+        "Max-Forwards: 70\r\n"
+        "content-lnegth: 0\r\n"
+        "Contact: <sip:ag@ag>\r\n\r\n");
+    ASSERT_EQ(parsed.message.outcome, SipOutcome::request);
+    EXPECT_TRUE(parsed.message.has(SipViolation::unknown_header_name));
+    EXPECT_EQ(parsed.message.find(HeaderId::content_length), nullptr);
+}
+
+TEST(SipMessage, CompactFormsMapToLongNames) {
+    Parsed parsed(
+        "REGISTER sip:example.com SIP/2.0\r\n"
+        "v: SIP/2.0/UDP 192.0.2.4;branch=z9hG4bKnashds7\r\n"
+        "f: <sip:u@example.com>;tag=1\r\n"
+        "t: <sip:u@example.com>\r\n"
+        "i: abc\r\n"
+        "CSeq: 1 REGISTER\r\n"
+        "m: <sip:u@192.0.2.4>\r\n"
+        "k: 100rel\r\n"
+        "c: text/plain\r\n"
+        "s: hi\r\n"
+        "e: gzip\r\n"
+        "o: presence\r\n"
+        "u: presence\r\n"
+        "r: <sip:x@y>\r\n"
+        "b: <sip:z@y>\r\n"
+        "x: 1800\r\n"
+        "y: token\r\n"
+        "Max-Forwards: 70\r\n"
+        "l: 0\r\n\r\n");
+    const SipMessage& m = parsed.message;
+    ASSERT_EQ(m.outcome, SipOutcome::request);
+    for (HeaderId id : {HeaderId::via, HeaderId::from, HeaderId::to, HeaderId::call_id, HeaderId::contact,
+                        HeaderId::supported, HeaderId::content_type, HeaderId::subject, HeaderId::content_encoding,
+                        HeaderId::event, HeaderId::allow_events, HeaderId::refer_to, HeaderId::referred_by,
+                        HeaderId::session_expires, HeaderId::identity, HeaderId::content_length}) {
+        EXPECT_NE(m.find(id), nullptr) << canonical_name(id);
+    }
+    EXPECT_EQ(m.content_length, 0);
+    EXPECT_EQ(m.violations, 0u) << m.violations;
+}
+
+TEST(SipMessage, HeaderNamesAreCaseInsensitiveAndOrderIsKept) {
+    Parsed parsed("OPTIONS sip:a SIP/2.0\r\nCALL-ID: 1\r\ncall-id: 2\r\nvIa: SIP/2.0/UDP h\r\n\r\n");
+    const SipMessage& m = parsed.message;
+    ASSERT_EQ(m.header_count, 3);
+    EXPECT_EQ(m.headers[0].name, "CALL-ID");
+    EXPECT_EQ(m.headers[1].name, "call-id");
+    EXPECT_EQ(m.value_of(HeaderId::call_id), "1");  // first occurrence
+    EXPECT_EQ(m.headers[2].id, HeaderId::via);
+}
+
+TEST(SipMessage, FoldedHeaderSpansContinuationLines) {
+    Parsed parsed("OPTIONS sip:a SIP/2.0\r\nSubject: I know you're there,\r\n  pick up the phone\r\nCall-ID: 1\r\n\r\n");
+    const SipMessage& m = parsed.message;
+    EXPECT_TRUE(m.has(SipViolation::folded_header));
+    std::string_view subject = m.value_of(HeaderId::subject);
+    EXPECT_TRUE(subject.starts_with("I know you're there,"));
+    EXPECT_TRUE(subject.ends_with("pick up the phone"));
+    EXPECT_EQ(m.value_of(HeaderId::call_id), "1");
+}
+
+TEST(SipMessage, BareLineFeedsAreAcceptedAndFlagged) {
+    Parsed parsed("OPTIONS sip:a SIP/2.0\nVia: SIP/2.0/UDP h\nCall-ID: 7\n\nbody");
+    ASSERT_EQ(parsed.message.outcome, SipOutcome::request);
+    EXPECT_TRUE(parsed.message.has(SipViolation::bare_lf_line_end));
+    EXPECT_EQ(parsed.message.value_of(HeaderId::call_id), "7");
+    EXPECT_EQ(parsed.message.body, "body");
+}
+
+TEST(SipMessage, ViolationFlags) {
+    struct Case {
+        std::string text;
+        SipViolation expected;
+    };
+    const std::string head = "OPTIONS sip:a SIP/2.0\r\n";
+    const std::string full = "Via: SIP/2.0/UDP h\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n";
+    std::vector<Case> cases = {
+        {head + "From: a\r\nTo: b\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n\r\n", SipViolation::missing_via},
+        {head + "Via: v\r\nTo: b\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n\r\n", SipViolation::missing_from},
+        {head + "Via: v\r\nFrom: a\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n\r\n", SipViolation::missing_to},
+        {head + "Via: v\r\nFrom: a\r\nTo: b\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n\r\n", SipViolation::missing_call_id},
+        {head + "Via: v\r\nFrom: a\r\nTo: b\r\nCall-ID: x\r\nMax-Forwards: 70\r\n\r\n", SipViolation::missing_cseq},
+        {head + "Via: v\r\nFrom: a\r\nTo: b\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n", SipViolation::missing_max_forwards},
+        {head + full + "this line has no colon\r\n\r\n", SipViolation::header_line_without_colon},
+        {"OPTIONS sip:a SIP/2.0\r\nCall-ID: has space\r\n\r\n", SipViolation::space_in_call_id},
+        {"OPTIONS sip:a SIP/2.0\r\nCSeq: 1 REGISTER\r\n\r\n", SipViolation::cseq_method_mismatch},
+        {"OPTIONS sip:a SIP/2.0\r\nCSeq: one OPTIONS\r\n\r\n", SipViolation::bad_cseq},
+        {"OPTIONS sip:a SIP/2.0\r\nMax-Forwards: seventy\r\n\r\n", SipViolation::bad_max_forwards},
+        {"OPTIONS sip:a SIP/2.0\r\nContent-Length: many\r\n\r\n", SipViolation::bad_content_length},
+        {"OPTIONS sip:a SIP/2.0\r\nContent-Length: 209\r\n\r\n", SipViolation::content_length_mismatch},
+        {"OPTIONS sip:a SIP/2.0\r\nCall-ID: x\r\n", SipViolation::headers_not_terminated},
+        {"OPTIONS sip:a SIP/2.0\r\nX-Foo: 1\r\nContent-Lnegth: 0\r\n\r\n", SipViolation::unknown_header_name},
+    };
+    for (const auto& test_case : cases) {
+        Parsed parsed(test_case.text);
+        EXPECT_TRUE(parsed.message.is_sip()) << test_case.text;
+        EXPECT_TRUE(parsed.message.has(test_case.expected)) << test_case.text;
+    }
+    Parsed clean(head + full + "Content-Length: 0\r\n\r\n");
+    EXPECT_EQ(clean.message.violations, 0u);
+    Parsed extension("OPTIONS sip:a SIP/2.0\r\n" + full + "X-Serialnumber: 1\r\nP-Asserted-Identity: <sip:a@b>\r\n\r\n");
+    EXPECT_FALSE(extension.message.has(SipViolation::unknown_header_name));
+}
+
+TEST(SipMessage, TooManyHeadersIsFlaggedNotOverflowed) {
+    std::string text = "OPTIONS sip:a SIP/2.0\r\n";
+    for (int i = 0; i < 100; ++i) text += "Via: SIP/2.0/UDP h" + std::to_string(i) + "\r\n";
+    text += "\r\n";
+    Parsed parsed(text);
+    EXPECT_EQ(parsed.message.header_count, kMaxSipHeaders);
+    EXPECT_TRUE(parsed.message.has(SipViolation::too_many_headers));
+}
+
+TEST(SipMessage, RecognisedByContentWithAnyMethodToken) {
+    Parsed parsed("FOOBAR sip:a SIP/2.0\r\nCall-ID: 1\r\n\r\n");
+    ASSERT_EQ(parsed.message.outcome, SipOutcome::request);
+    EXPECT_EQ(parsed.message.method, SipMethod::other);
+    EXPECT_EQ(parsed.message.method_token, "FOOBAR");
+}
+
+TEST(SipMessage, NonSipAndBrokenStartLines) {
+    struct Case {
+        std::string_view text;
+        SipOutcome expected;
+    };
+    std::vector<Case> cases = {
+        {"", SipOutcome::empty_payload},
+        {"\x16\x03\x01\x02\x00", SipOutcome::not_sip},
+        {"GET / HTTP/1.1\r\nHost: x\r\n\r\n", SipOutcome::not_sip},
+        {"HELLO", SipOutcome::not_sip},
+        {"OPTIONS sip:a SIP/2", SipOutcome::truncated_start_line},
+        {"OPTIONS sip:a SIP/3.0\r\n\r\n", SipOutcome::malformed_request_line},
+        {"SIP/2.0 2x0 OK\r\n\r\n", SipOutcome::malformed_status_line},
+        {"SIP/2.0 200", SipOutcome::truncated_start_line},
+        {"SIP/2.0 200OK\r\n\r\n", SipOutcome::malformed_status_line},
+    };
+    for (const auto& test_case : cases) {
+        Parsed parsed(test_case.text);
+        EXPECT_EQ(parsed.message.outcome, test_case.expected) << test_case.text;
+    }
+}
+
+TEST(SipMessage, EveryPrefixOfAMessageIsSafe) {
+    std::string text(kRfcInvite);
+    for (std::size_t length = 0; length <= text.size(); ++length) {
+        Parsed parsed(std::string_view(text).substr(0, length));
+        for (std::size_t i = 0; i < parsed.message.header_count; ++i) {
+            EXPECT_LE(parsed.message.headers[i].value.size(), length);
+        }
+    }
+}
+
+}  // namespace
+}  // namespace sipscope::parser
