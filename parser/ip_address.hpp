@@ -13,7 +13,9 @@
 
 namespace sipscope::parser {
 
-struct IpAddress {
+// 8-byte aligned: it is the flow table's key, and rte_hash_crc reads keys
+// as 64-bit words.
+struct alignas(8) IpAddress {
     std::array<uint8_t, 16> bytes{};
 
     static IpAddress from_ipv4(const uint8_t* network_order) {
