@@ -127,6 +127,9 @@ std::vector<MetricFamily> SensorMetrics::Collect() const {
                    static_cast<double>(sum_over(workers_, [i](const WorkerCounters& w) { return w.frames_by_outcome[i].read(); })));
     }
     families.push_back(std::move(frames));
+    auto first_fragments = family("sipscope_ip_first_fragments_total", "First IP fragments whose payload (the start of a message) was parsed; later fragments count as frames_total{outcome=~\".*later_fragment\"}.", MetricType::Counter);
+    add_sample(first_fragments, {}, static_cast<double>(sum_over(workers_, [](const WorkerCounters& w) { return w.first_fragments.read(); })));
+    families.push_back(std::move(first_fragments));
     auto payloads = family("sipscope_sip_parse_total", "UDP/TCP payloads by SIP parser outcome.", MetricType::Counter);
     for (std::size_t i = 0; i < parser::kSipOutcomeCount; ++i) {
         add_sample(payloads, {{"outcome", std::string(parser::kSipOutcomeLabels[i])}},

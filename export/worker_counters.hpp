@@ -42,6 +42,8 @@ struct alignas(64) WorkerCounters {
     OwnedCounter handoff_received;
     // Outcomes of every frame this worker processed as owner.
     std::array<OwnedCounter, parser::kFrameOutcomeCount> frames_by_outcome;
+    // First fragments whose payload (the start of the message) was parsed.
+    OwnedCounter first_fragments;
     // Outcomes of the SIP parser for every transport payload.
     std::array<OwnedCounter, parser::kSipOutcomeCount> payloads_by_sip_outcome;
     std::array<OwnedCounter, parser::kSipMethodCount> requests_by_method;

@@ -252,6 +252,7 @@ void Worker::process_owned(OwnedPacket* packets, unsigned count) {
         OwnedPacket& packet = packets[i];
         counters_.frames_by_outcome[static_cast<std::size_t>(packet.frame.outcome)].increment();
         if (packet.frame.outcome != FrameOutcome::ok) continue;
+        if (packet.frame.is_first_fragment) counters_.first_fragments.increment();
         SipMessage& message = messages[i];
         SipOutcome outcome = parser::parse_sip_message(packet.frame.payload_span(), message);
         counters_.payloads_by_sip_outcome[static_cast<std::size_t>(outcome)].increment();

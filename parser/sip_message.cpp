@@ -89,6 +89,52 @@ bool is_registered_extension(std::string_view name) {
 
 inline bool is_space(char c) { return c == ' ' || c == '\t'; }
 
+// Known headers grouped by first letter, so that a lookup compares a name
+// with two or three candidates instead of every entry. Built at compile time.
+struct HeaderIndex {
+    struct Bucket {
+        uint8_t count = 0;
+        uint8_t entries[8] = {};
+    };
+    Bucket by_letter[26] = {};
+};
+
+constexpr HeaderIndex build_header_index() {
+    HeaderIndex index;
+    for (std::size_t i = 0; i < std::size(kKnownHeaders); ++i) {
+        auto& bucket = index.by_letter[kKnownHeaders[i].name[0] - 'a'];
+        bucket.entries[bucket.count++] = static_cast<uint8_t>(i);
+    }
+    return index;
+}
+constexpr HeaderIndex kHeaderIndex = build_header_index();
+
+// Optimal-string-alignment distance (edits and adjacent transpositions) of
+// `a` (any case) and `b` (lower case) is at most `limit`. Only for unknown
+// header names, which benign stacks rarely send.
+bool edit_distance_at_most(std::string_view a, std::string_view b, unsigned limit) {
+    constexpr std::size_t kMax = 33;
+    if (a.size() >= kMax || b.size() >= kMax) return false;
+    unsigned previous2[kMax], previous[kMax], current[kMax];
+    for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = static_cast<unsigned>(j);
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        current[0] = static_cast<unsigned>(i);
+        unsigned row_minimum = current[0];
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            unsigned cost = lower(a[i - 1]) == b[j - 1] ? 0 : 1;
+            unsigned best = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost});
+            if (i > 1 && j > 1 && lower(a[i - 1]) == b[j - 2] && lower(a[i - 2]) == b[j - 1])
+                best = std::min(best, previous2[j - 2] + 1);
+            current[j] = best;
+            row_minimum = std::min(row_minimum, best);
+        }
+        if (row_minimum > limit) return false;
+        std::copy(previous, previous + b.size() + 1, previous2);
+        std::copy(current, current + b.size() + 1, previous);
+    }
+    return previous[b.size()] <= limit && previous[b.size()] > 0;
+}
+
 std::string_view trim(std::string_view text) {
     while (!text.empty() && (is_space(text.front()) || text.front() == '\r')) text.remove_prefix(1);
     while (!text.empty() && (is_space(text.back()) || text.back() == '\r' || text.back() == '\n'))
@@ -128,14 +174,31 @@ std::string_view canonical_name(HeaderId id) {
 }
 
 HeaderId header_id_from_name(std::string_view name) {
-    // Dispatch on the first letter keeps this to one or two comparisons for
-    // the headers scanners actually send.
     if (name.empty()) return HeaderId::unknown;
     char first = lower(name[0]);
-    for (const auto& known : kKnownHeaders) {
-        if (known.name[0] == first && equals_ignoring_case(name, known.name)) return known.id;
+    if (first < 'a' || first > 'z') return HeaderId::unknown;
+    const auto& bucket = kHeaderIndex.by_letter[first - 'a'];
+    for (uint8_t i = 0; i < bucket.count; ++i) {
+        const NamedHeader& known = kKnownHeaders[bucket.entries[i]];
+        if (equals_ignoring_case(name, known.name)) return known.id;
     }
     return HeaderId::unknown;
+}
+
+bool is_misspelt_header_name(std::string_view name) {
+    if (name.size() < 4 || name.size() > 32) return false;
+    unsigned allowed = name.size() >= 10 ? 2 : 1;
+    for (const auto& known : kKnownHeaders) {
+        if (known.name.size() < 4) continue;
+        std::size_t difference = known.name.size() > name.size() ? known.name.size() - name.size() : name.size() - known.name.size();
+        if (difference > allowed) continue;
+        if (edit_distance_at_most(name, known.name, allowed)) return true;
+    }
+    for (auto known : kOtherRegisteredHeaders) {
+        if (known.size() < 4) continue;
+        if (edit_distance_at_most(name, known, allowed)) return true;
+    }
+    return false;
 }
 
 SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& message) {
@@ -259,7 +322,8 @@ SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& messa
         header.value = trim(line.substr(colon + 1));
         header.id = header_id_from_name(header.name);
         if (header.id == HeaderId::unknown && !is_registered_extension(header.name)) {
-            message.violations |= bit(SipViolation::unknown_header_name);
+            message.violations |= bit(is_misspelt_header_name(header.name) ? SipViolation::misspelt_header_name
+                                                                          : SipViolation::unknown_header_name);
         }
         auto& first = message.first_index[static_cast<std::size_t>(header.id)];
         if (first == SipMessage::kAbsent) first = static_cast<uint8_t>(message.header_count);

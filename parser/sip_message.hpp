@@ -82,6 +82,7 @@ constexpr std::string_view label(SipOutcome outcome) {
     X(bare_lf_line_end, "bare_lf_line_end")                          \
     X(folded_header, "folded_header")                                \
     X(unknown_header_name, "unknown_header_name")                    \
+    X(misspelt_header_name, "misspelt_header_name")                  \
     X(missing_via, "missing_via")                                    \
     X(missing_from, "missing_from")                                  \
     X(missing_to, "missing_to")                                      \
@@ -124,6 +125,9 @@ inline constexpr std::size_t kHeaderIdCount = static_cast<std::size_t>(HeaderId:
 // Canonical lower-case long name of a known header ("" for unknown).
 std::string_view canonical_name(HeaderId id);
 HeaderId header_id_from_name(std::string_view name);
+// True when an unknown header name is one or two edits (or an adjacent
+// swap) away from a registered one, like nmap-ag's "content-lnegth".
+bool is_misspelt_header_name(std::string_view name);
 
 struct SipHeader {
     std::string_view name;   // as written (case, compact form preserved)

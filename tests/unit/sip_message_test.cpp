@@ -92,7 +92,8 @@ TEST(SipMessage, NmapAgMisspeltContentLength) {
         "content-lnegth: 0\r\n"
         "Contact: <sip:ag@ag>\r\n\r\n");
     ASSERT_EQ(parsed.message.outcome, SipOutcome::request);
-    EXPECT_TRUE(parsed.message.has(SipViolation::unknown_header_name));
+    EXPECT_TRUE(parsed.message.has(SipViolation::misspelt_header_name));
+    EXPECT_FALSE(parsed.message.has(SipViolation::unknown_header_name));
     EXPECT_EQ(parsed.message.find(HeaderId::content_length), nullptr);
 }
 
@@ -179,7 +180,10 @@ TEST(SipMessage, ViolationFlags) {
         {"OPTIONS sip:a SIP/2.0\r\nContent-Length: many\r\n\r\n", SipViolation::bad_content_length},
         {"OPTIONS sip:a SIP/2.0\r\nContent-Length: 209\r\n\r\n", SipViolation::content_length_mismatch},
         {"OPTIONS sip:a SIP/2.0\r\nCall-ID: x\r\n", SipViolation::headers_not_terminated},
-        {"OPTIONS sip:a SIP/2.0\r\nX-Foo: 1\r\nContent-Lnegth: 0\r\n\r\n", SipViolation::unknown_header_name},
+        {"OPTIONS sip:a SIP/2.0\r\nX-Foo: 1\r\nContent-Lnegth: 0\r\n\r\n", SipViolation::misspelt_header_name},
+        {"OPTIONS sip:a SIP/2.0\r\nUser-Agnet: x\r\n\r\n", SipViolation::misspelt_header_name},
+        {"OPTIONS sip:a SIP/2.0\r\nMax-Froward: 70\r\n\r\n", SipViolation::misspelt_header_name},
+        {"OPTIONS sip:a SIP/2.0\r\nFavourite-Colour: blue\r\n\r\n", SipViolation::unknown_header_name},
     };
     for (const auto& test_case : cases) {
         Parsed parsed(test_case.text);
