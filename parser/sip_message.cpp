@@ -3,6 +3,8 @@
 // everything after it only sets violation flags.
 #include "sip_message.hpp"
 
+#include "delimiter_index.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -89,25 +91,86 @@ bool is_registered_extension(std::string_view name) {
 
 inline bool is_space(char c) { return c == ' ' || c == '\t'; }
 
-// Known headers grouped by first letter, so that a lookup compares a name
-// with two or three candidates instead of every entry. Built at compile time.
-struct HeaderIndex {
-    struct Bucket {
-        uint8_t count = 0;
-        uint8_t entries[8] = {};
-    };
-    Bucket by_letter[26] = {};
+// Known header names in a compile-time open-addressing table keyed on
+// (length, first, last character), with each name pre-folded into 64-bit
+// words, so that a lookup is one hash, usually one probe and a few word
+// compares. Names are at most 32 bytes.
+struct HeaderSlot {
+    uint8_t used = 0;
+    uint8_t length = 0;
+    HeaderId id = HeaderId::unknown;
+    uint64_t words[4] = {};
+};
+constexpr std::size_t kHeaderSlots = 256;
+
+constexpr char fold(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+// Length, first and last character separate the known names well enough
+// for one probe in most lookups, and need no pass over the name.
+constexpr std::size_t header_hash(std::size_t length, char first, char last) {
+    return (length * 97u + static_cast<unsigned char>(fold(first)) * 31u + static_cast<unsigned char>(fold(last))) &
+           (kHeaderSlots - 1);
+}
+
+struct HeaderTable {
+    HeaderSlot slots[kHeaderSlots] = {};
 };
 
-constexpr HeaderIndex build_header_index() {
-    HeaderIndex index;
-    for (std::size_t i = 0; i < std::size(kKnownHeaders); ++i) {
-        auto& bucket = index.by_letter[kKnownHeaders[i].name[0] - 'a'];
-        bucket.entries[bucket.count++] = static_cast<uint8_t>(i);
+constexpr HeaderTable build_header_table() {
+    HeaderTable table;
+    for (const auto& known : kKnownHeaders) {
+        std::size_t slot = header_hash(known.name.size(), known.name.front(), known.name.back());
+        while (table.slots[slot].used) slot = (slot + 1) & (kHeaderSlots - 1);
+        HeaderSlot& entry = table.slots[slot];
+        entry.used = 1;
+        entry.length = static_cast<uint8_t>(known.name.size());
+        entry.id = known.id;
+        for (std::size_t i = 0; i < known.name.size(); ++i)
+            entry.words[i / 8] |= static_cast<uint64_t>(static_cast<unsigned char>(known.name[i])) << (8 * (i % 8));
     }
-    return index;
+    return table;
 }
-constexpr HeaderIndex kHeaderIndex = build_header_index();
+constexpr HeaderTable kHeaderTable = build_header_table();
+
+// Loads bytes [offset, offset + count) of `text` (count ≤ 8) little-endian.
+inline uint64_t load_word(std::string_view text, std::size_t offset, std::size_t count) {
+    uint64_t word = 0;
+    if (count == 8) {
+        std::memcpy(&word, text.data() + offset, 8);
+    } else {
+        for (std::size_t i = 0; i < count; ++i)
+            word |= static_cast<uint64_t>(static_cast<unsigned char>(text[offset + i])) << (8 * i);
+    }
+    return word;
+}
+
+// `text` equals the pre-folded `slot` ignoring ASCII case. Every known name
+// holds only [a-z0-9-]; OR-ing 0x20 folds upper-case letters but would
+// also fold control bytes below 0x20 onto '-' and digits, so those are
+// rejected explicitly.
+// `readable_end` bounds the bytes that may be read after `text` (the end of
+// the payload): whole 8-byte loads are used where they stay inside it.
+inline bool equals_slot(std::string_view text, const HeaderSlot& slot, const char* readable_end) {
+    constexpr uint64_t kFold = 0x2020202020202020ULL;
+    constexpr uint64_t kHigh = 0x8080808080808080ULL;
+    std::size_t length = text.size();
+    uint64_t below_space = 0;
+    for (std::size_t offset = 0, word = 0; offset < length; offset += 8, ++word) {
+        std::size_t count = length - offset < 8 ? length - offset : 8;
+        uint64_t used = count == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * count)) - 1;
+        uint64_t a;
+        if (text.data() + offset + 8 <= readable_end) {
+            std::memcpy(&a, text.data() + offset, 8);
+            a &= used;
+        } else {
+            a = load_word(text, offset, count);
+        }
+        if (((a | kFold) & used) != slot.words[word]) return false;
+        // Bytes below 0x20 have bits 5, 6 and 7 clear: adding 0x60 to the
+        // low 7 bits leaves their high bit clear.
+        below_space |= ~((a & ~kHigh) + 0x6060606060606060ULL) & ~a & kHigh & used;
+    }
+    return below_space == 0;
+}
 
 // Optimal-string-alignment distance (edits and adjacent transpositions) of
 // `a` (any case) and `b` (lower case) is at most `limit`. Only for unknown
@@ -142,6 +205,27 @@ std::string_view trim(std::string_view text) {
     return text;
 }
 
+// Header names rarely carry white space ("Name : value" is legal); values
+// usually start with one space. The line end (CR, LF) is already excluded.
+inline std::string_view trim_name(std::string_view name) {
+    while (!name.empty() && is_space(name.back())) name.remove_suffix(1);
+    while (!name.empty() && is_space(name.front())) name.remove_prefix(1);
+    return name;
+}
+inline std::string_view trim_value(std::string_view value) {
+    std::size_t start = 0;
+    while (start < value.size() && is_space(value[start])) ++start;
+    std::size_t end = value.size();
+    while (end > start && (is_space(value[end - 1]) || value[end - 1] == '\r')) --end;
+    return value.substr(start, end - start);
+}
+
+inline bool has_white_space(std::string_view text) {
+    for (char c : text)
+        if (is_space(c)) return true;
+    return false;
+}
+
 // RFC 3261 token characters for a method name.
 inline bool is_token_char(char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
@@ -173,17 +257,20 @@ std::string_view canonical_name(HeaderId id) {
     return {};
 }
 
-HeaderId header_id_from_name(std::string_view name) {
-    if (name.empty()) return HeaderId::unknown;
-    char first = lower(name[0]);
-    if (first < 'a' || first > 'z') return HeaderId::unknown;
-    const auto& bucket = kHeaderIndex.by_letter[first - 'a'];
-    for (uint8_t i = 0; i < bucket.count; ++i) {
-        const NamedHeader& known = kKnownHeaders[bucket.entries[i]];
-        if (equals_ignoring_case(name, known.name)) return known.id;
+namespace {
+HeaderId identify_header(std::string_view name, const char* readable_end) {
+    if (name.empty() || name.size() > 32) return HeaderId::unknown;
+    std::size_t slot = header_hash(name.size(), name.front(), name.back());
+    while (kHeaderTable.slots[slot].used) {
+        const HeaderSlot& entry = kHeaderTable.slots[slot];
+        if (entry.length == name.size() && equals_slot(name, entry, readable_end)) return entry.id;
+        slot = (slot + 1) & (kHeaderSlots - 1);
     }
     return HeaderId::unknown;
 }
+}  // namespace
+
+HeaderId header_id_from_name(std::string_view name) { return identify_header(name, name.data() + name.size()); }
 
 bool is_misspelt_header_name(std::string_view name) {
     if (name.size() < 4 || name.size() > 32) return false;
@@ -202,7 +289,29 @@ bool is_misspelt_header_name(std::string_view name) {
 }
 
 SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& message) {
+    // Only `outcome` is meaningful for payloads that are not SIP; the rest
+    // is reset once the start line says this is SIP.
     message.outcome = SipOutcome::not_sip;
+    message.header_count = 0;
+    const char* const begin = reinterpret_cast<const char*>(payload.data());
+    const std::size_t size = payload.size();
+    if (size == 0) return message.outcome = SipOutcome::empty_payload;
+
+    // --- Fast reject: a request starts with an upper-case token and a
+    // space, a response with "SIP/2.0 ". Most non-SIP payloads (DNS, TLS,
+    // QUIC) fail on the first byte.
+    bool is_response = size >= 8 && std::memcmp(begin, "SIP/2.0 ", 8) == 0;
+    std::size_t method_length = 0;
+    if (!is_response) {
+        if (!(begin[0] >= 'A' && begin[0] <= 'Z')) return message.outcome;
+        while (method_length < size && method_length <= kMaxMethodLength && is_token_char(begin[method_length])) {
+            ++method_length;
+        }
+        if (method_length == size || method_length > kMaxMethodLength || begin[method_length] != ' ') {
+            return message.outcome;
+        }
+    }
+
     message.method = SipMethod::other;
     message.status_code = 0;
     message.violations = 0;
@@ -211,62 +320,39 @@ SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& messa
     message.reason_phrase = {};
     message.body = {};
     message.content_length = -1;
-    message.header_count = 0;
     message.first_index.fill(SipMessage::kAbsent);
 
-    const char* const begin = reinterpret_cast<const char*>(payload.data());
-    const char* const end = begin + payload.size();
-    if (payload.empty()) return message.outcome = SipOutcome::empty_payload;
-
-    // --- Fast reject: a request starts with an upper-case token and a
-    // space, a response with "SIP/2.0 ". Most non-SIP payloads (DNS, TLS,
-    // QUIC) fail on the first byte.
-    std::size_t available = payload.size();
-    bool is_response = available >= 8 && std::memcmp(begin, "SIP/2.0 ", 8) == 0;
-    std::size_t method_length = 0;
-    if (!is_response) {
-        if (!(begin[0] >= 'A' && begin[0] <= 'Z')) return message.outcome;
-        while (method_length < available && method_length <= kMaxMethodLength &&
-               is_token_char(begin[method_length])) {
-            ++method_length;
-        }
-        if (method_length == available || method_length > kMaxMethodLength ||
-            begin[method_length] != ' ') {
-            return message.outcome;
-        }
-    }
-
-    const char* line_end = static_cast<const char*>(std::memchr(begin, '\n', available));
-    std::string_view start_line(begin, (line_end ? line_end : end) - begin);
+    DelimiterIndex index(begin, size);
+    std::size_t start_line_end = index.next_newline(0);
+    bool has_line_end = start_line_end < size;
+    std::string_view start_line(begin, start_line_end);
     if (!start_line.empty() && start_line.back() == '\r') start_line.remove_suffix(1);
-    else if (line_end) message.violations |= bit(SipViolation::bare_lf_line_end);
+    else if (has_line_end) message.violations |= bit(SipViolation::bare_lf_line_end);
 
     if (is_response) {
         // SIP/2.0 SP 3DIGIT SP Reason-Phrase
-        if (!line_end) return message.outcome = SipOutcome::truncated_start_line;
+        if (!has_line_end) return message.outcome = SipOutcome::truncated_start_line;
         if (start_line.size() < 11 || !(start_line[8] >= '1' && start_line[8] <= '6') ||
-            !(start_line[9] >= '0' && start_line[9] <= '9') ||
-            !(start_line[10] >= '0' && start_line[10] <= '9') ||
+            !(start_line[9] >= '0' && start_line[9] <= '9') || !(start_line[10] >= '0' && start_line[10] <= '9') ||
             (start_line.size() > 11 && start_line[11] != ' ')) {
             return message.outcome = SipOutcome::malformed_status_line;
         }
-        message.status_code = static_cast<uint16_t>((start_line[8] - '0') * 100 +
-                                                    (start_line[9] - '0') * 10 + (start_line[10] - '0'));
+        message.status_code = static_cast<uint16_t>((start_line[8] - '0') * 100 + (start_line[9] - '0') * 10 +
+                                                    (start_line[10] - '0'));
         message.reason_phrase = start_line.size() > 12 ? start_line.substr(12) : std::string_view{};
         message.outcome = SipOutcome::response;
     } else {
         // Method SP Request-URI SP SIP-Version
         std::string_view rest = start_line.substr(method_length + 1);
         auto last_space = rest.rfind(' ');
-        bool version_ok = last_space != std::string_view::npos &&
-                          rest.substr(last_space + 1) == kSipVersion;
+        bool version_ok = last_space != std::string_view::npos && rest.substr(last_space + 1) == kSipVersion;
         if (!version_ok) {
             // Without a line end the start line may just be cut short (a
             // first fragment, a snap length): say so separately.
-            if (!line_end && kSipVersion.starts_with(rest.substr(last_space + 1))) {
+            if (!has_line_end && kSipVersion.starts_with(rest.substr(last_space + 1))) {
                 return message.outcome = SipOutcome::truncated_start_line;
             }
-            if (!line_end) return message.outcome;
+            if (!has_line_end) return message.outcome;
             // A method token followed by a URI scheme is SIP-shaped enough
             // to call malformed rather than not SIP.
             if (rest.starts_with("sip:") || rest.starts_with("sips:") || rest.starts_with("tel:"))
@@ -280,25 +366,25 @@ SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& messa
     }
 
     // --- Headers, up to the blank line.
-    const char* cursor = line_end ? line_end + 1 : end;
+    std::size_t position = has_line_end ? start_line_end + 1 : size;
     bool terminated = false;
     SipHeader* current = nullptr;
-    while (cursor < end) {
-        const char* next = static_cast<const char*>(std::memchr(cursor, '\n', end - cursor));
-        const char* content_end = next ? next : end;
-        bool had_cr = content_end > cursor && content_end[-1] == '\r';
-        if (next && !had_cr) message.violations |= bit(SipViolation::bare_lf_line_end);
-        std::string_view line(cursor, (content_end - cursor) - (had_cr ? 1 : 0));
-        cursor = next ? next + 1 : end;
-        if (line.empty()) {
-            if (next) terminated = true;
+    while (position < size) {
+        std::size_t newline = index.next_newline(position);
+        bool had_cr = newline > position && begin[newline - 1] == '\r';
+        if (newline < size && !had_cr) message.violations |= bit(SipViolation::bare_lf_line_end);
+        std::size_t line_end = newline - (had_cr ? 1 : 0);
+        std::size_t line_start = position;
+        position = newline < size ? newline + 1 : size;
+        if (line_end == line_start) {
+            if (newline < size) terminated = true;
             break;
         }
-        if (is_space(line.front())) {
+        if (is_space(begin[line_start])) {
             // Continuation of the previous header's value (RFC 3261 7.3.1).
             message.violations |= bit(SipViolation::folded_header);
             if (current) {
-                std::string_view extra = trim(line);
+                std::string_view extra = trim(std::string_view(begin + line_start, line_end - line_start));
                 if (!extra.empty()) {
                     const char* value_begin = current->value.empty() ? extra.data() : current->value.data();
                     current->value = std::string_view(value_begin, extra.data() + extra.size() - value_begin);
@@ -306,8 +392,8 @@ SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& messa
             }
             continue;
         }
-        auto colon = line.find(':');
-        if (colon == std::string_view::npos) {
+        std::size_t colon = index.next_colon(line_start, line_end);
+        if (colon == line_end) {
             message.violations |= bit(SipViolation::header_line_without_colon);
             current = nullptr;
             continue;
@@ -318,9 +404,9 @@ SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& messa
             continue;
         }
         SipHeader& header = message.headers[message.header_count];
-        header.name = trim(line.substr(0, colon));
-        header.value = trim(line.substr(colon + 1));
-        header.id = header_id_from_name(header.name);
+        header.name = trim_name(std::string_view(begin + line_start, colon - line_start));
+        header.value = trim_value(std::string_view(begin + colon + 1, line_end - colon - 1));
+        header.id = identify_header(header.name, begin + size);
         if (header.id == HeaderId::unknown && !is_registered_extension(header.name)) {
             message.violations |= bit(is_misspelt_header_name(header.name) ? SipViolation::misspelt_header_name
                                                                           : SipViolation::unknown_header_name);
@@ -331,7 +417,7 @@ SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& messa
         ++message.header_count;
     }
     if (!terminated) message.violations |= bit(SipViolation::headers_not_terminated);
-    message.body = std::string_view(cursor, end - cursor);
+    message.body = std::string_view(begin + position, size - position);
 
     // --- Header semantics that scanners get wrong.
     if (const SipHeader* length = message.find(HeaderId::content_length)) {
@@ -343,12 +429,14 @@ SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& messa
         }
     }
     if (const SipHeader* call_id = message.find(HeaderId::call_id)) {
-        if (call_id->value.find_first_of(" \t") != std::string_view::npos)
+        if (has_white_space(call_id->value))
             message.violations |= bit(SipViolation::space_in_call_id);
     }
     if (const SipHeader* cseq = message.find(HeaderId::cseq)) {
         std::string_view value = cseq->value;
-        auto space = value.find_first_of(" \t");
+        std::size_t space = 0;
+        while (space < value.size() && !is_space(value[space])) ++space;
+        if (space == value.size()) space = std::string_view::npos;
         int64_t number = 0;
         if (space == std::string_view::npos || !parse_unsigned(value.substr(0, space), number)) {
             message.violations |= bit(SipViolation::bad_cseq);

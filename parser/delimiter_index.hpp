@@ -1,0 +1,110 @@
+// Finds line ends and colons in a SIP message 64 bytes at a time: SSE2
+// compares turn each 64-byte block into bitmasks, and the parser walks the
+// set bits instead of calling memchr per line. The last partial block is
+// copied into a padded local buffer, so nothing is read past the input.
+// Worker lcore, inside parse_sip_message; header-only for inlining.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace sipscope::parser {
+
+class DelimiterIndex {
+public:
+    // Messages up to this size are indexed in one pass at construction;
+    // longer ones (SIP over TCP) block by block as the parser advances.
+    static constexpr std::size_t kEagerBlocks = 64;  // 4 KiB
+
+    DelimiterIndex(const char* data, std::size_t length) : data_(data), length_(length) {
+        eager_ = (length + 63) / 64 <= kEagerBlocks;
+        if (eager_) {
+            for (std::size_t block = 0; block * 64 < length; ++block) load(block * 64, newlines_[block], colons_[block]);
+        }
+    }
+
+    // Position of the first '\n' at or after `from`, or length() if none.
+    std::size_t next_newline(std::size_t from) { return next(from, length_, true); }
+    // Position of the first ':' in [from, limit), or `limit` if none.
+    std::size_t next_colon(std::size_t from, std::size_t limit) { return next(from, limit, false); }
+    std::size_t length() const { return length_; }
+
+private:
+    std::size_t next(std::size_t from, std::size_t limit, bool newline) {
+        while (from < limit) {
+            std::size_t start = from & ~std::size_t{63};
+            uint64_t mask;
+            if (eager_) {
+                mask = newline ? newlines_[start / 64] : colons_[start / 64];
+            } else {
+                // Lazy mode keeps one block per delimiter in slot 0/1: both
+                // scans only move forward, so each block loads once per scan.
+                std::size_t& cached = newline ? lazy_newline_block_ : lazy_colon_block_;
+                if (cached != start) {
+                    uint64_t newlines, colons;
+                    load(start, newlines, colons);
+                    cached = start;
+                    (newline ? newlines_[0] : colons_[0]) = newline ? newlines : colons;
+                }
+                mask = newline ? newlines_[0] : colons_[0];
+            }
+            uint64_t remaining = mask >> (from - start);
+            if (remaining != 0) {
+                std::size_t found = from + static_cast<std::size_t>(__builtin_ctzll(remaining));
+                return found < limit ? found : limit;
+            }
+            from = start + 64;
+        }
+        return limit;
+    }
+
+    void load(std::size_t start, uint64_t& newlines, uint64_t& colons) const {
+        const char* at = data_ + start;
+        std::size_t available = length_ - start;
+        alignas(16) char padded[64];
+        if (available < 64) {
+            std::memset(padded, 0, sizeof padded);
+            std::memcpy(padded, at, available);
+            at = padded;
+        }
+#if defined(__SSE2__)
+        const __m128i newline = _mm_set1_epi8('\n');
+        const __m128i colon = _mm_set1_epi8(':');
+        uint64_t found_newlines = 0, found_colons = 0;
+        for (int part = 0; part < 4; ++part) {
+            __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at + 16 * part));
+            found_newlines |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, newline))))
+                              << (16 * part);
+            found_colons |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, colon))))
+                            << (16 * part);
+        }
+        newlines = found_newlines;
+        colons = found_colons;
+#else
+        newlines = colons = 0;
+        for (int i = 0; i < 64; ++i) {
+            newlines |= static_cast<uint64_t>(at[i] == '\n') << i;
+            colons |= static_cast<uint64_t>(at[i] == ':') << i;
+        }
+#endif
+        if (available < 64) {  // the zero padding holds neither, but be explicit
+            newlines &= (uint64_t{1} << available) - 1;
+            colons &= (uint64_t{1} << available) - 1;
+        }
+    }
+
+    const char* data_;
+    std::size_t length_;
+    bool eager_ = false;
+    std::size_t lazy_newline_block_ = ~std::size_t{0};
+    std::size_t lazy_colon_block_ = ~std::size_t{0};
+    uint64_t newlines_[kEagerBlocks];
+    uint64_t colons_[kEagerBlocks];
+};
+
+}  // namespace sipscope::parser
