@@ -312,23 +312,17 @@ SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& messa
         }
     }
 
-    message.method = SipMethod::other;
-    message.status_code = 0;
-    message.violations = 0;
-    message.method_token = {};
-    message.request_uri = {};
-    message.reason_phrase = {};
-    message.body = {};
-    message.content_length = -1;
-    message.first_index.fill(SipMessage::kAbsent);
-
-    DelimiterIndex index(begin, size);
-    std::size_t start_line_end = index.next_newline(0);
-    bool has_line_end = start_line_end < size;
+    // --- The start line decides whether this is SIP, before any set-up:
+    // HTTP and other text protocols also start with an upper-case token.
+    const char* newline_at = static_cast<const char*>(std::memchr(begin, '\n', size));
+    std::size_t start_line_end = newline_at ? static_cast<std::size_t>(newline_at - begin) : size;
+    bool has_line_end = newline_at != nullptr;
     std::string_view start_line(begin, start_line_end);
+    bool bare_lf = false;
     if (!start_line.empty() && start_line.back() == '\r') start_line.remove_suffix(1);
-    else if (has_line_end) message.violations |= bit(SipViolation::bare_lf_line_end);
-
+    else if (has_line_end) bare_lf = true;
+    uint16_t status_code = 0;
+    std::string_view reason_phrase, request_uri;
     if (is_response) {
         // SIP/2.0 SP 3DIGIT SP Reason-Phrase
         if (!has_line_end) return message.outcome = SipOutcome::truncated_start_line;
@@ -337,10 +331,8 @@ SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& messa
             (start_line.size() > 11 && start_line[11] != ' ')) {
             return message.outcome = SipOutcome::malformed_status_line;
         }
-        message.status_code = static_cast<uint16_t>((start_line[8] - '0') * 100 + (start_line[9] - '0') * 10 +
-                                                    (start_line[10] - '0'));
-        message.reason_phrase = start_line.size() > 12 ? start_line.substr(12) : std::string_view{};
-        message.outcome = SipOutcome::response;
+        status_code = static_cast<uint16_t>((start_line[8] - '0') * 100 + (start_line[9] - '0') * 10 + (start_line[10] - '0'));
+        reason_phrase = start_line.size() > 12 ? start_line.substr(12) : std::string_view{};
     } else {
         // Method SP Request-URI SP SIP-Version
         std::string_view rest = start_line.substr(method_length + 1);
@@ -359,11 +351,27 @@ SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& messa
                 return message.outcome = SipOutcome::malformed_request_line;
             return message.outcome;
         }
+        request_uri = trim(rest.substr(0, last_space));
+    }
+
+    // --- SIP: reset the rest of the result.
+    message.status_code = status_code;
+    message.reason_phrase = reason_phrase;
+    message.request_uri = request_uri;
+    message.violations = bare_lf ? bit(SipViolation::bare_lf_line_end) : 0;
+    message.body = {};
+    message.content_length = -1;
+    message.first_index.fill(SipMessage::kAbsent);
+    if (is_response) {
+        message.method = SipMethod::other;
+        message.method_token = {};
+        message.outcome = SipOutcome::response;
+    } else {
         message.method_token = std::string_view(begin, method_length);
         message.method = method_from_token(message.method_token);
-        message.request_uri = trim(rest.substr(0, last_space));
         message.outcome = SipOutcome::request;
     }
+    DelimiterIndex index(begin, size);
 
     // --- Headers, up to the blank line.
     std::size_t position = has_line_end ? start_line_end + 1 : size;
