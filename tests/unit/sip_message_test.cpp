@@ -246,3 +246,71 @@ TEST(SipMessage, EveryPrefixOfAMessageIsSafe) {
 
 }  // namespace
 }  // namespace sipscope::parser
+
+namespace sipscope::parser {
+namespace {
+
+// RFC 3261's own examples (sections 24.1 and 24.2, and 20's compact form):
+// each parses as SIP with the expected start line and no violation.
+struct RfcExample {
+    const char* name;
+    std::string_view text;
+    SipOutcome outcome;
+    SipMethod method;
+    uint16_t status;
+    uint16_t headers;
+};
+
+const RfcExample kRfcExamples[] = {
+    {"24.1 F1 REGISTER",
+     "REGISTER sips:ss2.biloxi.example.com SIP/2.0\r\n"
+     "Via: SIP/2.0/TLS client.biloxi.example.com:5061;branch=z9hG4bKnashds7\r\n"
+     "Max-Forwards: 70\r\nFrom: Bob <sips:bob@biloxi.example.com>;tag=a73kszlfl\r\n"
+     "To: Bob <sips:bob@biloxi.example.com>\r\nCall-ID: 1j9FpLxk3uxtm8tn@biloxi.example.com\r\n"
+     "CSeq: 1 REGISTER\r\nContact: <sips:bob@client.biloxi.example.com>\r\nContent-Length: 0\r\n\r\n",
+     SipOutcome::request, SipMethod::register_, 0, 8},
+    {"24.1 F2 401",
+     "SIP/2.0 401 Unauthorized\r\n"
+     "Via: SIP/2.0/TLS client.biloxi.example.com:5061;branch=z9hG4bKnashds7;received=192.0.2.201\r\n"
+     "From: Bob <sips:bob@biloxi.example.com>;tag=a73kszlfl\r\n"
+     "To: Bob <sips:bob@biloxi.example.com>;tag=1410948204\r\nCall-ID: 1j9FpLxk3uxtm8tn@biloxi.example.com\r\n"
+     "CSeq: 1 REGISTER\r\nWWW-Authenticate: Digest realm=\"atlanta.example.com\", qop=\"auth\",\r\n"
+     " nonce=\"ea9c8e88df84f1cec4341ae6cbe5a359\",\r\n opaque=\"\", stale=FALSE, algorithm=MD5\r\n"
+     "Content-Length: 0\r\n\r\n",
+     SipOutcome::response, SipMethod::other, 401, 7},
+    {"24.2 F9 BYE",
+     "BYE sip:alice@pc33.atlanta.com SIP/2.0\r\n"
+     "Via: SIP/2.0/UDP 192.0.2.4;branch=z9hG4bKnashds10\r\nMax-Forwards: 70\r\n"
+     "From: Bob <sip:bob@biloxi.com>;tag=a6c85cf\r\nTo: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n"
+     "Call-ID: a84b4c76e66710\r\nCSeq: 231 BYE\r\nContent-Length: 0\r\n\r\n",
+     SipOutcome::request, SipMethod::bye, 0, 7},
+    {"24.2 F5 200 OK with SDP",
+     "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds;received=192.0.2.1\r\n"
+     "To: Bob <sip:bob@biloxi.com>;tag=a6c85cf\r\nFrom: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n"
+     "Call-ID: a84b4c76e66710\r\nCSeq: 314159 INVITE\r\nContact: <sip:bob@192.0.2.4>\r\n"
+     "Content-Type: application/sdp\r\nContent-Length: 11\r\n\r\nv=0\r\ns=-\r\n",
+     SipOutcome::response, SipMethod::other, 200, 8},
+    {"7.3.3 compact form",
+     "INVITE sip:bob@biloxi.com SIP/2.0\r\nv: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds\r\n"
+     "Max-Forwards: 70\r\nt: Bob <sip:bob@biloxi.com>\r\nf: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n"
+     "i: a84b4c76e66710@pc33.atlanta.com\r\nCSeq: 314159 INVITE\r\nm: <sip:alice@pc33.atlanta.com>\r\nl: 0\r\n\r\n",
+     SipOutcome::request, SipMethod::invite, 0, 8},
+};
+
+TEST(SipMessage, RfcExamplesTable) {
+    for (const auto& example : kRfcExamples) {
+        testing_support::GuardedBuffer buffer(example.text);
+        SipMessage message;
+        EXPECT_EQ(parse_sip_message(buffer.span(), message), example.outcome) << example.name;
+        EXPECT_EQ(message.status_code, example.status) << example.name;
+        if (example.outcome == SipOutcome::request) EXPECT_EQ(message.method, example.method) << example.name;
+        EXPECT_EQ(message.header_count, example.headers) << example.name;
+        uint32_t allowed = bit(SipViolation::folded_header);  // F2 folds WWW-Authenticate, as the RFC prints it
+        EXPECT_EQ(message.violations & ~allowed, 0u) << example.name;
+        EXPECT_EQ(message.body.size(), message.content_length < 0 ? 0u : static_cast<std::size_t>(message.content_length))
+            << example.name;
+    }
+}
+
+}  // namespace
+}  // namespace sipscope::parser
