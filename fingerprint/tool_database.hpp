@@ -1,0 +1,117 @@
+// The tool database (TOOLS.md, shipped as fingerprint/tools.conf) and its
+// matcher. The control lcore loads and compiles the file once, at start,
+// into one Hyperscan block-mode database; each worker clones its own
+// scratch and matches its flows' fingerprints (first packet, after a few
+// packets, at close) — never every packet.
+//
+// File format (one tool per [tool] section; '#' starts a comment):
+//   [tool]
+//   id = 1                      the paper's table id; 0 for tools it does not list
+//   name = sipvicious
+//   family = sipvicious         sipvicious, nmap, custom, other, …
+//   strategy = sequential       the strategy the paper reports (documentation)
+//   require KEY = REGEX         must match for a full identification
+//   expect KEY = REGEX          adds confidence when it matches
+//   forbid KEY = REGEX          rules the tool out when it matches
+// KEY is a header key of the fingerprint (lower case, long form, "sdp:m"
+// for SDP lines). REGEX is matched against the aggregated value from its
+// start (write .* to search); $ is the end of the value. In the value,
+// SourceIP, DestIP, SourcePort and DestPort stand for the packet's own
+// addresses and ports, and {var} stands for one character that varied
+// between the flow's packets.
+#pragma once
+
+#include <bitset>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "header_fingerprint.hpp"
+
+struct hs_database;
+struct hs_scratch;
+
+namespace sipscope::fingerprint {
+
+enum class ConditionKind : uint8_t { require, expect, forbid };
+
+struct ToolCondition {
+    ConditionKind kind = ConditionKind::require;
+    std::string key;
+    std::string regex;
+    unsigned line = 0;
+};
+
+struct ToolEntry {
+    unsigned table_id = 0;
+    std::string name;
+    std::string family;
+    std::string strategy;
+    std::vector<ToolCondition> conditions;
+    unsigned line = 0;
+};
+
+// Raised with "FILE:LINE: tool 'NAME': reason" for a broken database.
+class ToolDatabaseError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct ToolMatch {
+    int tool = -1;            // index into ToolDatabase::tools(), -1 = unknown
+    float confidence = 0;     // 0..1
+    bool complete = false;    // every `require` matched
+};
+
+class ToolScratch;
+
+class ToolDatabase {
+public:
+    static constexpr std::size_t kMaxConditions = 1024;
+
+    // Parses and compiles; throws ToolDatabaseError on any problem.
+    static std::unique_ptr<ToolDatabase> load(const std::string& path);
+    static std::unique_ptr<ToolDatabase> from_text(std::string_view text, const std::string& origin);
+    ~ToolDatabase();
+
+    const std::vector<ToolEntry>& tools() const { return tools_; }
+    std::size_t condition_count() const { return condition_tool_.size(); }
+
+    // One per worker, made before the workers start.
+    std::unique_ptr<ToolScratch> make_scratch() const;
+
+    // Names the tool behind `fingerprint`. Uses `scratch` and its buffers.
+    ToolMatch match(const HeaderFingerprint& fingerprint, ToolScratch& scratch) const;
+    // The same on a ready "key:value\n" document (tests, tools command).
+    ToolMatch match_document(std::string_view document, ToolScratch& scratch) const;
+
+private:
+    ToolDatabase() = default;
+    void compile(const std::string& origin);
+
+    std::vector<ToolEntry> tools_;
+    std::vector<uint16_t> condition_tool_;        // condition id → tool index
+    std::vector<ConditionKind> condition_kind_;   // condition id → kind
+    std::vector<uint16_t> require_count_, expect_count_;
+    hs_database* database_ = nullptr;
+    hs_scratch* prototype_scratch_ = nullptr;
+};
+
+// A worker's Hyperscan scratch and document buffer. Owned by one worker.
+class ToolScratch {
+public:
+    ~ToolScratch();
+
+private:
+    friend class ToolDatabase;
+    hs_scratch* scratch_ = nullptr;
+    std::string document_;
+    std::bitset<ToolDatabase::kMaxConditions> matched_;
+};
+
+// Builds the matcher's document: "key:value\n" per entry, markers as 0x1f.
+void build_match_document(const HeaderFingerprint& fingerprint, std::string& out);
+
+}  // namespace sipscope::fingerprint

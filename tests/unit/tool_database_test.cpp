@@ -1,0 +1,151 @@
+// The shipped tool database on TOOLS.md's header samples, its robustness to
+// the small changes the paper describes, and its error reports.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tool_database.hpp"
+
+#ifndef SIPSCOPE_TOOL_DB
+#error "SIPSCOPE_TOOL_DB must name fingerprint/tools.conf"
+#endif
+
+namespace sipscope::fingerprint {
+namespace {
+
+class ShippedDatabase : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() { database = ToolDatabase::load(SIPSCOPE_TOOL_DB).release(); }
+    static void TearDownTestSuite() { delete database; }
+    ToolMatch match(const std::string& document) {
+        if (!scratch) scratch = database->make_scratch();
+        return database->match_document(document, *scratch);
+    }
+    const ToolEntry& tool_of(const ToolMatch& match) { return database->tools().at(static_cast<std::size_t>(match.tool)); }
+    static ToolDatabase* database;
+    std::unique_ptr<ToolScratch> scratch;
+};
+ToolDatabase* ShippedDatabase::database = nullptr;
+
+// Fingerprint documents as a flow's first packet gives them (after the
+// SourceIP/DestIP/SourcePort/DestPort substitution), from TOOLS.md.
+struct Sample {
+    unsigned table_id;
+    std::string document;
+};
+
+const std::vector<Sample> kSamples = {
+    {1, "via:SIP/2.0/UDP SourceIP:SourcePort;branch=z9hG4bK-1;rport\nto:\"sipvicious\"<sip:100@1.1.1.1>\nfrom:\"sipvicious\"<sip:100@1.1.1.1>;tag=6338\nuser-agent:friendly-scanner\ncontact:sip:100@SourceIP:SourcePort\n"},
+    {2, "to:\"sipvicious\"<sip:100@1.1.1.1>\nfrom:\"sipvicious\"<sip:100@1.1.1.1>;tag=1\nuser-agent:Zoiper rv2.8.20\ncontact:sip:100@SourceIP:SourcePort\n"},
+    {3, "to:\"polycom\"<sip:100@1.1.1.1>\nfrom:\"polycom\"<sip:100@1.1.1.1>;tag=1\nuser-agent:Linksys/SPA942-6.1.5\n"},
+    {4, "to:\"AmooT\"<sip:100@1.1.1.1>\nfrom:\"AmooT\"<sip:100@1.1.1.1>;tag=1\nuser-agent:Grandstream GXP2000\n"},
+    {5, "via:SIP/2.0/UDP nm;branch=foo;rport\nfrom:<sip:nm@nm>;tag=root\nto:<sip:nm2@nm2>\ncall-id:50000\ncseq:42 OPTIONS\nmax-forwards:70\ncontent-length:0\ncontact:<sip:nm@nm>\naccept:application/sdp\n"},
+    {6, "from:<sip:test1@test1>;tag=root\nto:<sip:test2@test2>\ncall-id:50000\ncontact:<sip:test1@test1>\n"},
+    {7, "from:<sip:a@a>;tag=1\nto:<sip:b@b>\ncall-id:97\ncontact:<sip:test1@test1>\n"},
+    {8, "from:<sip:ag@ag>;tag=root\nto:<sip:ag2@ag2>\ncall-id:5000\ncontent-lnegth:0\ncontact:<sip:ag@ag>\n"},
+    {9, "contact:<sip:ab12cd34@SourceIP:SourcePort>\nto:<sip:ab12cd34@SourceIP:SourcePort>\nfrom:<ab12cd34<sip:ab12cd34@DestIP:DestPort>;tag=hetfgeeb\nmax-forwards:30\nsupported:100rel\n"},
+    {10, "call-id:q1w2e3r4t5@SourceIP\ncontact:<sip:a1b2c3d4@SourceIP:SourcePort>\nfrom:<sip:a1b2c3d4@SourceIP:SourcePort>;tag=9\nto:<sip:a1b2c3d4@SourceIP:SourcePort>\nuser-agent:zx81qwer\n"},
+    {11, "call-id:a123-bc2547-a159\nuser-agent:Avaya one-X Deskphone\n"},
+    {12, "call-id:a123-bc2547-a159\ncontact:<sip:me@SourceIP:SourcePort>\nfrom:me<sip:me@DestIP>\nto:me<sip:me@DestIP>\nuser-agent:pplsip\n"},
+    {13, "call-id:startrinityvoipsecuritytestsuite\ncontact:sip:s3@SourceIP:SourcePort\nfrom:sip:startrinityFriendlyScanner@SourceIP\nto:sip:penetrationTest@DestIP\nuser-agent:StarTrinityFriendlyScanner\n"},
+    {14, "via:SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds\ncall-id:a84b4c76e66710\ncontact:<sip:alice@pc33.atlanta.com>\nfrom:Alice<sip:alice@atlanta.com>;tag=1928301774\nto:<sip:carol@chicago.com>\n"},
+    {15, "call-id:0123456789abcdef0123456789abcdef@127.0.0.1\ncontact:<sip:b@127.0.0.1>\nfrom:<sip:b@127.0.0.1>;tag=1\nto:<sip:DestIP>\ndate:Sat, 13 Nov 2010 23:29:00 GMT\nuser-agent:Asterisk PBX\n"},
+    {16, "contact:<sip:99999@SourceIP:SourcePort>\ncontent-length:209\nfrom:<sip:99999@DestIP:DestPort>;tag=1\nto:<sip:4930123456@DestIP>\n"},
+    {17, "call-id:123456789@abcde\nfrom:12345<sip:12345@SourceIP:SourcePort>;tag=1\nto:12345<sip:12345@SourceIP:SourcePort>\nx-nat:nothing\nx-serialnumber:AB12CD34EF\nserver:o2-IAD 6741-2.6.3.32\n"},
+    {18, "contact:<sip:adoom@SourceIP:SourcePort>\nfrom:<sip:adoom@DestIP>q8w7e6\nto:<sip:adoom@DestIP>\nuser-agent:Cisco-SIPGateway/IOS-12.x\n"},
+    {19, "contact:sip:4930123456@0.0.0.0:SourcePort\nfrom:4930123456<sip:4930123456@DestIP>;tag=1\nto:4930123456<sip:4930123456@DestIP>\nuser-agent:VOIP\n"},
+    {20, "contact:sip:DestIP:SourcePort\nfrom:DestIP<sip:01146441408560@DestIP>;tag=1\nto:01146441408560<sip:01146441408560@DestIP>\nuser-agent:Yealink SIP-T46S\n"},
+    {21, "contact:<sip:DestIP>\nfrom:Nessus<sip:DestIP:DestPort>;tag=1\nto:Nessus<sip:DestIP:DestPort>\n"},
+};
+
+TEST_F(ShippedDatabase, HoldsEveryToolOfTheTable) {
+    std::vector<bool> seen(22, false);
+    for (const auto& tool : database->tools()) {
+        if (tool.table_id >= 1 && tool.table_id <= 21) seen[tool.table_id] = true;
+    }
+    for (unsigned id = 1; id <= 21; ++id) EXPECT_TRUE(seen[id]) << id;
+}
+
+TEST_F(ShippedDatabase, EverySampleNamesItsTool) {
+    for (const auto& sample : kSamples) {
+        ToolMatch result = match(sample.document);
+        ASSERT_GE(result.tool, 0) << "tool " << sample.table_id << " unknown";
+        EXPECT_EQ(tool_of(result).table_id, sample.table_id) << "tool " << sample.table_id << " named " << tool_of(result).name;
+        EXPECT_TRUE(result.complete) << sample.table_id;
+        EXPECT_GT(result.confidence, 0.5f) << sample.table_id;
+    }
+}
+
+TEST_F(ShippedDatabase, AggregatedFingerprintsStillMatch) {
+    // SIPVicious after many packets: random parts became markers.
+    std::string marker = "\x1f";
+    std::string document = "via:SIP/2.0/UDP SourceIP:SourcePort;branch=z9hG4bK-" + marker + marker + marker +
+                           ";rport\nto:\"sipvicious\"<sip:100@1.1.1.1>\nfrom:\"sipvicious\"<sip:100@1.1.1.1>;tag=38" +
+                           marker + marker + "\nuser-agent:friendly-scanner\ncall-id:" + marker + marker + marker +
+                           "\ncontact:sip:100@SourceIP:SourcePort\n";
+    ToolMatch result = match(document);
+    ASSERT_GE(result.tool, 0);
+    EXPECT_EQ(tool_of(result).table_id, 1u);
+    EXPECT_FLOAT_EQ(result.confidence, 1.0f);
+    // A user agent that changes in every message (20 characters).
+    ToolMatch random_agent = match("user-agent:" + std::string(20, '\x1f') + "\n");
+    ASSERT_GE(random_agent.tool, 0);
+    EXPECT_EQ(tool_of(random_agent).name, "random-ua-20");
+}
+
+TEST_F(ShippedDatabase, SmallChangesKeepTheFamilyWithLowerConfidence) {
+    // Nmap with its Call-ID changed: still nmap, not complete.
+    ToolMatch changed = match("from:<sip:nm@nm>;tag=root\nto:<sip:nm2@nm2>\ncall-id:12345\ncontact:<sip:nm@nm>\ncseq:42 OPTIONS\n");
+    ASSERT_GE(changed.tool, 0);
+    EXPECT_EQ(tool_of(changed).family, "nmap");
+    EXPECT_FALSE(changed.complete);
+    EXPECT_LT(changed.confidence, 0.75f);
+    // SIPVicious with a new user agent and display name: the sipvicious family.
+    ToolMatch renamed = match("to:\"scanner\"<sip:100@1.1.1.1>\nfrom:\"scanner\"<sip:100@1.1.1.1>;tag=1\nuser-agent:Asterisk\n");
+    ASSERT_GE(renamed.tool, 0);
+    EXPECT_EQ(tool_of(renamed).family, "sipvicious");
+    EXPECT_EQ(tool_of(renamed).table_id, 3u);
+}
+
+TEST_F(ShippedDatabase, BenignPhonesAreUnknown) {
+    const std::vector<std::string> phones = {
+        "via:SIP/2.0/UDP SourceIP:SourcePort;branch=z9hG4bK1984726354;rport\nfrom:\"1001\" <sip:1001@pbx.example.com>;tag=37\n"
+        "to:\"1001\" <sip:1001@pbx.example.com>\ncall-id:5b8e1f3a92c44e0e9d1c7a6b2f3e4d5c@SourceIP\ncseq:2 REGISTER\n"
+        "contact:<sip:1001@SourceIP:SourcePort;transport=udp>\nuser-agent:Zoiper rv2.8.20\nexpires:3600\n",
+        "via:SIP/2.0/UDP SourceIP:SourcePort;branch=z9hG4bK.abc\nfrom:<sip:200@DestIP>;tag=x\nto:<sip:200@DestIP>\n"
+        "call-id:abc\ncontact:<sip:200@SourceIP:SourcePort>\nuser-agent:Yealink SIP-T46S 66.85.0.5\n",
+    };
+    for (const auto& phone : phones) EXPECT_EQ(match(phone).tool, -1) << phone;
+}
+
+struct BrokenCase {
+    const char* text;
+    const char* expected;
+};
+
+TEST(ToolDatabaseErrors, BrokenEntriesAreNamedWithTheReason) {
+    const BrokenCase cases[] = {
+        {"[tool]\nid = 1\nname = bad\nfamily = x\nrequire from = (unclosed\n", "test.conf:5: tool 'bad': pattern for 'from' does not compile"},
+        {"[tool]\nname = nothing\nfamily = x\n", "tool 'nothing': needs at least one 'require'"},
+        {"[tool]\nname = t\nfamily = x\ncolour = red\nrequire a = b\n", "test.conf:4: tool 't': unknown setting 'colour'"},
+        {"[tool]\nid = seven\nname = t\n", "test.conf:2: id must be a number"},
+        {"name = orphan\n", "test.conf:1: 'name = orphan' before the first [tool]"},
+        {"[tool]\nname = t\nfamily = x\nrequire a = b\n[tool]\nname = t\nfamily = y\nrequire c = d\n", "tool 't': name used twice"},
+        {"[tool]\nname = t\nfamily = x\nstrategy = spiral\nrequire a = b\n", "strategy must be"},
+        {"# empty\n", "holds no [tool]"},
+    };
+    for (const auto& test_case : cases) {
+        try {
+            ToolDatabase::from_text(test_case.text, "test.conf");
+            ADD_FAILURE() << "accepted: " << test_case.text;
+        } catch (const ToolDatabaseError& error) {
+            EXPECT_NE(std::string(error.what()).find(test_case.expected), std::string::npos)
+                << error.what() << " (wanted: " << test_case.expected << ")";
+        }
+    }
+    EXPECT_THROW(ToolDatabase::load("/nonexistent/tools.conf"), ToolDatabaseError);
+}
+
+}  // namespace
+}  // namespace sipscope::fingerprint
