@@ -68,6 +68,41 @@ void format_flow_event(std::string& out, const fingerprint::FlowRecord& record,
         if (flow.violations_seen & (1u << i)) event.element(parser::kSipViolationLabels[i]);
     }
     event.end_array().end();
+
+    // The tool, and the fingerprint it was named from.
+    const fingerprint::ToolEntry* tool = nullptr;
+    if (context.tools && flow.tool >= 0 && static_cast<std::size_t>(flow.tool) < context.tools->tools().size())
+        tool = &context.tools->tools()[static_cast<std::size_t>(flow.tool)];
+    event.begin_object("tool")
+        .field("table_id", tool ? tool->table_id : 0u)
+        .field("name", tool ? std::string_view(tool->name) : std::string_view("unknown"))
+        .field("family", tool ? std::string_view(tool->family) : std::string_view("unknown"))
+        .field("confidence", tool ? static_cast<double>(flow.tool_confidence) : 0.0)
+        .field("complete", tool ? flow.tool_complete : false)
+        .end();
+    event.begin_object("fingerprint");
+    if (record.has_fingerprint) {
+        const fingerprint::HeaderFingerprint& print = record.fingerprint;
+        for (uint8_t i = 0; i < print.entry_count; ++i) {
+            const fingerprint::FingerprintEntry& entry = print.entries[i];
+            event.field(std::string_view(entry.key, entry.key_length), fingerprint::render_value(entry));
+        }
+    }
+    event.end();
+    if (record.has_fingerprint) {
+        const fingerprint::HeaderFingerprint& print = record.fingerprint;
+        event.begin_array("header_sequence");
+        for (uint8_t i = 0; i < print.sequence_length; ++i) {
+            const fingerprint::FingerprintEntry& entry = print.entries[print.sequence[i]];
+            event.element(std::string_view(entry.key, entry.key_length));
+        }
+        event.end_array();
+        event.begin_object("fingerprint_info")
+            .field("packets", static_cast<uint64_t>(print.packets))
+            .field("sequence_changed", print.sequence_changed)
+            .field("keys_dropped", print.keys_dropped)
+            .end();
+    }
     event.end();
 }
 

@@ -8,12 +8,15 @@
 
 #include "flow_state.hpp"
 #include "ip_address.hpp"
+#include "tool_database.hpp"
 
 namespace sipscope::exporter {
 
 struct FlowEventContext {
     // The watched networks: a source inside them is "internal".
     std::vector<parser::IpNetwork> home_networks;
+    // Names the flows' tool indexes; may be null (every flow is unknown).
+    const fingerprint::ToolDatabase* tools = nullptr;
 };
 
 void format_flow_event(std::string& out, const fingerprint::FlowRecord& record,

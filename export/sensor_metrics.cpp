@@ -169,6 +169,28 @@ std::vector<MetricFamily> SensorMetrics::Collect() const {
     add_sample(records_dropped, {}, static_cast<double>(sum_over(workers_, [](const WorkerCounters& w) { return w.records_dropped.read(); })));
     families.push_back(std::move(records_dropped));
 
+    // --- Tools. Label values come from the tool database, a bounded set
+    // the operator controls, never from traffic.
+    auto by_tool = family("sipscope_flows_closed_by_tool_total", "Flows closed, by the tool their fingerprint names (unknown when none).", MetricType::Counter);
+    std::size_t slots = tools_ ? tools_->tools().size() + 1 : 1;
+    for (std::size_t slot = 0; slot < slots; ++slot) {
+        uint64_t total = 0;
+        for (const WorkerCounters* worker : workers_) {
+            if (worker->closed_by_tool && slot < worker->tool_slots) total += worker->closed_by_tool[slot].read();
+        }
+        const fingerprint::ToolEntry* tool = slot == 0 ? nullptr : &tools_->tools()[slot - 1];
+        add_sample(by_tool, {{"family", tool ? tool->family : "unknown"}, {"tool", tool ? tool->name : "unknown"},
+                             {"table_id", std::to_string(tool ? tool->table_id : 0)}},
+                   static_cast<double>(total));
+    }
+    families.push_back(std::move(by_tool));
+    auto unavailable = family("sipscope_fingerprints_unavailable_total", "Flows that found the worker's fingerprint pool full (raise --fingerprint-capacity).", MetricType::Counter);
+    add_sample(unavailable, {}, static_cast<double>(sum_over(workers_, [](const WorkerCounters& w) { return w.fingerprints_unavailable.read(); })));
+    families.push_back(std::move(unavailable));
+    auto matches = family("sipscope_tool_matches_total", "Tool database matches run (first request, eighth request and close of a flow).", MetricType::Counter);
+    add_sample(matches, {}, static_cast<double>(sum_over(workers_, [](const WorkerCounters& w) { return w.tool_matches.read(); })));
+    families.push_back(std::move(matches));
+
     // --- Events.
     auto written = family("sipscope_events_written_total", "Lines written to the events file, by event type.", MetricType::Counter);
     add_sample(written, {{"event_type", "sip_scan_flow"}},

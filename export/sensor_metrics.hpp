@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "event_writer.hpp"
+#include "tool_database.hpp"
 #include "worker_counters.hpp"
 
 namespace sipscope::exporter {
@@ -64,9 +65,9 @@ class SensorMetrics : public prometheus::Collectable {
 public:
     SensorMetrics(SensorIdentity identity, std::span<const WorkerCounters* const> workers,
                   const PortCounterBoard& ports, const ControlCounters& control,
-                  const EventWriter& events)
+                  const EventWriter& events, const fingerprint::ToolDatabase* tools = nullptr)
         : identity_(std::move(identity)), workers_(workers.begin(), workers.end()), ports_(ports),
-          control_(control), events_(events) {}
+          control_(control), events_(events), tools_(tools) {}
 
     std::vector<prometheus::MetricFamily> Collect() const override;
 
@@ -76,6 +77,7 @@ private:
     const PortCounterBoard& ports_;
     const ControlCounters& control_;
     const EventWriter& events_;
+    const fingerprint::ToolDatabase* tools_;
 };
 
 // The exposition text of `collectable` (for --metrics-file and tests).

@@ -58,6 +58,15 @@ struct alignas(64) WorkerCounters {
     OwnedCounter flow_capacity;        // set once at start
     // Records (closed flows) that could not be queued to the control lcore.
     OwnedCounter records_dropped;
+    // Fingerprints: flows that found the worker's pool empty, and tool
+    // database matches run (a few per flow, never per packet).
+    OwnedCounter fingerprints_unavailable;
+    OwnedCounter tool_matches;
+    // Closed flows by tool: index 0 is unknown, i + 1 the database's tool i.
+    // The array is reserved at start (its size fixed by the database) and
+    // the pointer never changes afterwards.
+    OwnedCounter* closed_by_tool = nullptr;
+    uint32_t tool_slots = 0;
     // Load: polls of the RX queues and handoff ring, and polls that found work.
     OwnedCounter polls;
     OwnedCounter busy_polls;

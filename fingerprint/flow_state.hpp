@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "frame_decoder.hpp"
+#include "header_fingerprint.hpp"
 #include "ip_address.hpp"
 #include "sip_message.hpp"
 
@@ -59,6 +60,12 @@ struct FlowState {
     uint16_t first_source_port = 0;
     uint16_t first_destination_port = 0;
     parser::Transport transport = parser::Transport::none;
+    // --- fingerprint and tool (set by the owning worker)
+    static constexpr uint32_t kNoFingerprint = UINT32_MAX;
+    uint32_t fingerprint_slot = kNoFingerprint;  // index in the worker's FingerprintPool
+    int16_t tool = -1;                            // index in the ToolDatabase, -1 = unknown
+    bool tool_complete = false;
+    float tool_confidence = 0;
 };
 
 // A closed flow on its way to the control lcore.
@@ -66,6 +73,8 @@ struct FlowRecord {
     FlowState flow;
     CloseReason reason = CloseReason::idle_timeout;
     uint16_t worker = 0;
+    bool has_fingerprint = false;  // false: no SIP request, or the pool was empty
+    HeaderFingerprint fingerprint;
 };
 
 // Starts a flow for `source` at packet time `now_us`.

@@ -131,13 +131,11 @@ const FingerprintEntry* HeaderFingerprint::find(std::string_view key) const {
 }
 
 PacketEndpoints PacketEndpoints::of(const parser::DecodedFrame& frame) {
+    // Per packet on the worker: inet_ntop into fixed buffers, no allocation.
     PacketEndpoints endpoints;
-    std::string source = frame.source.to_string();
-    std::string destination = frame.destination.to_string();
-    endpoints.source_ip_length = static_cast<uint8_t>(std::min(source.size(), sizeof endpoints.source_ip - 1));
-    std::memcpy(endpoints.source_ip, source.data(), endpoints.source_ip_length);
-    endpoints.destination_ip_length = static_cast<uint8_t>(std::min(destination.size(), sizeof endpoints.destination_ip - 1));
-    std::memcpy(endpoints.destination_ip, destination.data(), endpoints.destination_ip_length);
+    endpoints.source_ip_length = static_cast<uint8_t>(frame.source.format(endpoints.source_ip, sizeof endpoints.source_ip));
+    endpoints.destination_ip_length =
+        static_cast<uint8_t>(frame.destination.format(endpoints.destination_ip, sizeof endpoints.destination_ip));
     endpoints.source_port_length = static_cast<uint8_t>(write_number(endpoints.source_port, frame.source_port));
     endpoints.destination_port_length = static_cast<uint8_t>(write_number(endpoints.destination_port, frame.destination_port));
     return endpoints;

@@ -70,6 +70,13 @@ unsigned ControlLoop::drain_records() {
                 tally.responses += record.flow.responses;
                 ++tally.flows;
                 for (std::size_t m = 0; m < parser::kSipMethodCount; ++m) tally.methods[m] += record.flow.requests_by_method[m];
+                if (record.flow.packets > 0) {
+                    const auto& tools = tools_->tools();
+                    source_tool_[record.flow.source.to_string()] =
+                        record.flow.tool >= 0 && static_cast<std::size_t>(record.flow.tool) < tools.size()
+                            ? tools[static_cast<std::size_t>(record.flow.tool)].name
+                            : "unknown";
+                }
             }
         }
         if (count) rte_mempool_put_bulk(worker->record_pool, objects.data(), count);
@@ -216,6 +223,7 @@ RunSummary ControlLoop::run() {
     }
     stop_workers(reason);
     for (const auto& port : port_board_.snapshot()) summary_.port_packets += port.rx_packets;
+    for (const auto& [source, tool] : source_tool_) ++summary_.tools[tool];
     return std::move(summary_);
 }
 

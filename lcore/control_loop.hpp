@@ -44,6 +44,7 @@ struct RunSummary {
         std::array<uint64_t, parser::kSipMethodCount> methods{};
     };
     std::unordered_map<std::string, SourceTally> sources;
+    std::unordered_map<std::string, uint64_t> tools;  // replay: sources by the tool of their last flow
     bool stopped_by_signal = false;
     bool capture_short = false;      // the port delivered fewer packets than the file holds
     uint64_t port_packets = 0;
@@ -53,9 +54,10 @@ class ControlLoop {
 public:
     ControlLoop(ControlSettings settings, std::vector<WorkerContext*> workers, const PortSetup& ports,
                 exporter::EventWriter& events, const exporter::FlowEventContext& event_context,
-                exporter::PortCounterBoard& port_board, exporter::ControlCounters& control_counters)
+                exporter::PortCounterBoard& port_board, exporter::ControlCounters& control_counters,
+                const fingerprint::ToolDatabase* tools)
         : settings_(settings), workers_(std::move(workers)), ports_(ports), events_(events),
-          event_context_(event_context), port_board_(port_board), control_counters_(control_counters) {}
+          event_context_(event_context), port_board_(port_board), control_counters_(control_counters), tools_(tools) {}
 
     // Returns when the workers have finished (signal, or end of capture).
     RunSummary run();
@@ -73,6 +75,8 @@ private:
     const exporter::FlowEventContext& event_context_;
     exporter::PortCounterBoard& port_board_;
     exporter::ControlCounters& control_counters_;
+    const fingerprint::ToolDatabase* tools_;
+    std::unordered_map<std::string, std::string> source_tool_;  // replay summary
     RunSummary summary_;
     std::string line_;
 };

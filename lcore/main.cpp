@@ -40,8 +40,9 @@
 namespace sipscope::lcore {
 namespace {
 
-constexpr unsigned kRecordRingSize = 8192;
-constexpr unsigned kRecordPoolSize = 32767;
+// Records carry a fingerprint copy (~2.3 KiB each).
+constexpr unsigned kRecordRingSize = 4096;
+constexpr unsigned kRecordPoolSize = 8191;
 
 bool has_argument(const std::vector<std::string>& arguments, std::initializer_list<const char*> names) {
     for (const auto& argument : arguments) {
@@ -87,7 +88,10 @@ std::vector<std::string> replay_eal_arguments(const SensorOptions& options) {
     if (!has_argument(user, {"-m", "--socket-mem"})) {
         // Flow tables (state + hash), mbufs, rings and record pool, with room.
         uint64_t flow_bytes = static_cast<uint64_t>(options.workers) * options.flow_capacity * (sizeof(fingerprint::FlowState) + 96);
-        uint64_t megabytes = 320 + flow_bytes * 5 / 4 / (1 << 20);
+        uint64_t fingerprint_bytes =
+            static_cast<uint64_t>(options.workers) * options.fingerprint_capacity * sizeof(fingerprint::HeaderFingerprint);
+        uint64_t record_bytes = static_cast<uint64_t>(kRecordPoolSize) * (sizeof(fingerprint::FlowRecord) + 64);
+        uint64_t megabytes = 320 + (flow_bytes + fingerprint_bytes + record_bytes) * 5 / 4 / (1 << 20);
         arguments.push_back("-m");
         arguments.push_back(std::to_string(megabytes));
     }
@@ -163,6 +167,16 @@ void print_summary(const SensorOptions& options, const RunSummary& summary, cons
                          methods.empty() ? "(responses only)" : methods.c_str());
         }
     }
+    if (!summary.tools.empty()) {
+        std::vector<std::pair<std::string, uint64_t>> ranked(summary.tools.begin(), summary.tools.end());
+        std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+            return a.second != b.second ? a.second > b.second : a.first < b.first;
+        });
+        std::fprintf(out, "  sources by tool:");
+        for (std::size_t i = 0; i < ranked.size() && i < 8; ++i)
+            std::fprintf(out, "%s %s %llu", i ? "," : "", ranked[i].first.c_str(), static_cast<unsigned long long>(ranked[i].second));
+        std::fprintf(out, "\n");
+    }
     if (!options.events_file.empty()) {
         std::fprintf(out, "  events         %s (%llu sip_scan_flow lines)\n", options.events_file.c_str(),
                      static_cast<unsigned long long>(summary.records));
@@ -175,8 +189,23 @@ void print_summary(const SensorOptions& options, const RunSummary& summary, cons
     std::fflush(out);
 }
 
+void print_tools(const fingerprint::ToolDatabase& tools, const std::string& path) {
+    std::printf("%s: %zu tools, %zu conditions, compiled\n", path.c_str(), tools.tools().size(), tools.condition_count());
+    std::printf("%-4s %-11s %-26s %-18s %s\n", "id", "family", "name", "strategy", "conditions (require/expect/forbid)");
+    for (const auto& tool : tools.tools()) {
+        unsigned require = 0, expect = 0, forbid = 0;
+        for (const auto& condition : tool.conditions) {
+            if (condition.kind == fingerprint::ConditionKind::require) ++require;
+            else if (condition.kind == fingerprint::ConditionKind::expect) ++expect;
+            else ++forbid;
+        }
+        std::printf("%-4u %-11s %-26s %-18s %u/%u/%u\n", tool.table_id, tool.family.c_str(), tool.name.c_str(),
+                    tool.strategy.empty() ? "-" : tool.strategy.c_str(), require, expect, forbid);
+    }
+}
+
 // Everything after EAL start. Returns the exit code.
-int run_sensor(SensorOptions& options, uint64_t expected_packets) {
+int run_sensor(SensorOptions& options, uint64_t expected_packets, const fingerprint::ToolDatabase& tools) {
     unsigned available = rte_lcore_count() - 1;
     if (available == 0) {
         std::fprintf(stderr, "sipscope: the EAL has only the main lcore; workers need more: pass -l 0-N (N workers) after --\n");
@@ -226,6 +255,7 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets) {
     SourceOwner owner(options.workers);
     std::vector<std::unique_ptr<WorkerContext>> contexts;
     std::vector<const exporter::WorkerCounters*> counter_blocks;
+    std::vector<void*> fingerprint_storage, tool_counters;
     unsigned lcore_id = rte_get_next_lcore(-1, 1, 0);
     for (unsigned w = 0; w < options.workers; ++w, lcore_id = rte_get_next_lcore(lcore_id, 1, 0)) {
         auto context = std::make_unique<WorkerContext>();
@@ -256,6 +286,24 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets) {
         }
         new (context->counters) exporter::WorkerCounters();
         context->counters->flow_capacity.set(context->flows->capacity());
+        // Fingerprint pool, tool scratch and per-tool counters, all reserved now.
+        auto* storage = static_cast<fingerprint::HeaderFingerprint*>(rte_zmalloc_socket(
+            "fingerprints", sizeof(fingerprint::HeaderFingerprint) * options.fingerprint_capacity, RTE_CACHE_LINE_SIZE, socket));
+        auto* by_tool = static_cast<exporter::OwnedCounter*>(
+            rte_zmalloc_socket("by_tool", sizeof(exporter::OwnedCounter) * (tools.tools().size() + 1), RTE_CACHE_LINE_SIZE, socket));
+        if (!storage || !by_tool) {
+            std::fprintf(stderr, "sipscope: cannot reserve %zu bytes of fingerprints for worker %u (lower "
+                                 "--fingerprint-capacity or give DPDK more memory with -m)\n",
+                         sizeof(fingerprint::HeaderFingerprint) * options.fingerprint_capacity, w);
+            return 1;
+        }
+        fingerprint_storage.push_back(storage);
+        tool_counters.push_back(by_tool);
+        context->fingerprints = std::make_unique<fingerprint::FingerprintPool>(storage, options.fingerprint_capacity);
+        context->tools = &tools;
+        context->tool_scratch = tools.make_scratch();
+        context->counters->closed_by_tool = by_tool;
+        context->counters->tool_slots = static_cast<uint32_t>(tools.tools().size() + 1);
         counter_blocks.push_back(context->counters);
         contexts.push_back(std::move(context));
     }
@@ -270,12 +318,13 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets) {
 
     exporter::EventWriter events(options.events_file, options.mode == Mode::replay ? exporter::EventWriter::Mode::truncate
                                                                                    : exporter::EventWriter::Mode::append);
-    exporter::FlowEventContext event_context{options.home_networks};
+    exporter::FlowEventContext event_context{options.home_networks, &tools};
     exporter::PortCounterBoard port_board;
     exporter::ControlCounters control_counters;
     exporter::SensorIdentity identity{SIPSCOPE_VERSION, rte_version(), options.mode == Mode::replay ? "replay" : "run",
                                       rte_get_tsc_hz()};
-    auto metrics = std::make_shared<exporter::SensorMetrics>(identity, counter_blocks, port_board, control_counters, events);
+    auto metrics =
+        std::make_shared<exporter::SensorMetrics>(identity, counter_blocks, port_board, control_counters, events, &tools);
     std::unique_ptr<prometheus::Exposer> exposer;
     std::string metrics_url;
     if (!options.metrics_bind.empty()) {
@@ -309,7 +358,7 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets) {
     settings.replay = options.mode == Mode::replay;
     settings.expected_packets = expected_packets;
     settings.progress_seconds = options.progress_seconds;
-    ControlLoop control(settings, workers, ports, events, event_context, port_board, control_counters);
+    ControlLoop control(settings, workers, ports, events, event_context, port_board, control_counters, &tools);
     RunSummary summary = control.run();
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
@@ -322,6 +371,8 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets) {
 
     exposer.reset();
     close_ports(ports);
+    for (void* storage : fingerprint_storage) rte_free(storage);
+    for (void* counters : tool_counters) rte_free(counters);
     for (auto& context : contexts) {
         context->flows.reset();
         rte_ring_free(context->inbound);
@@ -363,6 +414,19 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "sipscope: %s\n", problem.c_str());
         return 2;
     }
+    // The tool database is checked before anything starts: a broken entry
+    // stops the sensor with its file, line, name and reason.
+    std::unique_ptr<sipscope::fingerprint::ToolDatabase> tools;
+    try {
+        tools = sipscope::fingerprint::ToolDatabase::load(options.tool_db);
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "sipscope: %s\n", error.what());
+        return 1;
+    }
+    if (options.mode == Mode::tools) {
+        print_tools(*tools, options.tool_db);
+        return 0;
+    }
 
     uint64_t expected_packets = 0;
     std::vector<std::string> eal_arguments{"sipscope"};
@@ -396,7 +460,7 @@ int main(int argc, char** argv) {
     }
     int status;
     try {
-        status = run_sensor(options, expected_packets);
+        status = run_sensor(options, expected_packets, *tools);
     } catch (const std::exception& error) {
         std::fprintf(stderr, "sipscope: %s\n", error.what());
         status = 1;

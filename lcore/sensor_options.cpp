@@ -21,6 +21,14 @@ void add_shared_options(CLI::App& command, SensorOptions& options) {
     command.add_option("--timeout", options.timeout_seconds,
                        "Inactivity timeout of a flow, in seconds of packet time (the paper uses 20 minutes)")
         ->capture_default_str()->check(CLI::Range(0.001, 31536000.0));
+    command.add_option("--fingerprint-capacity", options.fingerprint_capacity,
+                       "Flows per worker that keep a fingerprint at once (about 2 KiB each); flows beyond "
+                       "are counted and go unnamed")
+        ->capture_default_str()->check(CLI::Range(1u, 1u << 24));
+    command.add_option("--tool-db", options.tool_db,
+                       "Tool database to name scanners with (default: the shipped tools.conf); "
+                       "checked at start, the sensor refuses a broken one")
+        ->type_name("FILE");
     command.add_option("--home-net", options.home_networks_text,
                        "A watched network (CIDR), repeatable, e.g. 198.51.100.0/24; its hosts are 'internal' in events")
         ->type_name("CIDR");
@@ -88,6 +96,10 @@ void add_options(CLI::App& app, SensorOptions& options) {
     replay->add_option("eal_arguments", options.eal_arguments,
                        "Extra DPDK EAL arguments, after -- (the defaults need no hugepages)");
 
+    auto* tools = app.add_subcommand("tools", "List the tool database (and check it: exit 1 on a broken entry)");
+    tools->callback([&options] { options.mode = Mode::tools; });
+    tools->fallthrough();
+
     auto* version = app.add_subcommand("version", "Print the version of sipscope and DPDK");
     version->callback([&options] { options.mode = Mode::version; });
 }
@@ -113,6 +125,11 @@ std::string validate(SensorOptions& options) {
     }
     if ((options.handoff_ring_size & (options.handoff_ring_size - 1)) != 0)
         return "--handoff-ring " + std::to_string(options.handoff_ring_size) + " must be a power of two";
+    if (options.tool_db.empty()) {
+        // The installed copy, else the one in the source tree of this build.
+        struct stat status {};
+        options.tool_db = stat(SIPSCOPE_TOOL_DB_INSTALLED, &status) == 0 ? SIPSCOPE_TOOL_DB_INSTALLED : SIPSCOPE_TOOL_DB_SOURCE;
+    }
     if (options.mode == Mode::replay) {
         struct stat status {};
         if (stat(options.replay_file.c_str(), &status) != 0)

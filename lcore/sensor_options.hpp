@@ -14,7 +14,7 @@
 
 namespace sipscope::lcore {
 
-enum class Mode { none, run, replay, version };
+enum class Mode { none, run, replay, tools, version };
 
 struct SensorOptions {
     Mode mode = Mode::none;
@@ -29,6 +29,8 @@ struct SensorOptions {
     // --- flows
     unsigned flow_capacity = 131072;         // per worker
     double timeout_seconds = 1200;           // inactivity timeout, packet time
+    unsigned fingerprint_capacity = 16384;   // per worker: flows with a fingerprint at once
+    std::string tool_db;                     // "" = the shipped fingerprint/tools.conf
     std::vector<std::string> home_networks_text;
     std::vector<parser::IpNetwork> home_networks;
     // --- outputs

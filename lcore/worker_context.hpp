@@ -9,8 +9,10 @@
 #include <memory>
 #include <vector>
 
+#include "fingerprint_pool.hpp"
 #include "flow_table.hpp"
 #include "source_owner.hpp"
+#include "tool_database.hpp"
 #include "worker_counters.hpp"
 
 struct rte_ring;
@@ -52,6 +54,7 @@ struct WorkerContext {
     rte_ring* records = nullptr;              // closed flows to the control lcore (SP/SC)
     rte_mempool* record_pool = nullptr;       // FlowRecord objects, shared
     const SourceOwner* owner = nullptr;
+    const fingerprint::ToolDatabase* tools = nullptr;  // compiled once by the control lcore
     PacketClockSource clock;
     bool wait_when_records_full = false;      // replay: never drop a record, wait for the writer
     unsigned idle_sleep_us = 0;
@@ -61,6 +64,8 @@ struct WorkerContext {
 
     // --- owned by this worker (written only by it once launched)
     std::unique_ptr<fingerprint::FlowTable> flows;
+    std::unique_ptr<fingerprint::FingerprintPool> fingerprints;
+    std::unique_ptr<fingerprint::ToolScratch> tool_scratch;  // this worker's Hyperscan scratch
     exporter::WorkerCounters* counters = nullptr;  // rte_zmalloc'd, cache aligned
     // Packet time up to which this worker has dispatched (processed or
     // handed off) every packet it received from its ports, µs. Stored with

@@ -42,6 +42,11 @@ constexpr unsigned kIdlePassesBeforeSleep = 1024;
 // Largest frame the parser looks at when a packet spans several mbufs
 // (jumbo frames); longer frames are parsed on their first 9 KiB.
 constexpr uint32_t kLinearFrameBytes = 9728;
+// The tool database is matched on a flow's first request, again once its
+// fingerprint has settled over this many requests, and when it closes.
+constexpr uint32_t kRematchAfterPackets = 8;
+// A flow that found the fingerprint pool empty: do not try again per packet.
+constexpr uint32_t kFingerprintRefused = fingerprint::FlowState::kNoFingerprint - 1;
 
 using fingerprint::CloseReason;
 using fingerprint::FlowState;
@@ -65,6 +70,7 @@ public:
         : context_(context),
           counters_(*context.counters),
           flows_(*context.flows),
+          fingerprints_(*context.fingerprints),
           linear_(std::make_unique<std::array<std::array<uint8_t, kLinearFrameBytes>, kBurst>>()),
           messages_(std::make_unique<std::array<SipMessage, kBurst>>()),
           pending_handoffs_(context.handoff_rings.size()),
@@ -102,12 +108,15 @@ private:
     void hand_off(unsigned owner, rte_mbuf* mbuf);
     void flush_handoffs();
     void emit(const FlowState& flow, CloseReason reason);
+    void identify(FlowState& flow, const fingerprint::HeaderFingerprint& fingerprint);
+    void fingerprint_request(FlowState& flow, const OwnedPacket& packet, const SipMessage& message);
     void expire_idle();
     void finish();
 
     WorkerContext& context_;
     exporter::WorkerCounters& counters_;
     fingerprint::FlowTable& flows_;
+    fingerprint::FingerprintPool& fingerprints_;
     std::unique_ptr<std::array<std::array<uint8_t, kLinearFrameBytes>, kBurst>> linear_;
     std::unique_ptr<std::array<SipMessage, kBurst>> messages_;
     std::vector<std::array<rte_mbuf*, kBurst>> pending_handoffs_;
@@ -289,6 +298,7 @@ void Worker::process_owned(OwnedPacket* packets, unsigned count) {
         }
         if (message.outcome == SipOutcome::request) {
             fingerprint::account_request(flow, packet.frame, message, packet.mbuf->pkt_len);
+            fingerprint_request(flow, packet, message);
         } else {
             fingerprint::account_response(flow, message);
         }
@@ -298,9 +308,50 @@ void Worker::process_owned(OwnedPacket* packets, unsigned count) {
     for (unsigned i = 0; i < count; ++i) rte_pktmbuf_free(packets[i].mbuf);
 }
 
-void Worker::emit(const FlowState& flow, CloseReason reason) {
+void Worker::identify(FlowState& flow, const fingerprint::HeaderFingerprint& fingerprint) {
+    fingerprint::ToolMatch match = context_.tools->match(fingerprint, *context_.tool_scratch);
+    flow.tool = static_cast<int16_t>(match.tool);
+    flow.tool_complete = match.complete;
+    flow.tool_confidence = match.confidence;
+    counters_.tool_matches.increment();
+}
+
+void Worker::fingerprint_request(FlowState& flow, const OwnedPacket& packet, const SipMessage& message) {
+    if (flow.fingerprint_slot == kFingerprintRefused) return;
+    if (flow.fingerprint_slot == FlowState::kNoFingerprint) {
+        uint32_t slot = fingerprints_.acquire();
+        if (slot == fingerprint::FingerprintPool::kNone) {
+            flow.fingerprint_slot = kFingerprintRefused;
+            counters_.fingerprints_unavailable.increment();
+            return;
+        }
+        flow.fingerprint_slot = slot;
+    }
+    fingerprint::HeaderFingerprint& fingerprint = fingerprints_.at(flow.fingerprint_slot);
+    fingerprint::aggregate(fingerprint, message, fingerprint::PacketEndpoints::of(packet.frame));
+    if (fingerprint.packets == 1 || fingerprint.packets == kRematchAfterPackets) identify(flow, fingerprint);
+}
+
+void Worker::emit(const FlowState& closing, CloseReason reason) {
     counters_.flows_closed[static_cast<std::size_t>(reason)].increment();
     counters_.flows_active.set(counters_.flows_active.read() - 1);
+    // The final identification, on everything the flow sent. The slot goes
+    // back to the pool at the end, whatever happens to the record.
+    FlowState flow = closing;
+    const fingerprint::HeaderFingerprint* fingerprint = nullptr;
+    if (flow.fingerprint_slot < kFingerprintRefused) {
+        fingerprint = &fingerprints_.at(flow.fingerprint_slot);
+        if (fingerprint->packets > 1) identify(flow, *fingerprint);
+    }
+    struct ReleaseSlot {
+        fingerprint::FingerprintPool& pool;
+        uint32_t slot;
+        ~ReleaseSlot() {
+            if (slot < kFingerprintRefused) pool.release(slot);
+        }
+    } release{fingerprints_, flow.fingerprint_slot};
+    uint32_t tool_slot = static_cast<uint32_t>(flow.tool + 1);
+    if (tool_slot < counters_.tool_slots) counters_.closed_by_tool[tool_slot].increment();
     void* object = nullptr;
     while (rte_mempool_get(context_.record_pool, &object) != 0) {
         if (!wait_when_records_full_) {
@@ -311,8 +362,11 @@ void Worker::emit(const FlowState& flow, CloseReason reason) {
     }
     auto* record = static_cast<fingerprint::FlowRecord*>(object);
     record->flow = flow;
+    record->flow.fingerprint_slot = FlowState::kNoFingerprint;
     record->reason = reason;
     record->worker = static_cast<uint16_t>(context_.index);
+    record->has_fingerprint = fingerprint != nullptr;
+    if (fingerprint) record->fingerprint = *fingerprint;
     while (rte_ring_sp_enqueue(context_.records, record) != 0) {
         if (!wait_when_records_full_) {
             rte_mempool_put(context_.record_pool, record);

@@ -18,6 +18,17 @@ std::string IpAddress::to_string() const {
     return text;
 }
 
+std::size_t IpAddress::format(char* out, std::size_t capacity) const {
+    if (capacity == 0) return 0;
+    out[0] = '\0';
+    if (is_ipv4()) {
+        inet_ntop(AF_INET, bytes.data() + 12, out, static_cast<socklen_t>(capacity));
+    } else {
+        inet_ntop(AF_INET6, bytes.data(), out, static_cast<socklen_t>(capacity));
+    }
+    return std::strlen(out);
+}
+
 std::optional<IpAddress> IpAddress::parse(std::string_view text) {
     std::string copy(text);
     uint8_t buffer[16];

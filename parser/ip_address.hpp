@@ -44,6 +44,9 @@ struct alignas(8) IpAddress {
 
     // Text form: dotted quad for IPv4, RFC 5952 for IPv6.
     std::string to_string() const;
+    // The same into `out` (at least 46 bytes), without allocating; returns
+    // the length written.
+    std::size_t format(char* out, std::size_t capacity) const;
     // Parses either family; nullopt on anything else.
     static std::optional<IpAddress> parse(std::string_view text);
 };

@@ -1,5 +1,6 @@
 """Bad input and bad configuration: one clear line, a non-zero exit, never a
 crash or a DPDK backtrace."""
+import json
 import os
 import unittest
 
@@ -73,6 +74,36 @@ class CommandLineErrors(unittest.TestCase):
         with open(config, "w") as handle:
             handle.write('home-net = ["198.51.0.0/40"]\n')
         self.assert_clean_failure(["--config", config, "replay", self.capture], "is not a network")
+
+    def test_tools_lists_the_database(self):
+        result = run_sipscope(["tools"])
+        self.assertEqual(result.returncode, 0, result.stderr)
+        for name in ("sipvicious", "amoot", "nmap-ag", "100rel", "startrinity", "01146441408560", "nessus"):
+            self.assertIn(name, result.stdout)
+        ids = {line.split()[0] for line in result.stdout.splitlines()[2:] if line.strip()}
+        self.assertTrue({str(i) for i in range(1, 22)} <= ids)
+
+    def test_broken_tool_database_stops_the_sensor(self):
+        broken = os.path.join(self.directory.name, "broken.conf")
+        with open(broken, "w") as handle:
+            handle.write("[tool]\nid = 1\nname = mytool\nfamily = custom\nrequire user-agent = (oops\n")
+        for command in (["tools", "--tool-db", broken], ["replay", self.capture, "--tool-db", broken, "--metrics", "none"]):
+            result = self.assert_clean_failure(command, "broken.conf:5: tool 'mytool': pattern for 'user-agent' does not compile")
+            self.assertNotIn("EAL", result.stderr)  # refused before DPDK starts
+        self.assert_clean_failure(["tools", "--tool-db", "/nonexistent/tools.conf"], "cannot read tool database")
+
+    def test_user_tool_database_names_a_new_tool(self):
+        custom = os.path.join(self.directory.name, "custom.conf")
+        with open(custom, "w") as handle:
+            handle.write("[tool]\nid = 0\nname = lab-register-scanner\nfamily = custom\n"
+                         "require user-agent = Asterisk PBX$\nrequire cseq = 1 REGISTER$\n")
+        events = os.path.join(self.directory.name, "custom-events.jsonl")
+        result = run_sipscope(["replay", self.capture, "--tool-db", custom, "--metrics", "none", "--events", events,
+                               "--progress", "0"])
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with open(events) as handle:
+            names = {json.loads(line)["tool"]["name"] for line in handle}
+        self.assertIn("lab-register-scanner", names)
 
     def test_help_explains_options(self):
         result = run_sipscope(["--help"])

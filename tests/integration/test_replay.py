@@ -62,6 +62,20 @@ class ReplayCountsExactly(unittest.TestCase):
             self.assertEqual(event["flow"]["close_reason"], "end_of_capture")
             self.assertEqual(event["proto"], "UDP")
         self.assertEqual(sum(event["flow"]["responses"] for event in events), truth["sip_responses"])
+        # Tools, named from the fingerprint each source's packets built.
+        expected_tool = {"sipvicious": (1, "sipvicious"), "nmap": (5, "nmap"), "register": (0, "unknown")}
+        for source, expected in truth["sources"].items():
+            tool = by_source[source]["tool"]
+            self.assertEqual((tool["table_id"], tool["name"]), expected_tool[expected["tool"]], source)
+            self.assertTrue(by_source[source]["fingerprint"], source)  # recorded even when unknown
+            if expected["tool"] == "sipvicious":
+                self.assertEqual(by_source[source]["fingerprint"]["user-agent"], "friendly-scanner")
+                self.assertEqual(by_source[source]["fingerprint"]["contact"], "sip:100@SourceIP:SourcePort")
+                self.assertIn("\u2591", by_source[source]["fingerprint"]["call-id"])  # randomised per packet
+        for name in ("sipvicious", "nmap"):
+            count = sum(1 for source in truth["sources"].values() if source["tool"] == name)
+            self.assertEqual(metric_sum(samples, "sipscope_flows_closed_by_tool_total", tool=name), count)
+        self.assertEqual(metric_sum(samples, "sipscope_fingerprints_unavailable_total"), 0)
         # Metrics.
         self.assertEqual(metric_sum(samples, "sipscope_port_rx_packets_total"), truth["packets"])
         self.assertEqual(metric_sum(samples, "sipscope_worker_rx_packets_total"), truth["packets"])
