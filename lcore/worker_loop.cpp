@@ -310,10 +310,20 @@ void Worker::process_owned(OwnedPacket* packets, unsigned count) {
 
 void Worker::identify(FlowState& flow, const fingerprint::HeaderFingerprint& fingerprint) {
     fingerprint::ToolMatch match = context_.tools->match(fingerprint, *context_.tool_scratch);
+    counters_.tool_matches.increment();
+    // Keep the best identification of the flow's life: aggregation can blur
+    // a template (extensions of changing length shift every character after
+    // them), so a later match may see less than an earlier one. A later
+    // match wins when it is complete where the earlier was not, or equally
+    // complete and at least as confident (e.g. svcrack's first REGISTER has
+    // no Authorization yet; its later ones complete the rule).
+    if (match.tool < 0) return;
+    bool better = flow.tool < 0 || (match.complete && !flow.tool_complete) ||
+                  (match.complete == flow.tool_complete && match.confidence >= flow.tool_confidence);
+    if (!better) return;
     flow.tool = static_cast<int16_t>(match.tool);
     flow.tool_complete = match.complete;
     flow.tool_confidence = match.confidence;
-    counters_.tool_matches.increment();
 }
 
 void Worker::fingerprint_request(FlowState& flow, const OwnedPacket& packet, const SipMessage& message) {
