@@ -81,16 +81,16 @@ void format_flow_event(std::string& out, const fingerprint::FlowRecord& record,
         .field("complete", tool ? flow.tool_complete : false)
         .end();
     event.begin_object("fingerprint");
-    if (record.has_fingerprint) {
-        const fingerprint::HeaderFingerprint& print = record.fingerprint;
+    if (record.has_detail) {
+        const fingerprint::HeaderFingerprint& print = record.detail.fingerprint;
         for (uint8_t i = 0; i < print.entry_count; ++i) {
             const fingerprint::FingerprintEntry& entry = print.entries[i];
             event.field(std::string_view(entry.key, entry.key_length), fingerprint::render_value(entry));
         }
     }
     event.end();
-    if (record.has_fingerprint) {
-        const fingerprint::HeaderFingerprint& print = record.fingerprint;
+    if (record.has_detail) {
+        const fingerprint::HeaderFingerprint& print = record.detail.fingerprint;
         event.begin_array("header_sequence");
         for (uint8_t i = 0; i < print.sequence_length; ++i) {
             const fingerprint::FingerprintEntry& entry = print.entries[print.sequence[i]];
@@ -102,6 +102,29 @@ void format_flow_event(std::string& out, const fingerprint::FlowRecord& record,
             .field("sequence_changed", print.sequence_changed)
             .field("keys_dropped", print.keys_dropped)
             .end();
+        // How the source scans.
+        const fingerprint::ScanProfile& scan = record.detail.scan;
+        event.field("strategy", fingerprint::label(scan.strategy()));
+        event.begin_object("destinations")
+            .field("distinct", scan.distinct_destinations())
+            .field("estimated", scan.destinations_estimated())
+            .end();
+        event.begin_object("dest_ports");
+        for (uint8_t i = 0; i < scan.port_count; ++i)
+            event.field(std::to_string(scan.ports[i]), static_cast<uint64_t>(scan.port_requests[i]));
+        if (scan.other_port_requests) event.field("other", static_cast<uint64_t>(scan.other_port_requests));
+        event.end();
+        event.begin_object("src_port").field("behaviour", fingerprint::label(scan.source_port_behaviour()));
+        if (scan.source_port_behaviour() == fingerprint::FieldBehaviour::fixed)
+            event.field("port", static_cast<unsigned>(scan.first_source_port));
+        event.end();
+        event.begin_object("ip")
+            .field("ttl", fingerprint::label(scan.ttl_behaviour()))
+            .field("ttl_first", static_cast<unsigned>(scan.first_ttl))
+            .field("ip_id", fingerprint::label(scan.ip_id_behaviour()))
+            .end();
+    } else {
+        event.field("strategy", "unknown");
     }
     event.end();
 }

@@ -184,6 +184,12 @@ std::vector<MetricFamily> SensorMetrics::Collect() const {
                    static_cast<double>(total));
     }
     families.push_back(std::move(by_tool));
+    auto by_strategy = family("sipscope_flows_closed_by_strategy_total", "Flows closed, by the scan strategy of their destinations.", MetricType::Counter);
+    for (std::size_t i = 0; i < fingerprint::kScanStrategyCount; ++i) {
+        add_sample(by_strategy, {{"strategy", std::string(fingerprint::label(static_cast<fingerprint::ScanStrategy>(i)))}},
+                   static_cast<double>(sum_over(workers_, [i](const WorkerCounters& w) { return w.closed_by_strategy[i].read(); })));
+    }
+    families.push_back(std::move(by_strategy));
     auto unavailable = family("sipscope_fingerprints_unavailable_total", "Flows that found the worker's fingerprint pool full (raise --fingerprint-capacity).", MetricType::Counter);
     add_sample(unavailable, {}, static_cast<double>(sum_over(workers_, [](const WorkerCounters& w) { return w.fingerprints_unavailable.read(); })));
     families.push_back(std::move(unavailable));

@@ -62,6 +62,8 @@ struct alignas(64) WorkerCounters {
     // database matches run (a few per flow, never per packet).
     OwnedCounter fingerprints_unavailable;
     OwnedCounter tool_matches;
+    // Closed flows by scan strategy (fingerprint::ScanStrategy).
+    std::array<OwnedCounter, fingerprint::kScanStrategyCount> closed_by_strategy;
     // Closed flows by tool: index 0 is unknown, i + 1 the database's tool i.
     // The array is reserved at start (its size fixed by the database) and
     // the pointer never changes afterwards.

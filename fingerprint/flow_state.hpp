@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "frame_decoder.hpp"
-#include "header_fingerprint.hpp"
+#include "flow_detail_pool.hpp"
 #include "ip_address.hpp"
 #include "sip_message.hpp"
 
@@ -62,7 +62,7 @@ struct FlowState {
     parser::Transport transport = parser::Transport::none;
     // --- fingerprint and tool (set by the owning worker)
     static constexpr uint32_t kNoFingerprint = UINT32_MAX;
-    uint32_t fingerprint_slot = kNoFingerprint;  // index in the worker's FingerprintPool
+    uint32_t fingerprint_slot = kNoFingerprint;  // index in the worker's FlowDetailPool
     int16_t tool = -1;                            // index in the ToolDatabase, -1 = unknown
     bool tool_complete = false;
     float tool_confidence = 0;
@@ -73,8 +73,8 @@ struct FlowRecord {
     FlowState flow;
     CloseReason reason = CloseReason::idle_timeout;
     uint16_t worker = 0;
-    bool has_fingerprint = false;  // false: no SIP request, or the pool was empty
-    HeaderFingerprint fingerprint;
+    bool has_detail = false;  // false: no SIP request, or the pool was empty
+    FlowDetail detail;
 };
 
 // Starts a flow for `source` at packet time `now_us`.

@@ -89,7 +89,7 @@ std::vector<std::string> replay_eal_arguments(const SensorOptions& options) {
         // Flow tables (state + hash), mbufs, rings and record pool, with room.
         uint64_t flow_bytes = static_cast<uint64_t>(options.workers) * options.flow_capacity * (sizeof(fingerprint::FlowState) + 96);
         uint64_t fingerprint_bytes =
-            static_cast<uint64_t>(options.workers) * options.fingerprint_capacity * sizeof(fingerprint::HeaderFingerprint);
+            static_cast<uint64_t>(options.workers) * options.fingerprint_capacity * sizeof(fingerprint::FlowDetail);
         uint64_t record_bytes = static_cast<uint64_t>(kRecordPoolSize) * (sizeof(fingerprint::FlowRecord) + 64);
         uint64_t megabytes = 320 + (flow_bytes + fingerprint_bytes + record_bytes) * 5 / 4 / (1 << 20);
         arguments.push_back("-m");
@@ -287,19 +287,19 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets, const fingerpr
         new (context->counters) exporter::WorkerCounters();
         context->counters->flow_capacity.set(context->flows->capacity());
         // Fingerprint pool, tool scratch and per-tool counters, all reserved now.
-        auto* storage = static_cast<fingerprint::HeaderFingerprint*>(rte_zmalloc_socket(
-            "fingerprints", sizeof(fingerprint::HeaderFingerprint) * options.fingerprint_capacity, RTE_CACHE_LINE_SIZE, socket));
+        auto* storage = static_cast<fingerprint::FlowDetail*>(rte_zmalloc_socket(
+            "flow_details", sizeof(fingerprint::FlowDetail) * options.fingerprint_capacity, RTE_CACHE_LINE_SIZE, socket));
         auto* by_tool = static_cast<exporter::OwnedCounter*>(
             rte_zmalloc_socket("by_tool", sizeof(exporter::OwnedCounter) * (tools.tools().size() + 1), RTE_CACHE_LINE_SIZE, socket));
         if (!storage || !by_tool) {
             std::fprintf(stderr, "sipscope: cannot reserve %zu bytes of fingerprints for worker %u (lower "
                                  "--fingerprint-capacity or give DPDK more memory with -m)\n",
-                         sizeof(fingerprint::HeaderFingerprint) * options.fingerprint_capacity, w);
+                         sizeof(fingerprint::FlowDetail) * options.fingerprint_capacity, w);
             return 1;
         }
         fingerprint_storage.push_back(storage);
         tool_counters.push_back(by_tool);
-        context->fingerprints = std::make_unique<fingerprint::FingerprintPool>(storage, options.fingerprint_capacity);
+        context->details = std::make_unique<fingerprint::FlowDetailPool>(storage, options.fingerprint_capacity);
         context->tools = &tools;
         context->tool_scratch = tools.make_scratch();
         context->counters->closed_by_tool = by_tool;

@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-#include "fingerprint_pool.hpp"
+#include "flow_detail_pool.hpp"
 #include "flow_table.hpp"
 #include "source_owner.hpp"
 #include "tool_database.hpp"
@@ -64,7 +64,7 @@ struct WorkerContext {
 
     // --- owned by this worker (written only by it once launched)
     std::unique_ptr<fingerprint::FlowTable> flows;
-    std::unique_ptr<fingerprint::FingerprintPool> fingerprints;
+    std::unique_ptr<fingerprint::FlowDetailPool> details;
     std::unique_ptr<fingerprint::ToolScratch> tool_scratch;  // this worker's Hyperscan scratch
     exporter::WorkerCounters* counters = nullptr;  // rte_zmalloc'd, cache aligned
     // Packet time up to which this worker has dispatched (processed or

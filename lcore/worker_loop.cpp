@@ -70,7 +70,7 @@ public:
         : context_(context),
           counters_(*context.counters),
           flows_(*context.flows),
-          fingerprints_(*context.fingerprints),
+          details_(*context.details),
           linear_(std::make_unique<std::array<std::array<uint8_t, kLinearFrameBytes>, kBurst>>()),
           messages_(std::make_unique<std::array<SipMessage, kBurst>>()),
           pending_handoffs_(context.handoff_rings.size()),
@@ -116,7 +116,7 @@ private:
     WorkerContext& context_;
     exporter::WorkerCounters& counters_;
     fingerprint::FlowTable& flows_;
-    fingerprint::FingerprintPool& fingerprints_;
+    fingerprint::FlowDetailPool& details_;
     std::unique_ptr<std::array<std::array<uint8_t, kLinearFrameBytes>, kBurst>> linear_;
     std::unique_ptr<std::array<SipMessage, kBurst>> messages_;
     std::vector<std::array<rte_mbuf*, kBurst>> pending_handoffs_;
@@ -329,17 +329,19 @@ void Worker::identify(FlowState& flow, const fingerprint::HeaderFingerprint& fin
 void Worker::fingerprint_request(FlowState& flow, const OwnedPacket& packet, const SipMessage& message) {
     if (flow.fingerprint_slot == kFingerprintRefused) return;
     if (flow.fingerprint_slot == FlowState::kNoFingerprint) {
-        uint32_t slot = fingerprints_.acquire();
-        if (slot == fingerprint::FingerprintPool::kNone) {
+        uint32_t slot = details_.acquire();
+        if (slot == fingerprint::FlowDetailPool::kNone) {
             flow.fingerprint_slot = kFingerprintRefused;
             counters_.fingerprints_unavailable.increment();
             return;
         }
         flow.fingerprint_slot = slot;
     }
-    fingerprint::HeaderFingerprint& fingerprint = fingerprints_.at(flow.fingerprint_slot);
-    fingerprint::aggregate(fingerprint, message, fingerprint::PacketEndpoints::of(packet.frame));
-    if (fingerprint.packets == 1 || fingerprint.packets == kRematchAfterPackets) identify(flow, fingerprint);
+    fingerprint::FlowDetail& detail = details_.at(flow.fingerprint_slot);
+    fingerprint::aggregate(detail.fingerprint, message, fingerprint::PacketEndpoints::of(packet.frame));
+    detail.scan.observe(packet.frame);
+    if (detail.fingerprint.packets == 1 || detail.fingerprint.packets == kRematchAfterPackets)
+        identify(flow, detail.fingerprint);
 }
 
 void Worker::emit(const FlowState& closing, CloseReason reason) {
@@ -348,18 +350,21 @@ void Worker::emit(const FlowState& closing, CloseReason reason) {
     // The final identification, on everything the flow sent. The slot goes
     // back to the pool at the end, whatever happens to the record.
     FlowState flow = closing;
-    const fingerprint::HeaderFingerprint* fingerprint = nullptr;
+    const fingerprint::FlowDetail* detail = nullptr;
     if (flow.fingerprint_slot < kFingerprintRefused) {
-        fingerprint = &fingerprints_.at(flow.fingerprint_slot);
-        if (fingerprint->packets > 1) identify(flow, *fingerprint);
+        detail = &details_.at(flow.fingerprint_slot);
+        if (detail->fingerprint.packets > 1) identify(flow, detail->fingerprint);
+        counters_.closed_by_strategy[static_cast<std::size_t>(detail->scan.strategy())].increment();
+    } else {
+        counters_.closed_by_strategy[static_cast<std::size_t>(fingerprint::ScanStrategy::unknown)].increment();
     }
     struct ReleaseSlot {
-        fingerprint::FingerprintPool& pool;
+        fingerprint::FlowDetailPool& pool;
         uint32_t slot;
         ~ReleaseSlot() {
             if (slot < kFingerprintRefused) pool.release(slot);
         }
-    } release{fingerprints_, flow.fingerprint_slot};
+    } release{details_, flow.fingerprint_slot};
     uint32_t tool_slot = static_cast<uint32_t>(flow.tool + 1);
     if (tool_slot < counters_.tool_slots) counters_.closed_by_tool[tool_slot].increment();
     void* object = nullptr;
@@ -375,8 +380,8 @@ void Worker::emit(const FlowState& closing, CloseReason reason) {
     record->flow.fingerprint_slot = FlowState::kNoFingerprint;
     record->reason = reason;
     record->worker = static_cast<uint16_t>(context_.index);
-    record->has_fingerprint = fingerprint != nullptr;
-    if (fingerprint) record->fingerprint = *fingerprint;
+    record->has_detail = detail != nullptr;
+    if (detail) record->detail = *detail;
     while (rte_ring_sp_enqueue(context_.records, record) != 0) {
         if (!wait_when_records_full_) {
             rte_mempool_put(context_.record_pool, record);

@@ -8,21 +8,24 @@ from harness import IDLE_SLEEP, TemporaryDirectory, read_events, run_sipscope
 
 CAPTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "captures")
 
-# capture → (tool name, family, table id, methods the tool sends)
+# capture → (tool name, family, table id, methods, strategy, source-port behaviour)
 EXPECTED = {
-    "svmap-range.pcap": ("sipvicious", "sipvicious", 1, {"OPTIONS"}),
-    "svwar.pcap": ("sipvicious-svwar", "sipvicious", 0, {"REGISTER"}),
-    "svcrack.pcap": ("sipvicious-svcrack", "sipvicious", 0, {"REGISTER"}),
-    "nmap-service-probe.pcap": ("nmap", "nmap", 5, {"OPTIONS"}),
-    "nmap-sip-methods.pcap": ("nmap-nse", "nmap", 0, {"OPTIONS"}),
-    "nmap-sip-enum-users.pcap": ("nmap-nse", "nmap", 0, {"REGISTER"}),
+    # svmap walks 10.250.0.2-40 one address after the other, from port 5060.
+    "svmap-range.pcap": ("sipvicious", "sipvicious", 1, {"OPTIONS"}, "sequential", "fixed"),
+    # svwar and svcrack work on one PBX: no horizontal strategy.
+    "svwar.pcap": ("sipvicious-svwar", "sipvicious", 0, {"REGISTER"}, "unknown", "fixed"),
+    "svcrack.pcap": ("sipvicious-svcrack", "sipvicious", 0, {"REGISTER"}, "unknown", "fixed"),
+    "nmap-service-probe.pcap": ("nmap", "nmap", 5, {"OPTIONS"}, "unknown", "unknown"),
+    "nmap-sip-methods.pcap": ("nmap-nse", "nmap", 0, {"OPTIONS"}, "unknown", "unknown"),
+    # Nmap changes the source port on every request, as the paper says.
+    "nmap-sip-enum-users.pcap": ("nmap-nse", "nmap", 0, {"REGISTER"}, "unknown", "changing"),
 }
 
 
 class RealToolsAreNamed(unittest.TestCase):
     def test_every_capture(self):
         with TemporaryDirectory() as directory:
-            for capture, (name, family, table_id, methods) in sorted(EXPECTED.items()):
+            for capture, (name, family, table_id, methods, strategy, source_port) in sorted(EXPECTED.items()):
                 for workers in (1, 2):
                     with self.subTest(capture=capture, workers=workers):
                         events_path = os.path.join(directory, "%s-%d.jsonl" % (capture, workers))
@@ -37,6 +40,9 @@ class RealToolsAreNamed(unittest.TestCase):
                                          (name, family, table_id))
                         self.assertTrue(event["tool"]["complete"])
                         self.assertEqual(set(event["sip"]["methods"]), methods)
+                        self.assertEqual(event["strategy"], strategy)
+                        self.assertEqual(event["src_port"]["behaviour"], source_port)
+                        self.assertEqual(event["dest_ports"], {"5060": event["flow"]["packets"]})
                         # The lab responder answered: responses are counted for the scanner.
                         self.assertGreater(event["flow"]["responses"], 0)
 

@@ -1,0 +1,53 @@
+// Detail storage of one worker: a fixed array of FlowDetail (fingerprint
+// and scan profile, ~2.4 KiB) reserved at start and a stack of free slots.
+// A flow takes a slot with its first parseable SIP request (admission: a
+// flood of spoofed non-SIP sources costs only small flow entries) and gives
+// it back when it closes. When the pool is empty the flow goes without
+// detail and the worker counts it. Owned by one worker lcore; not
+// thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "header_fingerprint.hpp"
+#include "scan_profile.hpp"
+
+namespace sipscope::fingerprint {
+
+// What a flow knows beyond its counters, kept only for SIP senders.
+struct FlowDetail {
+    HeaderFingerprint fingerprint;
+    ScanProfile scan;
+    void clear() {
+        fingerprint.clear();
+        scan.clear();
+    }
+};
+
+class FlowDetailPool {
+public:
+    static constexpr uint32_t kNone = UINT32_MAX;
+
+    // `storage` holds `capacity` fingerprints and outlives the pool.
+    FlowDetailPool(FlowDetail* storage, uint32_t capacity) : storage_(storage), free_(capacity) {
+        for (uint32_t i = 0; i < capacity; ++i) free_[i] = capacity - 1 - i;
+    }
+
+    uint32_t acquire() {
+        if (free_.empty()) return kNone;
+        uint32_t slot = free_.back();
+        free_.pop_back();  // never reallocates: capacity only shrinks
+        storage_[slot].clear();
+        return slot;
+    }
+    void release(uint32_t slot) { free_.push_back(slot); }  // capacity was reserved at construction
+    FlowDetail& at(uint32_t slot) { return storage_[slot]; }
+    uint32_t available() const { return static_cast<uint32_t>(free_.size()); }
+
+private:
+    FlowDetail* storage_;
+    std::vector<uint32_t> free_;
+};
+
+}  // namespace sipscope::fingerprint

@@ -1,0 +1,76 @@
+// How a source scans, from the packets it sends (section V-B of the paper):
+// the order of its destinations (sequential, random-sequential, random),
+// how many distinct destinations (exact while few, estimated beyond),
+// which destination ports, and the artefacts raw-socket tools leave in
+// their source port, IP TTL and IP ID.
+//
+// Fixed size, no allocation; lives beside the fingerprint in the owning
+// worker's detail pool and is updated once per SIP request of the flow.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "frame_decoder.hpp"
+
+namespace sipscope::fingerprint {
+
+enum class ScanStrategy : uint8_t { unknown, sequential, random_sequential, random };
+std::string_view label(ScanStrategy strategy);
+inline constexpr std::size_t kScanStrategyCount = 4;
+
+enum class FieldBehaviour : uint8_t { unknown, fixed, few, changing };
+std::string_view label(FieldBehaviour behaviour);
+
+enum class IpIdBehaviour : uint8_t { unknown, zero, fixed, incrementing, random };
+std::string_view label(IpIdBehaviour behaviour);
+
+struct ScanProfile {
+    // Destination order. Addresses are compared on their last 32 bits
+    // (the IPv4 address for IPv4).
+    static constexpr unsigned kMinimumSteps = 8;    // steps before a strategy is named
+    static constexpr int64_t kLocalDistance = 256;  // "inside a small netblock"
+    uint32_t samples = 0;
+    uint32_t last_destination = 0;
+    uint32_t steps = 0;             // consecutive requests to a different destination
+    uint32_t sequential_steps = 0;  // next address = previous + 1
+    uint32_t local_steps = 0;       // within ±kLocalDistance of the previous, not +1
+
+    // Distinct destinations: exact for the first kExact, then HyperLogLog.
+    static constexpr std::size_t kExact = 16;
+    static constexpr std::size_t kRegisters = 128;
+    std::array<uint32_t, kExact> exact{};
+    uint8_t exact_count = 0;
+    bool exact_overflow = false;
+    std::array<uint8_t, kRegisters> registers{};
+
+    // Destination ports: the first few distinct, then a count of others.
+    static constexpr std::size_t kPorts = 4;
+    std::array<uint16_t, kPorts> ports{};
+    std::array<uint32_t, kPorts> port_requests{};
+    uint8_t port_count = 0;
+    uint32_t other_port_requests = 0;
+
+    // Source port, TTL and IP ID.
+    uint16_t first_source_port = 0;
+    uint16_t previous_source_port = 0;
+    uint32_t source_port_changes = 0;
+    std::array<uint16_t, 4> source_ports{};
+    uint8_t source_port_count = 0;      // distinct, saturating at 5 (= "more")
+    uint8_t first_ttl = 0, minimum_ttl = 255, maximum_ttl = 0;
+    uint16_t previous_ip_id = 0;
+    uint32_t ip_id_samples = 0, ip_id_zero = 0, ip_id_same = 0, ip_id_small_increment = 0;
+
+    void clear() { *this = ScanProfile{}; }
+    void observe(const parser::DecodedFrame& frame);
+
+    ScanStrategy strategy() const;
+    uint64_t distinct_destinations() const;
+    bool destinations_estimated() const { return exact_overflow; }
+    FieldBehaviour source_port_behaviour() const;
+    FieldBehaviour ttl_behaviour() const;
+    IpIdBehaviour ip_id_behaviour() const;
+};
+
+}  // namespace sipscope::fingerprint

@@ -1,0 +1,107 @@
+// Scan strategy, distinct destinations and per-packet artefacts.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <vector>
+
+#include "scan_profile.hpp"
+
+namespace sipscope::fingerprint {
+namespace {
+
+parser::DecodedFrame to(uint32_t destination, uint16_t source_port = 5060, uint8_t ttl = 64, uint16_t ip_id = 0,
+                        uint16_t destination_port = 5060) {
+    parser::DecodedFrame frame;
+    uint8_t source[4] = {203, 0, 113, 9};
+    uint8_t bytes[4] = {static_cast<uint8_t>(destination >> 24), static_cast<uint8_t>(destination >> 16),
+                        static_cast<uint8_t>(destination >> 8), static_cast<uint8_t>(destination)};
+    frame.source = parser::IpAddress::from_ipv4(source);
+    frame.destination = parser::IpAddress::from_ipv4(bytes);
+    frame.source_port = source_port;
+    frame.destination_port = destination_port;
+    frame.ttl = ttl;
+    frame.ip_id = ip_id;
+    return frame;
+}
+
+constexpr uint32_t kWatched = 0xC6330000;  // 198.51.0.0/16
+
+TEST(ScanProfile, SipviciousWalksAddressesSequentially) {
+    ScanProfile profile;
+    for (uint32_t i = 0; i < 300; ++i) profile.observe(to(kWatched + 10 + i));
+    EXPECT_EQ(profile.strategy(), ScanStrategy::sequential);
+    EXPECT_EQ(profile.source_port_behaviour(), FieldBehaviour::fixed);
+}
+
+TEST(ScanProfile, NmapRandomisesInsideBlocksBlockAfterBlock) {
+    ScanProfile profile;
+    std::mt19937 random(7);
+    for (uint32_t block = 0; block < 8; ++block) {
+        std::vector<uint32_t> hosts(256);
+        for (uint32_t i = 0; i < 256; ++i) hosts[i] = kWatched + block * 256 + i;
+        std::shuffle(hosts.begin(), hosts.end(), random);
+        for (uint32_t host : hosts) profile.observe(to(host, static_cast<uint16_t>(1024 + random() % 60000)));
+    }
+    EXPECT_EQ(profile.strategy(), ScanStrategy::random_sequential);
+    EXPECT_EQ(profile.source_port_behaviour(), FieldBehaviour::changing);
+}
+
+TEST(ScanProfile, CustomToolsDrawFromTheWholeSpace) {
+    ScanProfile profile;
+    std::mt19937 random(11);
+    for (int i = 0; i < 500; ++i) profile.observe(to(kWatched + (random() & 0xffff)));
+    EXPECT_EQ(profile.strategy(), ScanStrategy::random);
+}
+
+TEST(ScanProfile, FewTargetsHaveNoStrategy) {
+    ScanProfile enumeration;
+    for (int i = 0; i < 500; ++i) enumeration.observe(to(kWatched + 7));  // svwar: one PBX
+    EXPECT_EQ(enumeration.strategy(), ScanStrategy::unknown);
+    EXPECT_EQ(enumeration.distinct_destinations(), 1u);
+    ScanProfile short_scan;
+    for (uint32_t i = 0; i < 5; ++i) short_scan.observe(to(kWatched + i));
+    EXPECT_EQ(short_scan.strategy(), ScanStrategy::unknown);
+}
+
+TEST(ScanProfile, DistinctDestinationsExactThenEstimated) {
+    ScanProfile profile;
+    for (uint32_t i = 0; i < 10; ++i) {
+        profile.observe(to(kWatched + i));
+        profile.observe(to(kWatched + i));
+    }
+    EXPECT_EQ(profile.distinct_destinations(), 10u);
+    EXPECT_FALSE(profile.destinations_estimated());
+    for (uint32_t count : {1000u, 20000u}) {
+        ScanProfile large;
+        for (uint32_t i = 0; i < count; ++i) large.observe(to(kWatched + i * 7));
+        EXPECT_TRUE(large.destinations_estimated());
+        double estimate = static_cast<double>(large.distinct_destinations());
+        EXPECT_NEAR(estimate, count, count * 0.2) << count;  // 128 registers: ~9% standard error
+    }
+}
+
+TEST(ScanProfile, PortsTtlAndIpId) {
+    ScanProfile raw_socket;
+    for (uint16_t i = 0; i < 20; ++i) raw_socket.observe(to(kWatched + i, 5060, 255, 0));
+    EXPECT_EQ(raw_socket.ttl_behaviour(), FieldBehaviour::fixed);
+    EXPECT_EQ(raw_socket.ip_id_behaviour(), IpIdBehaviour::zero);
+    ScanProfile kernel;
+    for (uint16_t i = 0; i < 20; ++i) kernel.observe(to(kWatched + i, 5060, 52, static_cast<uint16_t>(40000 + i * 3)));
+    EXPECT_EQ(kernel.ip_id_behaviour(), IpIdBehaviour::incrementing);
+    ScanProfile random_id;
+    std::mt19937 random(3);
+    for (uint16_t i = 0; i < 50; ++i) random_id.observe(to(kWatched + i, 5060, 52, static_cast<uint16_t>(random())));
+    EXPECT_EQ(random_id.ip_id_behaviour(), IpIdBehaviour::random);
+    ScanProfile ports;
+    for (uint16_t port : {5060, 5060, 5061, 5062, 5080, 6060, 7060}) ports.observe(to(kWatched, 5060, 64, 0, port));
+    EXPECT_EQ(ports.port_count, ScanProfile::kPorts);
+    EXPECT_EQ(ports.port_requests[0], 2u);
+    EXPECT_EQ(ports.other_port_requests, 2u);
+    ScanProfile two_ports;
+    for (int i = 0; i < 20; ++i) two_ports.observe(to(kWatched + i, i % 2 ? 5060 : 5061));
+    EXPECT_EQ(two_ports.source_port_behaviour(), FieldBehaviour::few);
+}
+
+}  // namespace
+}  // namespace sipscope::fingerprint
