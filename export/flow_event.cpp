@@ -35,7 +35,8 @@ void format_flow_event(std::string& out, const fingerprint::FlowRecord& record,
     event.field("timestamp", format_rfc3339(flow.last_seen_us))
         .field("event_type", "sip_scan_flow")
         .field("src_ip", flow.source.to_string());
-    if (flow.packets > 0) {
+    bool sent = flow.packets > 0 || flow.probes[0] || flow.probes[1] || flow.probes[2];
+    if (sent) {
         event.field("src_port", static_cast<unsigned>(flow.first_source_port))
             .field("dest_ip", flow.first_destination.to_string())
             .field("dest_port", static_cast<unsigned>(flow.first_destination_port))
@@ -68,6 +69,11 @@ void format_flow_event(std::string& out, const fingerprint::FlowRecord& record,
         if (flow.violations_seen & (1u << i)) event.element(parser::kSipViolationLabels[i]);
     }
     event.end_array().end();
+    event.begin_object("transport_probes");
+    for (std::size_t i = 0; i < fingerprint::kProbeKindCount; ++i) {
+        if (flow.probes[i] != 0) event.field(fingerprint::kProbeKindLabels[i], static_cast<uint64_t>(flow.probes[i]));
+    }
+    event.end();
 
     // The tool, and the fingerprint it was named from.
     const fingerprint::ToolEntry* tool = nullptr;

@@ -136,6 +136,12 @@ std::vector<MetricFamily> SensorMetrics::Collect() const {
                    static_cast<double>(sum_over(workers_, [i](const WorkerCounters& w) { return w.payloads_by_sip_outcome[i].read(); })));
     }
     families.push_back(std::move(payloads));
+    auto probes = family("sipscope_transport_probes_total", "Packets to a SIP port (5060, 5061) without a SIP message: empty or non-SIP UDP, TCP SYN.", MetricType::Counter);
+    for (std::size_t i = 0; i < fingerprint::kProbeKindCount; ++i) {
+        add_sample(probes, {{"kind", std::string(fingerprint::kProbeKindLabels[i])}},
+                   static_cast<double>(sum_over(workers_, [i](const WorkerCounters& w) { return w.probes[i].read(); })));
+    }
+    families.push_back(std::move(probes));
     auto requests = family("sipscope_sip_requests_total", "SIP requests by method.", MetricType::Counter);
     for (std::size_t i = 0; i < parser::kSipMethodCount; ++i) {
         add_sample(requests, {{"method", std::string(parser::kSipMethodLabels[i])}},

@@ -49,6 +49,7 @@ struct alignas(64) WorkerCounters {
     std::array<OwnedCounter, parser::kSipMethodCount> requests_by_method;
     std::array<OwnedCounter, fingerprint::kResponseClassCount> responses_by_class;
     std::array<OwnedCounter, parser::kSipViolationCount> violations;
+    std::array<OwnedCounter, fingerprint::kProbeKindCount> probes;
     OwnedCounter sip_packets;
     OwnedCounter sip_bytes;
     // Flow table.

@@ -38,6 +38,12 @@ constexpr std::string_view label(CloseReason reason) {
     return kCloseReasonLabels[static_cast<std::size_t>(reason)];
 }
 
+// Transport-level probes: packets to a SIP port (5060, 5061) that carry no
+// SIP message. A pure port scanner of SIP ports shows only these.
+enum class ProbeKind : uint8_t { udp_empty, udp_not_sip, tcp_syn };
+inline constexpr std::size_t kProbeKindCount = 3;
+inline constexpr std::array<std::string_view, kProbeKindCount> kProbeKindLabels = {"udp_empty", "udp_not_sip", "tcp_syn"};
+
 // Response classes 1xx…6xx, index 0 for 1xx.
 inline constexpr std::size_t kResponseClassCount = 6;
 
@@ -55,6 +61,7 @@ struct FlowState {
     std::array<uint32_t, parser::kSipMethodCount> requests_by_method{};
     std::array<uint32_t, kResponseClassCount> responses_by_class{};
     uint32_t violations_seen = 0;      // union of parser::SipViolation bits
+    std::array<uint32_t, kProbeKindCount> probes{};
     // --- the first request, for the EVE-style top-level fields
     parser::IpAddress first_destination;
     uint16_t first_source_port = 0;
@@ -83,6 +90,9 @@ void reset_flow(FlowState& flow, const parser::IpAddress& source, uint64_t now_u
 // Adds one SIP request sent by the flow's source.
 void account_request(FlowState& flow, const parser::DecodedFrame& frame,
                      const parser::SipMessage& message, uint32_t frame_bytes);
+
+// Adds one transport-level probe sent by the flow's source.
+void account_probe(FlowState& flow, const parser::DecodedFrame& frame, ProbeKind kind);
 
 // Adds one SIP response sent to the flow's source.
 void account_response(FlowState& flow, const parser::SipMessage& message);

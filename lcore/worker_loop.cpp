@@ -55,6 +55,21 @@ using parser::FrameOutcome;
 using parser::SipMessage;
 using parser::SipOutcome;
 
+// Is this packet a transport-level probe of a SIP port (no SIP message in
+// it)? Returns the fingerprint::ProbeKind, or -1.
+int probe_kind_of(const DecodedFrame& frame, SipOutcome outcome) {
+    if (frame.destination_port != 5060 && frame.destination_port != 5061) return -1;
+    if (frame.transport == parser::Transport::udp) {
+        return static_cast<int>(outcome == SipOutcome::empty_payload ? fingerprint::ProbeKind::udp_empty
+                                                                     : fingerprint::ProbeKind::udp_not_sip);
+    }
+    // TCP: a connection attempt (SYN without ACK) and nothing else; segments
+    // of a stream that is not SIP at its start are not probes.
+    if (frame.transport == parser::Transport::tcp && (frame.tcp_flags & 0x12) == 0x02 && frame.payload_length == 0)
+        return static_cast<int>(fingerprint::ProbeKind::tcp_syn);
+    return -1;
+}
+
 // One packet being processed by its owner.
 struct OwnedPacket {
     rte_mbuf* mbuf;
@@ -253,9 +268,11 @@ void Worker::flush_handoffs() {
 void Worker::process_owned(OwnedPacket* packets, unsigned count) {
     if (count == 0) return;
     auto& messages = *messages_;
-    // Stage 1: count frame outcomes, parse SIP, collect flow keys.
+    // Stage 1: count frame outcomes, parse SIP, collect flow keys (SIP
+    // messages, and transport-level probes of SIP ports).
     std::array<const parser::IpAddress*, kBurst> keys{};
     std::array<unsigned, kBurst> key_slot;
+    std::array<int8_t, kBurst> probe_kind;  // -1: a SIP message
     unsigned key_count = 0;
     for (unsigned i = 0; i < count; ++i) {
         OwnedPacket& packet = packets[i];
@@ -265,7 +282,17 @@ void Worker::process_owned(OwnedPacket* packets, unsigned count) {
         SipMessage& message = messages[i];
         SipOutcome outcome = parser::parse_sip_message(packet.frame.payload_span(), message);
         counters_.payloads_by_sip_outcome[static_cast<std::size_t>(outcome)].increment();
-        if (!message.is_sip()) continue;
+        if (!message.is_sip()) {
+            int kind = probe_kind_of(packet.frame, outcome);
+            if (kind >= 0) {
+                counters_.probes[static_cast<std::size_t>(kind)].increment();
+                keys[key_count] = &packet.frame.source;
+                probe_kind[key_count] = static_cast<int8_t>(kind);
+                key_slot[key_count++] = i;
+            }
+            continue;
+        }
+        probe_kind[key_count] = -1;
         counters_.sip_packets.increment();
         counters_.sip_bytes.add(packet.mbuf->pkt_len);
         if (outcome == SipOutcome::request) {
@@ -296,7 +323,9 @@ void Worker::process_owned(OwnedPacket* packets, unsigned count) {
             counters_.flows_opened.increment();
             counters_.flows_active.add(1);
         }
-        if (message.outcome == SipOutcome::request) {
+        if (probe_kind[k] >= 0) {
+            fingerprint::account_probe(flow, packet.frame, static_cast<fingerprint::ProbeKind>(probe_kind[k]));
+        } else if (message.outcome == SipOutcome::request) {
             fingerprint::account_request(flow, packet.frame, message, packet.mbuf->pkt_len);
             fingerprint_request(flow, packet, message);
         } else {

@@ -118,6 +118,8 @@ def main() -> int:
     parser.add_argument("--packets-per-source", type=int, default=20)
     parser.add_argument("--responders", type=int, default=3,
                         help="hosts of the watched network that answer scans (responses in the mirror)")
+    parser.add_argument("--probers", type=int, default=1,
+                        help="sources that only probe SIP ports (empty UDP to 5061, TCP SYN to 5060/5061)")
     parser.add_argument("--background", type=float, default=0.5,
                         help="share of non-SIP background packets in the output, 0..0.99")
     parser.add_argument("--home-net", default="198.51.0.0/16", help="the watched /16 (scan targets)")
@@ -161,6 +163,25 @@ def main() -> int:
         truth["sip_requests"] += requests
     truth["sip_packets"] = truth["sip_requests"] + truth["sip_responses"]
 
+    # Port probers (seed 002): no SIP at all, only transport-level probes.
+    truth["probers"] = {}
+    for index in range(arguments.probers):
+        source = "198.18.%d.%d" % (index // 250, 1 + index % 250)
+        probes = {"udp_empty": 0, "tcp_syn": 0}
+        for packet in range(30):
+            target = "%s.%s.%d.%d" % (home_base[0], home_base[1], 20 + packet // 254, 1 + packet % 254)
+            if packet % 2 == 0:
+                frame = ethernet(ipv4(source, target, 17, udp(rng.randint(1024, 65535), 5061, b""), ttl=241))
+                probes["udp_empty"] += 1
+            else:
+                port = 5060 if packet % 4 == 1 else 5061
+                syn = struct.pack("!HHIIBBHHH", rng.randint(1024, 65535), port, rng.getrandbits(32), 0, 0x50, 0x02, 1024, 0, 0)
+                frame = ethernet(ipv4(source, target, 6, syn, ttl=241))
+                probes["tcp_syn"] += 1
+            events.append((time, frame))
+            time += arguments.gap
+        truth["probers"][source] = probes
+
     sip_count = len(events)
     background = int(sip_count * arguments.background / (1 - arguments.background)) if arguments.background else 0
     for i in range(background):
@@ -190,6 +211,7 @@ def main() -> int:
     events.sort(key=lambda item: item[0])
     truth["packets"] = len(events)
     truth["source_count"] = len(truth["sources"])
+    truth["prober_count"] = len(truth["probers"])
     with open(arguments.out, "wb") as out:
         out.write(PCAP_GLOBAL_HEADER)
         for when, frame in events:

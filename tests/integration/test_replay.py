@@ -49,12 +49,22 @@ class ReplayCountsExactly(unittest.TestCase):
         # Summary.
         self.assertEqual(summary_number(summary, "packets"), truth["packets"])
         self.assertEqual(summary_number(summary, "SIP packets"), truth["sip_packets"])
-        self.assertEqual(summary_number(summary, "sources"), truth["source_count"])
-        self.assertEqual(summary_number(summary, "flows"), truth["source_count"])
-        # Events: one flow per source, with its exact request count.
-        self.assertEqual(len(events), truth["source_count"])
+        everyone = truth["source_count"] + truth["prober_count"]
+        self.assertEqual(summary_number(summary, "sources"), everyone)
+        self.assertEqual(summary_number(summary, "flows"), everyone)
+        # Events: one flow per source, with its exact request count; port
+        # probers are sources too, with transport-level probes only.
+        self.assertEqual(len(events), everyone)
         by_source = {event["src_ip"]: event for event in events}
-        self.assertEqual(set(by_source), set(truth["sources"]))
+        self.assertEqual(set(by_source), set(truth["sources"]) | set(truth["probers"]))
+        for prober, probes in truth["probers"].items():
+            event = by_source[prober]
+            self.assertEqual(event["flow"]["packets"], 0)
+            self.assertEqual(event["transport_probes"], probes)
+            self.assertEqual(event["tool"]["name"], "unknown")
+        for kind in ("udp_empty", "tcp_syn"):
+            self.assertEqual(metric_sum(samples, "sipscope_transport_probes_total", kind=kind),
+                             sum(probes[kind] for probes in truth["probers"].values()))
         for source, expected in truth["sources"].items():
             event = by_source[source]
             self.assertEqual(event["event_type"], "sip_scan_flow")
@@ -82,10 +92,10 @@ class ReplayCountsExactly(unittest.TestCase):
         self.assertEqual(metric_sum(samples, "sipscope_sip_packets_total"), truth["sip_packets"])
         self.assertEqual(metric_sum(samples, "sipscope_sip_parse_total", outcome="request"), truth["sip_requests"])
         self.assertEqual(metric_sum(samples, "sipscope_sip_parse_total", outcome="response"), truth["sip_responses"])
-        self.assertEqual(metric_sum(samples, "sipscope_flows_opened_total"), truth["source_count"])
-        self.assertEqual(metric_sum(samples, "sipscope_flows_closed_total", reason="end_of_capture"), truth["source_count"])
+        self.assertEqual(metric_sum(samples, "sipscope_flows_opened_total"), everyone)
+        self.assertEqual(metric_sum(samples, "sipscope_flows_closed_total", reason="end_of_capture"), everyone)
         self.assertEqual(metric_sum(samples, "sipscope_flows_active"), 0)
-        self.assertEqual(metric_sum(samples, "sipscope_events_written_total"), truth["source_count"])
+        self.assertEqual(metric_sum(samples, "sipscope_events_written_total"), everyone)
         self.assertEqual(metric_sum(samples, "sipscope_handoff_dropped_total"), 0)
         self.assertEqual(metric_sum(samples, "sipscope_frames_total", outcome="truncated_ipv4")
                          + metric_sum(samples, "sipscope_frames_total", outcome="non_ip_ethertype"),
@@ -105,7 +115,7 @@ class ReplayUsesPacketTime(unittest.TestCase):
         with TemporaryDirectory() as directory:
             # 4 sources, 6 requests each, 11 s of capture time between packets.
             capture, truth = make_capture(directory, sources=4, packets_per_source=6, responders=0, background=0,
-                                          gap=11.0, seed=3)
+                                          probers=0, gap=11.0, seed=3)
             for workers in (1, 2):
                 summary, events, samples = replay(directory, capture, workers, ["--timeout", "10"])
                 requests = truth["sip_requests"]
@@ -127,7 +137,7 @@ class ReplayUsesPacketTime(unittest.TestCase):
 class ReplayHomeNetwork(unittest.TestCase):
     def test_source_scope(self):
         with TemporaryDirectory() as directory:
-            capture, truth = make_capture(directory, sources=3, packets_per_source=4, seed=5)
+            capture, truth = make_capture(directory, sources=3, packets_per_source=4, probers=0, seed=5)
             _, events, _ = replay(directory, capture, 1, ["--home-net", "203.0.113.2/32", "--home-net", "2001:db8::/32"])
             scopes = {event["src_ip"]: event["flow"]["source_scope"] for event in events}
             self.assertEqual(scopes, {"203.0.113.1": "external", "203.0.113.2": "internal", "203.0.113.3": "external"})

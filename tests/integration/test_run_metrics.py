@@ -46,7 +46,7 @@ class RunServesMetrics(unittest.TestCase):
                 self.assertEqual(metric_sum(samples, "sipscope_sip_requests_total", method="OPTIONS")
                                  + metric_sum(samples, "sipscope_sip_requests_total", method="REGISTER"),
                                  truth["sip_requests"])
-                self.assertEqual(metric_sum(samples, "sipscope_flows_active"), truth["source_count"])
+                self.assertEqual(metric_sum(samples, "sipscope_flows_active"), truth["source_count"] + truth["prober_count"])
                 self.assertEqual(metric_sum(samples, "sipscope_port_rx_missed_total"), 0)
                 self.assertEqual(metric_sum(samples, "sipscope_build_info", mode="run"), 1)
                 for name in ("sipscope_port_rx_errors_total", "sipscope_port_rx_nombuf_total",
@@ -57,7 +57,7 @@ class RunServesMetrics(unittest.TestCase):
                 stdout, stderr = process.communicate(timeout=60)
             self.assertEqual(process.returncode, 0, stderr)
             events = read_events(events_path)
-            self.assertEqual(len(events), truth["source_count"])
+            self.assertEqual(len(events), truth["source_count"] + truth["prober_count"])
             self.assertTrue(all(event["flow"]["close_reason"] == "shutdown" for event in events))
             self.assertEqual(sum(event["flow"]["packets"] for event in events), truth["sip_requests"])
             self.assertIn("sipscope run summary", stdout)
