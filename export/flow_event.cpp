@@ -9,6 +9,65 @@ namespace {
 constexpr std::string_view kResponseClassLabels[fingerprint::kResponseClassCount] = {
     "1xx", "2xx", "3xx", "4xx", "5xx", "6xx"};
 
+void write_tool(JsonObject& event, const fingerprint::FlowState& flow, const FlowEventContext& context) {
+    const fingerprint::ToolEntry* tool = nullptr;
+    if (context.tools && flow.tool >= 0 && static_cast<std::size_t>(flow.tool) < context.tools->tools().size())
+        tool = &context.tools->tools()[static_cast<std::size_t>(flow.tool)];
+    event.begin_object("tool")
+        .field("table_id", tool ? tool->table_id : 0u)
+        .field("name", tool ? std::string_view(tool->name) : std::string_view("unknown"))
+        .field("family", tool ? std::string_view(tool->family) : std::string_view("unknown"))
+        .field("confidence", tool ? static_cast<double>(flow.tool_confidence) : 0.0)
+        .field("complete", tool ? flow.tool_complete : false)
+        .end();
+}
+
+void write_intent(JsonObject& event, const fingerprint::SourceIntent& intent, uint64_t distinct_destinations,
+                  uint32_t invites, const fingerprint::BehaviourThresholds& thresholds) {
+    event.begin_array("user_agents");
+    for (uint8_t i = 0; i < intent.user_agents.size; ++i) event.element(intent.user_agents.items[i].view());
+    event.end_array();
+    event.begin_object("user_agent_info")
+        .field("changes_per_message", intent.user_agent_changes_per_message())
+        .field("distinct_beyond_listed", intent.user_agents.overflowed_distinct)
+        .field("missing", static_cast<uint64_t>(intent.missing_user_agent))
+        .end();
+    event.begin_object("extensions").field("distinct", intent.distinct_extensions()).end();
+    event.begin_array("numbers");
+    for (uint8_t i = 0; i < intent.numbers.size; ++i) {
+        const auto& item = intent.numbers.items[i];
+        // An array of objects through the same writer: open one per item.
+        event.begin_object_element()
+            .field("number", item.view())
+            .field("country", fingerprint::country_of(item.view()))
+            .field("attempts", static_cast<uint64_t>(item.count))
+            .end();
+    }
+    event.end_array();
+    event.begin_object("digest_auth").field("attempts", static_cast<uint64_t>(intent.auth_attempts)).begin_array("usernames");
+    for (uint8_t i = 0; i < intent.usernames.size; ++i) {
+        const auto& item = intent.usernames.items[i];
+        event.begin_object_element().field("username", item.view()).field("attempts", static_cast<uint64_t>(item.count)).end();
+    }
+    event.end_array().end();
+    event.begin_array("exposure");
+    for (uint8_t i = 0; i < intent.responder_count; ++i) {
+        const auto& responder = intent.responders[i];
+        event.begin_object_element()
+            .field("host", responder.host.to_string())
+            .field("last_status", static_cast<unsigned>(responder.last_status))
+            .field("responses", static_cast<uint64_t>(responder.responses))
+            .end();
+    }
+    event.end_array();
+    uint8_t behaviours = fingerprint::behaviours_of(intent, distinct_destinations, invites, thresholds);
+    event.begin_array("behaviours");
+    for (std::size_t i = 0; i < fingerprint::kBehaviourCount; ++i) {
+        if (behaviours & (1u << i)) event.element(fingerprint::kBehaviourLabels[i]);
+    }
+    event.end_array();
+}
+
 std::string_view transport_label(parser::Transport transport) {
     switch (transport) {
         case parser::Transport::udp: return "UDP";
@@ -76,16 +135,7 @@ void format_flow_event(std::string& out, const fingerprint::FlowRecord& record,
     event.end();
 
     // The tool, and the fingerprint it was named from.
-    const fingerprint::ToolEntry* tool = nullptr;
-    if (context.tools && flow.tool >= 0 && static_cast<std::size_t>(flow.tool) < context.tools->tools().size())
-        tool = &context.tools->tools()[static_cast<std::size_t>(flow.tool)];
-    event.begin_object("tool")
-        .field("table_id", tool ? tool->table_id : 0u)
-        .field("name", tool ? std::string_view(tool->name) : std::string_view("unknown"))
-        .field("family", tool ? std::string_view(tool->family) : std::string_view("unknown"))
-        .field("confidence", tool ? static_cast<double>(flow.tool_confidence) : 0.0)
-        .field("complete", tool ? flow.tool_complete : false)
-        .end();
+    write_tool(event, flow, context);
     event.begin_object("fingerprint");
     if (record.has_detail) {
         const fingerprint::HeaderFingerprint& print = record.detail.fingerprint;
@@ -120,7 +170,7 @@ void format_flow_event(std::string& out, const fingerprint::FlowRecord& record,
             event.field(std::to_string(scan.ports[i]), static_cast<uint64_t>(scan.port_requests[i]));
         if (scan.other_port_requests) event.field("other", static_cast<uint64_t>(scan.other_port_requests));
         event.end();
-        event.begin_object("src_port").field("behaviour", fingerprint::label(scan.source_port_behaviour()));
+        event.begin_object("src_ports").field("behaviour", fingerprint::label(scan.source_port_behaviour()));
         if (scan.source_port_behaviour() == fingerprint::FieldBehaviour::fixed)
             event.field("port", static_cast<unsigned>(scan.first_source_port));
         event.end();
@@ -129,9 +179,49 @@ void format_flow_event(std::string& out, const fingerprint::FlowRecord& record,
             .field("ttl_first", static_cast<unsigned>(scan.first_ttl))
             .field("ip_id", fingerprint::label(scan.ip_id_behaviour()))
             .end();
+        write_intent(event, record.detail.intent, scan.distinct_destinations(),
+                     flow.requests_by_method[static_cast<std::size_t>(parser::SipMethod::invite)], context.thresholds);
     } else {
         event.field("strategy", "unknown");
     }
+    event.end();
+}
+
+}  // namespace sipscope::exporter
+
+namespace sipscope::exporter {
+
+void format_alert_event(std::string& out, const fingerprint::FlowRecord& record, const FlowEventContext& context) {
+    const fingerprint::FlowState& flow = record.flow;
+    bool behaviour = record.alert_kind == fingerprint::AlertKind::behaviour;
+    std::string_view subject = behaviour ? fingerprint::kBehaviourLabels[record.alert_subject % fingerprint::kBehaviourCount]
+                                         : parser::kSipMethodLabels[record.alert_subject % parser::kSipMethodCount];
+    std::string signature = behaviour ? "SIP " + std::string(subject) + " from one source"
+                                      : "SIP " + std::string(subject) + " requests over the threshold";
+    JsonObject event(out);
+    event.field("timestamp", format_rfc3339(flow.last_seen_us))
+        .field("event_type", "alert")
+        .field("src_ip", flow.source.to_string());
+    if (flow.packets > 0) {
+        event.field("src_port", static_cast<unsigned>(flow.first_source_port))
+            .field("dest_ip", flow.first_destination.to_string())
+            .field("dest_port", static_cast<unsigned>(flow.first_destination_port))
+            .field("proto", transport_label(flow.transport));
+    }
+    event.begin_object("alert")
+        .field("signature", signature)
+        .field("category", behaviour ? "behaviour" : "method_threshold")
+        .field(behaviour ? "behaviour" : "method", subject)
+        .field("threshold", static_cast<uint64_t>(record.alert_threshold))
+        .field("count", static_cast<uint64_t>(record.alert_count))
+        .end();
+    event.begin_object("flow")
+        .field("start", format_rfc3339(flow.first_seen_us))
+        .field("packets", flow.packets)
+        .field("responses", static_cast<uint64_t>(flow.responses))
+        .end();
+    write_tool(event, flow, context);
+    if (record.has_detail) event.field("strategy", fingerprint::label(record.detail.scan.strategy()));
     event.end();
 }
 

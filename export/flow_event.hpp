@@ -17,9 +17,13 @@ struct FlowEventContext {
     std::vector<parser::IpNetwork> home_networks;
     // Names the flows' tool indexes; may be null (every flow is unknown).
     const fingerprint::ToolDatabase* tools = nullptr;
+    fingerprint::BehaviourThresholds thresholds;
 };
 
 void format_flow_event(std::string& out, const fingerprint::FlowRecord& record,
                        const FlowEventContext& context);
+
+// An `alert` event: a flow crossed a threshold (record.kind == alert).
+void format_alert_event(std::string& out, const fingerprint::FlowRecord& record, const FlowEventContext& context);
 
 }  // namespace sipscope::exporter

@@ -141,6 +141,13 @@ JsonObject& JsonObject::begin_array(std::string_view name) {
     return *this;
 }
 
+JsonObject& JsonObject::begin_object_element() {
+    if (need_comma_) out_.push_back(',');
+    out_.push_back('{');
+    need_comma_ = false;
+    return *this;
+}
+
 JsonObject& JsonObject::element(std::string_view value) {
     if (need_comma_) out_.push_back(',');
     append_json_string(out_, value);

@@ -32,6 +32,7 @@ public:
     // Starts a nested object under `key`; close it with end().
     JsonObject& begin_object(std::string_view key);
     JsonObject& begin_array(std::string_view key);
+    JsonObject& begin_object_element();  // an object inside an array; close it with end()
     JsonObject& element(std::string_view value);  // inside an array
     JsonObject& end_array();
     JsonObject& end();

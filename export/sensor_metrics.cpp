@@ -196,6 +196,13 @@ std::vector<MetricFamily> SensorMetrics::Collect() const {
                    static_cast<double>(sum_over(workers_, [i](const WorkerCounters& w) { return w.closed_by_strategy[i].read(); })));
     }
     families.push_back(std::move(by_strategy));
+    auto alerts = family("sipscope_alerts_total", "Alerts raised, by kind: a behaviour, or a per-method request threshold.", MetricType::Counter);
+    for (std::size_t i = 0; i <= fingerprint::kBehaviourCount; ++i) {
+        std::string kind = i < fingerprint::kBehaviourCount ? std::string(fingerprint::kBehaviourLabels[i]) : "method_threshold";
+        add_sample(alerts, {{"kind", kind}},
+                   static_cast<double>(sum_over(workers_, [i](const WorkerCounters& w) { return w.alerts[i].read(); })));
+    }
+    families.push_back(std::move(alerts));
     auto unavailable = family("sipscope_fingerprints_unavailable_total", "Flows that found the worker's fingerprint pool full (raise --fingerprint-capacity).", MetricType::Counter);
     add_sample(unavailable, {}, static_cast<double>(sum_over(workers_, [](const WorkerCounters& w) { return w.fingerprints_unavailable.read(); })));
     families.push_back(std::move(unavailable));
@@ -207,6 +214,8 @@ std::vector<MetricFamily> SensorMetrics::Collect() const {
     auto written = family("sipscope_events_written_total", "Lines written to the events file, by event type.", MetricType::Counter);
     add_sample(written, {{"event_type", "sip_scan_flow"}},
                static_cast<double>(control_.flow_events_written.load(std::memory_order_relaxed)));
+    add_sample(written, {{"event_type", "alert"}},
+               static_cast<double>(control_.alert_events_written.load(std::memory_order_relaxed)));
     families.push_back(std::move(written));
     auto write_errors = family("sipscope_events_write_errors_total", "Failed writes to the events file (disk full, file gone).", MetricType::Counter);
     add_sample(write_errors, {}, static_cast<double>(events_.write_errors()));

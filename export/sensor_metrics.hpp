@@ -52,6 +52,7 @@ private:
 struct ControlCounters {
     std::atomic<uint64_t> records_received{0};
     std::atomic<uint64_t> flow_events_written{0};
+    std::atomic<uint64_t> alert_events_written{0};
 };
 
 struct SensorIdentity {

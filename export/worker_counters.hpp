@@ -63,6 +63,8 @@ struct alignas(64) WorkerCounters {
     // database matches run (a few per flow, never per packet).
     OwnedCounter fingerprints_unavailable;
     OwnedCounter tool_matches;
+    // Alerts raised: one per behaviour, then one for method thresholds.
+    std::array<OwnedCounter, fingerprint::kBehaviourCount + 1> alerts;
     // Closed flows by scan strategy (fingerprint::ScanStrategy).
     std::array<OwnedCounter, fingerprint::kScanStrategyCount> closed_by_strategy;
     // Closed flows by tool: index 0 is unknown, i + 1 the database's tool i.

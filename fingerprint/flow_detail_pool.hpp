@@ -1,5 +1,5 @@
-// Detail storage of one worker: a fixed array of FlowDetail (fingerprint
-// and scan profile, ~2.4 KiB) reserved at start and a stack of free slots.
+// Detail storage of one worker: a fixed array of FlowDetail (fingerprint,
+// scan profile and intent, ~3.3 KiB) reserved at start and a stack of free slots.
 // A flow takes a slot with its first parseable SIP request (admission: a
 // flood of spoofed non-SIP sources costs only small flow entries) and gives
 // it back when it closes. When the pool is empty the flow goes without
@@ -12,6 +12,7 @@
 
 #include "header_fingerprint.hpp"
 #include "scan_profile.hpp"
+#include "source_intent.hpp"
 
 namespace sipscope::fingerprint {
 
@@ -19,9 +20,11 @@ namespace sipscope::fingerprint {
 struct FlowDetail {
     HeaderFingerprint fingerprint;
     ScanProfile scan;
+    SourceIntent intent;
     void clear() {
         fingerprint.clear();
         scan.clear();
+        intent.clear();
     }
 };
 

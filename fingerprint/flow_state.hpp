@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "frame_decoder.hpp"
 #include "flow_detail_pool.hpp"
@@ -61,6 +62,8 @@ struct FlowState {
     std::array<uint32_t, parser::kSipMethodCount> requests_by_method{};
     std::array<uint32_t, kResponseClassCount> responses_by_class{};
     uint32_t violations_seen = 0;      // union of parser::SipViolation bits
+    // Requests that count towards method alerts (to the alert destinations).
+    std::array<uint32_t, parser::kSipMethodCount> alert_requests{};
     std::array<uint32_t, kProbeKindCount> probes{};
     // --- the first request, for the EVE-style top-level fields
     parser::IpAddress first_destination;
@@ -73,10 +76,31 @@ struct FlowState {
     int16_t tool = -1;                            // index in the ToolDatabase, -1 = unknown
     bool tool_complete = false;
     float tool_confidence = 0;
+    uint16_t method_alerts_raised = 0;            // bits of parser::SipMethod already alerted
 };
 
-// A closed flow on its way to the control lcore.
+// What a record on the ring to the control lcore is.
+enum class RecordKind : uint8_t { closed_flow, alert };
+// Which alert: a behaviour (fingerprint::Behaviour) or a per-method count.
+enum class AlertKind : uint8_t { behaviour, method_threshold };
+
+// An operator's alert policy, as a flow-based detector configures it.
+struct AlertPolicy {
+    // Per method: alert once a source sent this many requests (0: off),
+    // counting only requests to `destinations` when that is not empty.
+    std::array<uint32_t, parser::kSipMethodCount> method_minimum{};
+    std::vector<parser::IpNetwork> destinations;
+    bool behaviours = true;
+    BehaviourThresholds thresholds;
+};
+
+// A closed flow, or an alert on an open one, on its way to the control lcore.
 struct FlowRecord {
+    RecordKind kind = RecordKind::closed_flow;
+    AlertKind alert_kind = AlertKind::behaviour;
+    uint8_t alert_subject = 0;    // the Behaviour or the SipMethod
+    uint32_t alert_threshold = 0;
+    uint32_t alert_count = 0;
     FlowState flow;
     CloseReason reason = CloseReason::idle_timeout;
     uint16_t worker = 0;

@@ -58,6 +58,14 @@ unsigned ControlLoop::drain_records() {
         for (unsigned i = 0; i < count; ++i) {
             const auto& record = *static_cast<const fingerprint::FlowRecord*>(objects[i]);
             line_.clear();
+            if (record.kind == fingerprint::RecordKind::alert) {
+                exporter::format_alert_event(line_, record, event_context_);
+                events_.write_line(line_);
+                control_counters_.alert_events_written.store(
+                    control_counters_.alert_events_written.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+                ++summary_.alerts;
+                continue;
+            }
             exporter::format_flow_event(line_, record, event_context_);
             events_.write_line(line_);
             control_counters_.flow_events_written.store(

@@ -35,6 +35,7 @@ struct ControlSettings {
 // What the control lcore learnt from the records, for the summary.
 struct RunSummary {
     uint64_t records = 0;
+    uint64_t alerts = 0;
     std::array<uint64_t, fingerprint::kCloseReasonCount> records_by_reason{};
     // Per source: SIP requests and records, to count sources and rank them.
     struct SourceTally {

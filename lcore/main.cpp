@@ -178,8 +178,8 @@ void print_summary(const SensorOptions& options, const RunSummary& summary, cons
         std::fprintf(out, "\n");
     }
     if (!options.events_file.empty()) {
-        std::fprintf(out, "  events         %s (%llu sip_scan_flow lines)\n", options.events_file.c_str(),
-                     static_cast<unsigned long long>(summary.records));
+        std::fprintf(out, "  events         %s (%llu sip_scan_flow, %llu alert lines)\n", options.events_file.c_str(),
+                     static_cast<unsigned long long>(summary.records), static_cast<unsigned long long>(summary.alerts));
     }
     if (!metrics_url.empty()) std::fprintf(out, "  metrics        %s\n", metrics_url.c_str());
     if (!options.metrics_file.empty()) std::fprintf(out, "  metrics file   %s\n", options.metrics_file.c_str());
@@ -301,6 +301,7 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets, const fingerpr
         tool_counters.push_back(by_tool);
         context->details = std::make_unique<fingerprint::FlowDetailPool>(storage, options.fingerprint_capacity);
         context->tools = &tools;
+        context->alerts = &options.alert_policy;
         context->tool_scratch = tools.make_scratch();
         context->counters->closed_by_tool = by_tool;
         context->counters->tool_slots = static_cast<uint32_t>(tools.tools().size() + 1);
@@ -318,7 +319,7 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets, const fingerpr
 
     exporter::EventWriter events(options.events_file, options.mode == Mode::replay ? exporter::EventWriter::Mode::truncate
                                                                                    : exporter::EventWriter::Mode::append);
-    exporter::FlowEventContext event_context{options.home_networks, &tools};
+    exporter::FlowEventContext event_context{options.home_networks, &tools, options.alert_policy.thresholds};
     exporter::PortCounterBoard port_board;
     exporter::ControlCounters control_counters;
     exporter::SensorIdentity identity{SIPSCOPE_VERSION, rte_version(), options.mode == Mode::replay ? "replay" : "run",

@@ -29,6 +29,26 @@ void add_shared_options(CLI::App& command, SensorOptions& options) {
                        "Tool database to name scanners with (default: the shipped tools.conf); "
                        "checked at start, the sensor refuses a broken one")
         ->type_name("FILE");
+    command.add_option("--alert-method", options.alert_method_text,
+                       "Alert once a source sent COUNT requests of METHOD (repeatable), e.g. REGISTER=50")
+        ->type_name("METHOD=COUNT");
+    command.add_option("--alert-dest-net", options.alert_destination_text,
+                       "Count only requests to these networks towards --alert-method (repeatable; default all)")
+        ->type_name("CIDR");
+    command.add_option("--scan-destinations", options.alert_policy.thresholds.horizontal_destinations,
+                       "Horizontal scan: a source reached this many distinct destinations")
+        ->capture_default_str()->check(CLI::Range(1u, 1u << 30));
+    command.add_option("--enumeration-extensions", options.alert_policy.thresholds.enumeration_extensions,
+                       "Extension enumeration: this many distinct extensions asked of at most 3 hosts")
+        ->capture_default_str()->check(CLI::Range(1u, 1u << 30));
+    command.add_option("--brute-force-attempts", options.alert_policy.thresholds.brute_force_attempts,
+                       "Credential brute force: this many requests carrying digest credentials")
+        ->capture_default_str()->check(CLI::Range(1u, 1u << 30));
+    command.add_option("--call-attempts", options.alert_policy.thresholds.call_attempts,
+                       "Call attempts: this many INVITEs to telephone numbers")
+        ->capture_default_str()->check(CLI::Range(1u, 1u << 30));
+    command.add_flag("--no-behaviour-alerts", options.no_behaviour_alerts,
+                     "Do not write alert events for behaviours (flows still carry them)");
     command.add_option("--home-net", options.home_networks_text,
                        "A watched network (CIDR), repeatable, e.g. 198.51.100.0/24; its hosts are 'internal' in events")
         ->type_name("CIDR");
@@ -110,6 +130,29 @@ std::string validate(SensorOptions& options) {
         if (!network) return "--home-net '" + text + "' is not a network: write it as ADDRESS/PREFIX, e.g. 198.51.100.0/24";
         options.home_networks.push_back(*network);
     }
+    for (const auto& text : options.alert_method_text) {
+        auto equals = text.find('=');
+        std::string method = text.substr(0, equals);
+        unsigned long count = 0;
+        try {
+            std::size_t used = 0;
+            count = equals == std::string::npos ? 0 : std::stoul(text.substr(equals + 1), &used);
+            if (equals == std::string::npos || used != text.size() - equals - 1 || count == 0 || count > (1ul << 30))
+                throw std::invalid_argument("count");
+        } catch (const std::exception&) {
+            return "--alert-method '" + text + "' needs METHOD=COUNT with a count from 1, e.g. REGISTER=50";
+        }
+        auto known = parser::method_from_token(method);
+        if (known == parser::SipMethod::other && method != "other")
+            return "--alert-method '" + text + "': unknown method '" + method + "' (INVITE, REGISTER, OPTIONS, …)";
+        options.alert_policy.method_minimum[static_cast<std::size_t>(known)] = static_cast<uint32_t>(count);
+    }
+    for (const auto& text : options.alert_destination_text) {
+        auto network = parser::IpNetwork::parse(text);
+        if (!network) return "--alert-dest-net '" + text + "' is not a network: write it as ADDRESS/PREFIX";
+        options.alert_policy.destinations.push_back(*network);
+    }
+    options.alert_policy.behaviours = !options.no_behaviour_alerts;
     const std::string& metrics = options.metrics_address_text;
     if (metrics.empty() || metrics == "none" || metrics == "off") {
         options.metrics_bind.clear();

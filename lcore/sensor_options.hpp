@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "flow_state.hpp"
 #include "ip_address.hpp"
 
 namespace sipscope::lcore {
@@ -33,6 +34,11 @@ struct SensorOptions {
     std::string tool_db;                     // "" = the shipped fingerprint/tools.conf
     std::vector<std::string> home_networks_text;
     std::vector<parser::IpNetwork> home_networks;
+    // --- alerts, as a flow-based detector's operator configures them
+    std::vector<std::string> alert_method_text;       // METHOD=COUNT
+    std::vector<std::string> alert_destination_text;  // CIDR
+    bool no_behaviour_alerts = false;
+    fingerprint::AlertPolicy alert_policy;            // derived
     // --- outputs
     std::string metrics_address_text = "127.0.0.1:9561";
     std::string metrics_bind;                // "" = no exposer ("none")

@@ -55,6 +55,7 @@ struct WorkerContext {
     rte_mempool* record_pool = nullptr;       // FlowRecord objects, shared
     const SourceOwner* owner = nullptr;
     const fingerprint::ToolDatabase* tools = nullptr;  // compiled once by the control lcore
+    const fingerprint::AlertPolicy* alerts = nullptr;
     PacketClockSource clock;
     bool wait_when_records_full = false;      // replay: never drop a record, wait for the writer
     unsigned idle_sleep_us = 0;

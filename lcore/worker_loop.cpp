@@ -123,6 +123,9 @@ private:
     void hand_off(unsigned owner, rte_mbuf* mbuf);
     void flush_handoffs();
     void emit(const FlowState& flow, CloseReason reason);
+    void check_alerts(FlowState& flow, const OwnedPacket& packet, const SipMessage& message);
+    void emit_alert(const FlowState& flow, fingerprint::AlertKind kind, uint8_t subject, uint32_t threshold, uint32_t count);
+    bool send_record(fingerprint::FlowRecord*& record);
     void identify(FlowState& flow, const fingerprint::HeaderFingerprint& fingerprint);
     void fingerprint_request(FlowState& flow, const OwnedPacket& packet, const SipMessage& message);
     void expire_idle();
@@ -328,8 +331,11 @@ void Worker::process_owned(OwnedPacket* packets, unsigned count) {
         } else if (message.outcome == SipOutcome::request) {
             fingerprint::account_request(flow, packet.frame, message, packet.mbuf->pkt_len);
             fingerprint_request(flow, packet, message);
+            check_alerts(flow, packet, message);
         } else {
             fingerprint::account_response(flow, message);
+            if (flow.fingerprint_slot < kFingerprintRefused)
+                details_.at(flow.fingerprint_slot).intent.observe_response(message, packet.frame);
         }
         latest_packet_us_ = std::max(latest_packet_us_, packet.time_us);
     }
@@ -369,8 +375,98 @@ void Worker::fingerprint_request(FlowState& flow, const OwnedPacket& packet, con
     fingerprint::FlowDetail& detail = details_.at(flow.fingerprint_slot);
     fingerprint::aggregate(detail.fingerprint, message, fingerprint::PacketEndpoints::of(packet.frame));
     detail.scan.observe(packet.frame);
+    detail.intent.observe_request(message);
     if (detail.fingerprint.packets == 1 || detail.fingerprint.packets == kRematchAfterPackets)
         identify(flow, detail.fingerprint);
+}
+
+void Worker::check_alerts(FlowState& flow, const OwnedPacket& packet, const SipMessage& message) {
+    const fingerprint::AlertPolicy& policy = *context_.alerts;
+    // Per-method thresholds, on requests to the alert destinations.
+    std::size_t method = static_cast<std::size_t>(message.method);
+    if (policy.method_minimum[method] != 0) {
+        bool counted = policy.destinations.empty();
+        for (const auto& network : policy.destinations) counted = counted || network.contains(packet.frame.destination);
+        if (counted) {
+            uint32_t count = ++flow.alert_requests[method];
+            uint16_t bit = static_cast<uint16_t>(1u << method);
+            if (count >= policy.method_minimum[method] && !(flow.method_alerts_raised & bit)) {
+                flow.method_alerts_raised |= bit;
+                emit_alert(flow, fingerprint::AlertKind::method_threshold, static_cast<uint8_t>(method),
+                           policy.method_minimum[method], count);
+            }
+        }
+    }
+    // Behaviours. Evaluated on every request while the distinct counts are
+    // exact and cheap, then every 16th (the estimate walks its registers).
+    if (!policy.behaviours || flow.fingerprint_slot >= kFingerprintRefused) return;
+    fingerprint::FlowDetail& detail = details_.at(flow.fingerprint_slot);
+    if (detail.scan.destinations_estimated() && (flow.packets & 15) != 0) return;
+    uint32_t invites = flow.requests_by_method[static_cast<std::size_t>(parser::SipMethod::invite)];
+    uint8_t now = fingerprint::behaviours_of(detail.intent, detail.scan.distinct_destinations(), invites, policy.thresholds);
+    uint8_t fresh = static_cast<uint8_t>(now & ~detail.intent.behaviours_raised);
+    if (fresh == 0) return;
+    detail.intent.behaviours_raised |= fresh;
+    for (unsigned behaviour = 0; behaviour < fingerprint::kBehaviourCount; ++behaviour) {
+        if (!(fresh & (1u << behaviour))) continue;
+        uint32_t threshold = 0, count = 0;
+        switch (static_cast<fingerprint::Behaviour>(behaviour)) {
+            case fingerprint::Behaviour::horizontal_scan:
+                threshold = policy.thresholds.horizontal_destinations;
+                count = static_cast<uint32_t>(detail.scan.distinct_destinations());
+                break;
+            case fingerprint::Behaviour::extension_enumeration:
+                threshold = policy.thresholds.enumeration_extensions;
+                count = static_cast<uint32_t>(detail.intent.distinct_extensions());
+                break;
+            case fingerprint::Behaviour::credential_brute_force:
+                threshold = policy.thresholds.brute_force_attempts;
+                count = detail.intent.auth_attempts;
+                break;
+            case fingerprint::Behaviour::call_attempts:
+                threshold = policy.thresholds.call_attempts;
+                count = detail.intent.invites_to_numbers;
+                break;
+        }
+        emit_alert(flow, fingerprint::AlertKind::behaviour, static_cast<uint8_t>(behaviour), threshold, count);
+    }
+}
+
+bool Worker::send_record(fingerprint::FlowRecord*& record) {
+    void* object = nullptr;
+    while (rte_mempool_get(context_.record_pool, &object) != 0) {
+        if (!wait_when_records_full_) {
+            counters_.records_dropped.increment();
+            return false;
+        }
+        rte_pause();
+    }
+    record = static_cast<fingerprint::FlowRecord*>(object);
+    return true;
+}
+
+void Worker::emit_alert(const FlowState& flow, fingerprint::AlertKind kind, uint8_t subject, uint32_t threshold,
+                        uint32_t count) {
+    counters_.alerts[kind == fingerprint::AlertKind::behaviour ? subject : fingerprint::kBehaviourCount].increment();
+    fingerprint::FlowRecord* record = nullptr;
+    if (!send_record(record)) return;
+    record->kind = fingerprint::RecordKind::alert;
+    record->alert_kind = kind;
+    record->alert_subject = subject;
+    record->alert_threshold = threshold;
+    record->alert_count = count;
+    record->flow = flow;
+    record->worker = static_cast<uint16_t>(context_.index);
+    record->has_detail = flow.fingerprint_slot < kFingerprintRefused;
+    if (record->has_detail) record->detail = details_.at(flow.fingerprint_slot);
+    while (rte_ring_sp_enqueue(context_.records, record) != 0) {
+        if (!wait_when_records_full_) {
+            rte_mempool_put(context_.record_pool, record);
+            counters_.records_dropped.increment();
+            return;
+        }
+        rte_pause();
+    }
 }
 
 void Worker::emit(const FlowState& closing, CloseReason reason) {
@@ -405,6 +501,7 @@ void Worker::emit(const FlowState& closing, CloseReason reason) {
         rte_pause();
     }
     auto* record = static_cast<fingerprint::FlowRecord*>(object);
+    record->kind = fingerprint::RecordKind::closed_flow;
     record->flow = flow;
     record->flow.fingerprint_slot = FlowState::kNoFingerprint;
     record->reason = reason;

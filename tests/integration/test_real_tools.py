@@ -8,31 +8,35 @@ from harness import IDLE_SLEEP, TemporaryDirectory, read_events, run_sipscope
 
 CAPTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "captures")
 
-# capture → (tool name, family, table id, methods, strategy, source-port behaviour)
+# capture → (tool name, family, table id, methods, strategy, source-port behaviour, behaviours)
 EXPECTED = {
     # svmap walks 10.250.0.2-40 one address after the other, from port 5060.
-    "svmap-range.pcap": ("sipvicious", "sipvicious", 1, {"OPTIONS"}, "sequential", "fixed"),
-    # svwar and svcrack work on one PBX: no horizontal strategy.
-    "svwar.pcap": ("sipvicious-svwar", "sipvicious", 0, {"REGISTER"}, "unknown", "fixed"),
-    "svcrack.pcap": ("sipvicious-svcrack", "sipvicious", 0, {"REGISTER"}, "unknown", "fixed"),
-    "nmap-service-probe.pcap": ("nmap", "nmap", 5, {"OPTIONS"}, "unknown", "unknown"),
-    "nmap-sip-methods.pcap": ("nmap-nse", "nmap", 0, {"OPTIONS"}, "unknown", "unknown"),
+    "svmap-range.pcap": ("sipvicious", "sipvicious", 1, {"OPTIONS"}, "sequential", "fixed", ["horizontal_scan"]),
+    # svwar and svcrack work on one PBX: no horizontal strategy; svwar asks
+    # for 41 extensions, svcrack tries 41 passwords for extension 100.
+    "svwar.pcap": ("sipvicious-svwar", "sipvicious", 0, {"REGISTER"}, "unknown", "fixed", ["extension_enumeration"]),
+    "svcrack.pcap": ("sipvicious-svcrack", "sipvicious", 0, {"REGISTER"}, "unknown", "fixed", ["credential_brute_force"]),
+    "nmap-service-probe.pcap": ("nmap", "nmap", 5, {"OPTIONS"}, "unknown", "unknown", []),
+    "nmap-sip-methods.pcap": ("nmap-nse", "nmap", 0, {"OPTIONS"}, "unknown", "unknown", []),
     # Nmap changes the source port on every request, as the paper says.
-    "nmap-sip-enum-users.pcap": ("nmap-nse", "nmap", 0, {"REGISTER"}, "unknown", "changing"),
+    "nmap-sip-enum-users.pcap": ("nmap-nse", "nmap", 0, {"REGISTER"}, "unknown", "changing", ["extension_enumeration"]),
 }
 
 
 class RealToolsAreNamed(unittest.TestCase):
     def test_every_capture(self):
         with TemporaryDirectory() as directory:
-            for capture, (name, family, table_id, methods, strategy, source_port) in sorted(EXPECTED.items()):
+            for capture, (name, family, table_id, methods, strategy, source_port, behaviours) in sorted(EXPECTED.items()):
                 for workers in (1, 2):
                     with self.subTest(capture=capture, workers=workers):
                         events_path = os.path.join(directory, "%s-%d.jsonl" % (capture, workers))
                         result = run_sipscope(["replay", os.path.join(CAPTURES, capture), "--workers", str(workers),
                                                "--events", events_path, "--metrics", "none", "--progress", "0"] + IDLE_SLEEP)
                         self.assertEqual(result.returncode, 0, result.stderr)
-                        scanners = [event for event in read_events(events_path) if event["flow"]["packets"] > 0]
+                        events = read_events(events_path)
+                        scanners = [event for event in events
+                                    if event["event_type"] == "sip_scan_flow" and event["flow"]["packets"] > 0]
+                        alerts = [event for event in events if event["event_type"] == "alert"]
                         self.assertEqual(len(scanners), 1, scanners)
                         event = scanners[0]
                         self.assertEqual(event["src_ip"], "10.250.0.1")
@@ -41,7 +45,13 @@ class RealToolsAreNamed(unittest.TestCase):
                         self.assertTrue(event["tool"]["complete"])
                         self.assertEqual(set(event["sip"]["methods"]), methods)
                         self.assertEqual(event["strategy"], strategy)
-                        self.assertEqual(event["src_port"]["behaviour"], source_port)
+                        self.assertEqual(event["src_ports"]["behaviour"], source_port)
+                        self.assertEqual(event["behaviours"], behaviours)
+                        # One alert per behaviour, raised while the flow was open.
+                        self.assertEqual(sorted(alert["alert"]["behaviour"] for alert in alerts), behaviours)
+                        for alert in alerts:
+                            self.assertEqual(alert["tool"]["name"], name)
+                            self.assertLessEqual(alert["timestamp"], event["timestamp"])
                         self.assertEqual(event["dest_ports"], {"5060": event["flow"]["packets"]})
                         # The lab responder answered: responses are counted for the scanner.
                         self.assertGreater(event["flow"]["responses"], 0)

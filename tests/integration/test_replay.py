@@ -28,6 +28,7 @@ def summary_number(summary, label):
 
 
 def comparable(events):
+    events = [event for event in events if event["event_type"] == "sip_scan_flow"]
     return sorted((event["src_ip"], event["flow"]["start"], event["flow"]["end"], event["flow"]["packets"],
                    event["flow"]["bytes"], event["flow"]["responses"], event["flow"]["close_reason"],
                    tuple(sorted(event["sip"]["methods"].items())), tuple(sorted(event["sip"]["responses"].items())))
@@ -44,8 +45,15 @@ class ReplayCountsExactly(unittest.TestCase):
         self.directory.cleanup()
 
     def check(self, workers):
-        summary, events, samples = replay(self.directory.name, self.capture, workers)
+        summary, all_events, samples = replay(self.directory.name, self.capture, workers)
+        events = [event for event in all_events if event["event_type"] == "sip_scan_flow"]
+        alerts = [event for event in all_events if event["event_type"] == "alert"]
         truth = self.truth
+        # Every scanner reaches more than 10 destinations: one horizontal-scan
+        # alert each, nothing for the port prober (it sends no SIP).
+        self.assertEqual(sorted(alert["src_ip"] for alert in alerts), sorted(truth["sources"]))
+        self.assertTrue(all(alert["alert"]["behaviour"] == "horizontal_scan" for alert in alerts))
+        self.assertEqual(metric_sum(samples, "sipscope_alerts_total", kind="horizontal_scan"), len(truth["sources"]))
         # Summary.
         self.assertEqual(summary_number(summary, "packets"), truth["packets"])
         self.assertEqual(summary_number(summary, "SIP packets"), truth["sip_packets"])
@@ -95,7 +103,7 @@ class ReplayCountsExactly(unittest.TestCase):
         self.assertEqual(metric_sum(samples, "sipscope_flows_opened_total"), everyone)
         self.assertEqual(metric_sum(samples, "sipscope_flows_closed_total", reason="end_of_capture"), everyone)
         self.assertEqual(metric_sum(samples, "sipscope_flows_active"), 0)
-        self.assertEqual(metric_sum(samples, "sipscope_events_written_total"), everyone)
+        self.assertEqual(metric_sum(samples, "sipscope_events_written_total", event_type="sip_scan_flow"), everyone)
         self.assertEqual(metric_sum(samples, "sipscope_handoff_dropped_total"), 0)
         self.assertEqual(metric_sum(samples, "sipscope_frames_total", outcome="truncated_ipv4")
                          + metric_sum(samples, "sipscope_frames_total", outcome="non_ip_ethertype"),
@@ -118,6 +126,7 @@ class ReplayUsesPacketTime(unittest.TestCase):
                                           probers=0, gap=11.0, seed=3)
             for workers in (1, 2):
                 summary, events, samples = replay(directory, capture, workers, ["--timeout", "10"])
+                events = [event for event in events if event["event_type"] == "sip_scan_flow"]
                 requests = truth["sip_requests"]
                 # Consecutive requests of a source are 11 s apart (> 10 s):
                 # every request opens its own flow.
@@ -139,6 +148,7 @@ class ReplayHomeNetwork(unittest.TestCase):
         with TemporaryDirectory() as directory:
             capture, truth = make_capture(directory, sources=3, packets_per_source=4, probers=0, seed=5)
             _, events, _ = replay(directory, capture, 1, ["--home-net", "203.0.113.2/32", "--home-net", "2001:db8::/32"])
+            events = [event for event in events if event["event_type"] == "sip_scan_flow"]
             scopes = {event["src_ip"]: event["flow"]["source_scope"] for event in events}
             self.assertEqual(scopes, {"203.0.113.1": "external", "203.0.113.2": "internal", "203.0.113.3": "external"})
 

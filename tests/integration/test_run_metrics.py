@@ -56,7 +56,7 @@ class RunServesMetrics(unittest.TestCase):
                 process.send_signal(signal.SIGINT)
                 stdout, stderr = process.communicate(timeout=60)
             self.assertEqual(process.returncode, 0, stderr)
-            events = read_events(events_path)
+            events = [event for event in read_events(events_path) if event["event_type"] == "sip_scan_flow"]
             self.assertEqual(len(events), truth["source_count"] + truth["prober_count"])
             self.assertTrue(all(event["flow"]["close_reason"] == "shutdown" for event in events))
             self.assertEqual(sum(event["flow"]["packets"] for event in events), truth["sip_requests"])

@@ -1,0 +1,129 @@
+// Source intent updates (worker lcore, per SIP message of a flow with
+// detail storage) and behaviour classification.
+#include "source_intent.hpp"
+
+#include <cmath>
+
+#include "sip_fields.hpp"
+
+namespace sipscope::fingerprint {
+
+namespace {
+
+uint32_t hash_text(std::string_view text) {
+    uint32_t hash = 2166136261u;  // FNV-1a
+    for (char c : text) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
+    return hash;
+}
+
+uint64_t mix64(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+}  // namespace
+
+void SourceIntent::observe_request(const parser::SipMessage& message) {
+    // User agent.
+    std::string_view agent = message.value_of(parser::HeaderId::user_agent);
+    if (agent.empty()) {
+        ++missing_user_agent;
+    } else {
+        uint32_t hash = hash_text(agent);
+        if (user_agent_messages > 0 && hash != previous_user_agent_hash) ++user_agent_changes;
+        previous_user_agent_hash = hash;
+        ++user_agent_messages;
+        user_agents.add(agent);
+    }
+
+    // The extension or number asked for: the user part of the request URI,
+    // or of To where the request URI has none (REGISTER sip:host names the
+    // registrar; the extension is the address of record in To).
+    parser::SipUri uri = parser::parse_uri(message.request_uri);
+    if (uri.user.empty()) uri = parser::parse_uri(parser::parse_name_address(message.value_of(parser::HeaderId::to)).uri);
+    if (!uri.user.empty()) {
+        uint32_t hash = hash_text(uri.user);
+        uint64_t mixed = mix64(hash);
+        std::size_t index = mixed & 63;
+        uint64_t rest = mixed >> 6;
+        uint8_t rank = static_cast<uint8_t>(rest == 0 ? 58 : __builtin_ctzll(rest) + 1);
+        if (rank > extension_registers[index]) extension_registers[index] = rank;
+        if (!extension_overflow) {
+            bool known = false;
+            for (uint8_t i = 0; i < extension_exact; ++i) known = known || extension_hashes[i] == hash;
+            if (!known) {
+                if (extension_exact < extension_hashes.size()) extension_hashes[extension_exact++] = hash;
+                else extension_overflow = true;
+            }
+        }
+    }
+    if (message.method == parser::SipMethod::invite && !uri.user.empty()) {
+        DialedNumber number;
+        if (normalize_dialed_number(uri.user, number)) {
+            ++invites_to_numbers;
+            numbers.add(number.view());
+        }
+    }
+
+    // Digest credentials.
+    std::string_view authorization = message.value_of(parser::HeaderId::authorization);
+    if (authorization.empty()) authorization = message.value_of(parser::HeaderId::proxy_authorization);
+    if (!authorization.empty()) {
+        ++auth_attempts;
+        std::string_view username = parser::digest_username(authorization);
+        if (!username.empty()) usernames.add(username);
+    }
+}
+
+void SourceIntent::observe_response(const parser::SipMessage& message, const parser::DecodedFrame& frame) {
+    for (uint8_t i = 0; i < responder_count; ++i) {
+        if (responders[i].host == frame.source) {
+            responders[i].last_status = message.status_code;
+            ++responders[i].responses;
+            return;
+        }
+    }
+    if (responder_count == responders.size()) {
+        ++responders_beyond;
+        return;
+    }
+    Responder& responder = responders[responder_count++];
+    responder.host = frame.source;
+    responder.last_status = message.status_code;
+    responder.responses = 1;
+}
+
+uint64_t SourceIntent::distinct_extensions() const {
+    if (!extension_overflow) return extension_exact;
+    constexpr double m = 64.0;
+    const double alpha = 0.709;
+    double sum = 0;
+    unsigned zeros = 0;
+    for (uint8_t value : extension_registers) {
+        sum += std::ldexp(1.0, -static_cast<int>(value));
+        if (value == 0) ++zeros;
+    }
+    double estimate = alpha * m * m / sum;
+    if (estimate <= 2.5 * m && zeros > 0) estimate = m * std::log(m / zeros);
+    auto rounded = static_cast<uint64_t>(std::llround(estimate));
+    return rounded < extension_hashes.size() + 1 ? extension_hashes.size() + 1 : rounded;
+}
+
+uint8_t behaviours_of(const SourceIntent& intent, uint64_t distinct_destinations, uint32_t invites,
+                      const BehaviourThresholds& thresholds) {
+    uint8_t bits = 0;
+    auto set = [&bits](Behaviour behaviour) { bits |= static_cast<uint8_t>(1u << static_cast<unsigned>(behaviour)); };
+    if (distinct_destinations >= thresholds.horizontal_destinations) set(Behaviour::horizontal_scan);
+    if (distinct_destinations <= thresholds.enumeration_max_hosts &&
+        intent.distinct_extensions() >= thresholds.enumeration_extensions)
+        set(Behaviour::extension_enumeration);
+    if (intent.auth_attempts >= thresholds.brute_force_attempts) set(Behaviour::credential_brute_force);
+    if (intent.invites_to_numbers >= thresholds.call_attempts && invites > 0) set(Behaviour::call_attempts);
+    return bits;
+}
+
+}  // namespace sipscope::fingerprint

@@ -1,0 +1,131 @@
+// What a source is after (seeds 001–004): the user agents it sends and
+// whether they change per message, the numbers its INVITEs try to call
+// (normalised, so one number tried with several dial prefixes counts
+// once), the digest usernames it tries, the extensions it asks for, and
+// which hosts answered it (the exposure list). From these, its behaviours:
+// horizontal scan, extension enumeration, credential brute force, call
+// attempts.
+//
+// Fixed size, no allocation; lives in the owning worker's detail pool.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "dialed_number.hpp"
+#include "frame_decoder.hpp"
+#include "ip_address.hpp"
+#include "sip_message.hpp"
+
+namespace sipscope::fingerprint {
+
+// The first Slots distinct texts (each cut at Bytes) with a count each,
+// and how many requests carried a text beyond them.
+template <std::size_t Slots, std::size_t Bytes>
+struct TextTally {
+    struct Item {
+        char text[Bytes] = {};
+        uint8_t length = 0;
+        uint32_t count = 0;
+        std::string_view view() const { return {text, length}; }
+    };
+    std::array<Item, Slots> items{};
+    uint8_t size = 0;
+    uint32_t overflow = 0;       // additions that found no free slot
+    bool overflowed_distinct = false;
+
+    // Returns true if `text` was new.
+    bool add(std::string_view text) {
+        if (text.size() > Bytes) text = text.substr(0, Bytes);
+        for (uint8_t i = 0; i < size; ++i) {
+            if (items[i].view() == text) {
+                ++items[i].count;
+                return false;
+            }
+        }
+        if (size == Slots) {
+            ++overflow;
+            overflowed_distinct = true;
+            return true;
+        }
+        Item& item = items[size++];
+        for (std::size_t i = 0; i < text.size(); ++i) item.text[i] = text[i];
+        item.length = static_cast<uint8_t>(text.size());
+        item.count = 1;
+        return true;
+    }
+};
+
+#define SIPSCOPE_BEHAVIOURS(X)                          \
+    X(horizontal_scan, "horizontal_scan")               \
+    X(extension_enumeration, "extension_enumeration")   \
+    X(credential_brute_force, "credential_brute_force") \
+    X(call_attempts, "call_attempts")
+
+enum class Behaviour : uint8_t {
+#define SIPSCOPE_ENUM_ENTRY(name, label) name,
+    SIPSCOPE_BEHAVIOURS(SIPSCOPE_ENUM_ENTRY)
+#undef SIPSCOPE_ENUM_ENTRY
+};
+inline constexpr std::size_t kBehaviourCount = 4;
+inline constexpr std::array<std::string_view, kBehaviourCount> kBehaviourLabels = {
+#define SIPSCOPE_LABEL_ENTRY(name, label) label,
+    SIPSCOPE_BEHAVIOURS(SIPSCOPE_LABEL_ENTRY)
+#undef SIPSCOPE_LABEL_ENTRY
+};
+
+// When a flow shows a behaviour. Operator-configurable (see lcore options).
+struct BehaviourThresholds {
+    uint32_t horizontal_destinations = 10;  // distinct destinations
+    uint32_t enumeration_extensions = 10;   // distinct extensions asked for …
+    uint32_t enumeration_max_hosts = 3;     // … on at most this many hosts
+    uint32_t brute_force_attempts = 10;     // requests with digest credentials
+    uint32_t call_attempts = 1;             // INVITEs to a number
+};
+
+struct SourceIntent {
+    TextTally<3, 48> user_agents;
+    uint32_t user_agent_messages = 0;
+    uint32_t user_agent_changes = 0;    // consecutive requests with different agents
+    uint32_t missing_user_agent = 0;    // requests without one
+    uint32_t previous_user_agent_hash = 0;
+
+    TextTally<8, 24> numbers;           // normalised INVITE targets
+    uint32_t invites_to_numbers = 0;
+    TextTally<8, 32> usernames;         // digest usernames tried
+    uint32_t auth_attempts = 0;
+
+    // Distinct extensions asked for (request-URI user of REGISTER, INVITE,
+    // OPTIONS…): exact to 16, then a 64-register HyperLogLog.
+    std::array<uint32_t, 16> extension_hashes{};
+    uint8_t extension_exact = 0;
+    bool extension_overflow = false;
+    std::array<uint8_t, 64> extension_registers{};
+
+    // Hosts that answered (the exposure list), with their last status.
+    struct Responder {
+        parser::IpAddress host;
+        uint16_t last_status = 0;
+        uint32_t responses = 0;
+    };
+    std::array<Responder, 8> responders{};
+    uint8_t responder_count = 0;
+    uint32_t responders_beyond = 0;
+
+    uint8_t behaviours_raised = 0;      // bits of Behaviour already alerted
+
+    void clear() { *this = SourceIntent{}; }
+    void observe_request(const parser::SipMessage& message);
+    void observe_response(const parser::SipMessage& message, const parser::DecodedFrame& frame);
+    uint64_t distinct_extensions() const;
+    bool user_agent_changes_per_message() const {
+        return user_agent_messages >= 3 && user_agent_changes * 2 >= user_agent_messages - 1;
+    }
+};
+
+// Behaviours a flow shows now (bits of Behaviour).
+uint8_t behaviours_of(const SourceIntent& intent, uint64_t distinct_destinations, uint32_t invites,
+                      const BehaviourThresholds& thresholds);
+
+}  // namespace sipscope::fingerprint
