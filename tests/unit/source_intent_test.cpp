@@ -1,0 +1,113 @@
+// Dialled numbers, source intent and behaviours.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "source_intent.hpp"
+
+namespace sipscope::fingerprint {
+namespace {
+
+struct NumberCase {
+    const char* dialled;
+    bool valid;
+    const char* normalised;
+    bool international;
+    const char* country;
+};
+
+TEST(DialedNumber, OneNumberWhateverThePrefix) {
+    const NumberCase cases[] = {
+        {"01146441408560", true, "46441408560", true, "SE"},   // tool 20 of the paper: 011 + Sweden
+        {"0046441408560", true, "46441408560", true, "SE"},
+        {"+46441408560", true, "46441408560", true, "SE"},
+        {"90046441408560", true, "46441408560", true, "SE"},   // outside line 9, then 00
+        {"9011-46-441-408560", true, "46441408560", true, "SE"},
+        {"000972599123456", true, "972599123456", true, "IL"},
+        {"0044 20 7946 0000", true, "442079460000", true, "GB"},
+        {"+1 (202) 555-0100", true, "12025550100", true, "NANP"},
+        {"0301234567", true, "0301234567", false, ""},         // national: a number, not international
+        {"100", true, "100", false, ""},                       // an extension
+        {"alice", false, "", false, ""},
+        {"12", false, "", false, ""},
+    };
+    for (const auto& test_case : cases) {
+        DialedNumber number;
+        bool valid = normalize_dialed_number(test_case.dialled, number);
+        EXPECT_EQ(valid, test_case.valid) << test_case.dialled;
+        if (!valid) continue;
+        EXPECT_EQ(number.view(), test_case.normalised) << test_case.dialled;
+        EXPECT_EQ(number.international, test_case.international) << test_case.dialled;
+        if (number.international) EXPECT_EQ(country_of(number.view()), test_case.country) << test_case.dialled;
+    }
+    EXPECT_EQ(country_of("4930123456"), "DE");
+    EXPECT_EQ(country_of("35312345678"), "IE");
+    EXPECT_EQ(country_of("88216012345"), "INTL-NETWORKS");
+}
+
+parser::SipMessage parse(const std::string& text) {
+    static std::string keep;
+    keep = text;
+    parser::SipMessage message;
+    parser::parse_sip_message({reinterpret_cast<const uint8_t*>(keep.data()), keep.size()}, message);
+    return message;
+}
+
+TEST(SourceIntent, TollFraudNumbersCountOnceAcrossPrefixes) {
+    SourceIntent intent;
+    for (const char* prefix : {"00", "011", "900", "+", "9011"}) {
+        std::string text = std::string("INVITE sip:") + prefix + "46441408560@198.51.100.7 SIP/2.0\r\nCall-ID: x\r\n\r\n";
+        auto message = parse(text);
+        intent.observe_request(message);
+    }
+    ASSERT_EQ(intent.numbers.size, 1);
+    EXPECT_EQ(intent.numbers.items[0].view(), "46441408560");
+    EXPECT_EQ(intent.numbers.items[0].count, 5u);
+    EXPECT_EQ(intent.invites_to_numbers, 5u);
+    EXPECT_TRUE(behaviours_of(intent, 1, 5, BehaviourThresholds{}) & (1u << static_cast<unsigned>(Behaviour::call_attempts)));
+}
+
+TEST(SourceIntent, BruteForceUsernamesAndAgents) {
+    SourceIntent intent;
+    for (int i = 0; i < 12; ++i) {
+        std::string user = i < 8 ? "1001" : "admin";
+        std::string agent = "agent" + std::to_string(i);
+        auto message = parse("REGISTER sip:198.51.100.7 SIP/2.0\r\nTo: <sip:" + user + "@198.51.100.7>\r\nUser-Agent: " + agent +
+                             "\r\nAuthorization: Digest username=\"" + user + "\", realm=\"x\", response=\"" +
+                             std::to_string(i) + "\"\r\n\r\n");
+        intent.observe_request(message);
+    }
+    EXPECT_EQ(intent.auth_attempts, 12u);
+    ASSERT_EQ(intent.usernames.size, 2);
+    EXPECT_EQ(intent.usernames.items[0].view(), "1001");
+    EXPECT_EQ(intent.usernames.items[0].count, 8u);
+    EXPECT_EQ(intent.distinct_extensions(), 2u);  // from To: REGISTER's request URI has no user
+    EXPECT_TRUE(intent.user_agent_changes_per_message());
+    EXPECT_EQ(intent.user_agents.size, 3);
+    EXPECT_TRUE(intent.user_agents.overflowed_distinct);
+    uint8_t behaviours = behaviours_of(intent, 1, 0, BehaviourThresholds{});
+    EXPECT_TRUE(behaviours & (1u << static_cast<unsigned>(Behaviour::credential_brute_force)));
+    EXPECT_FALSE(behaviours & (1u << static_cast<unsigned>(Behaviour::extension_enumeration)));
+}
+
+TEST(SourceIntent, EnumerationAndExposure) {
+    SourceIntent intent;
+    for (int extension = 100; extension < 150; ++extension) {
+        intent.observe_request(parse("OPTIONS sip:" + std::to_string(extension) + "@198.51.100.7 SIP/2.0\r\n\r\n"));
+    }
+    EXPECT_GE(intent.distinct_extensions(), 35u);  // estimated beyond 16
+    EXPECT_TRUE(behaviours_of(intent, 1, 0, BehaviourThresholds{}) &
+                (1u << static_cast<unsigned>(Behaviour::extension_enumeration)));
+    EXPECT_FALSE(behaviours_of(intent, 50, 0, BehaviourThresholds{}) &
+                 (1u << static_cast<unsigned>(Behaviour::extension_enumeration)));  // many hosts: a horizontal scan
+    parser::DecodedFrame from_pbx;
+    from_pbx.source = *parser::IpAddress::parse("198.51.100.7");
+    intent.observe_response(parse("SIP/2.0 404 Not Found\r\n\r\n"), from_pbx);
+    intent.observe_response(parse("SIP/2.0 200 OK\r\n\r\n"), from_pbx);
+    ASSERT_EQ(intent.responder_count, 1);
+    EXPECT_EQ(intent.responders[0].last_status, 200);
+    EXPECT_EQ(intent.responders[0].responses, 2u);
+}
+
+}  // namespace
+}  // namespace sipscope::fingerprint
