@@ -59,8 +59,18 @@ void add_entry_value(FingerprintEntry& entry, const char* value, std::size_t len
     }
     // Positional merge: equal characters stay, different ones become the
     // marker; a length difference marks the positions only one side has.
+    // Eight bytes at a time: most of a template is usually settled.
     std::size_t common = std::min<std::size_t>(entry.value_length, kept);
-    for (std::size_t i = 0; i < common; ++i) {
+    std::size_t i = 0;
+    for (; i + 8 <= common; i += 8) {
+        uint64_t a, b;
+        std::memcpy(&a, entry.value + i, 8);
+        std::memcpy(&b, value + i, 8);
+        if (a == b) continue;
+        for (std::size_t j = i; j < i + 8; ++j)
+            if (entry.value[j] != value[j]) entry.value[j] = kVariableMarker;
+    }
+    for (; i < common; ++i) {
         if (entry.value[i] != value[i]) entry.value[i] = kVariableMarker;
     }
     if (kept > entry.value_length) {
@@ -154,24 +164,66 @@ std::size_t substitute_endpoints(std::string_view value, const PacketEndpoints& 
     };
     std::size_t written = 0;
     std::size_t at = 0;
-    while (at < value.size() && written < capacity) {
+    const std::size_t size = value.size();
+    // The characters a needle can start with; runs of other characters are
+    // copied in bulk.
+    uint64_t starts[4] = {0, 0, 0, 0};  // a bit per byte value
+    for (const auto& replacement : replacements) {
+        if (replacement.needle.empty()) continue;
+        auto byte = static_cast<unsigned char>(replacement.needle[0]);
+        starts[byte >> 6] |= uint64_t{1} << (byte & 63);
+    }
+    auto may_start = [&starts](char c) {
+        auto byte = static_cast<unsigned char>(c);
+        return (starts[byte >> 6] >> (byte & 63)) & 1;
+    };
+    while (at < size && written < capacity) {
+        std::size_t run = at;
+        while (run < size && !may_start(value[run])) ++run;
+        if (run > at) {
+            std::size_t copy = std::min(run - at, capacity - written);
+            std::memcpy(out + written, value.data() + at, copy);
+            written += copy;
+            at += copy;
+            continue;
+        }
+        char c = value[at];
+        // A needle can only start where a number (or IPv6 group) starts:
+        // not inside a run of digits. Random tags and Call-IDs are long runs
+        // and cost one attempt each, not one per character.
+        bool token_start = at == 0 || !(is_digit(value[at - 1]) || value[at - 1] == '.' ||
+                                        (value[at - 1] >= 'a' && value[at - 1] <= 'f'));
         bool replaced = false;
-        if (is_digit(value[at]) || (value[at] >= 'a' && value[at] <= 'f') || value[at] == ':') {
+        if (token_start && (is_digit(c) || (c >= 'a' && c <= 'f') || c == ':')) {
             for (const auto& replacement : replacements) {
-                if (replacement.needle.empty()) continue;
-                if (value.compare(at, replacement.needle.size(), replacement.needle) != 0) continue;
-                if (!bounded(value, at, replacement.needle.size(), replacement.address)) continue;
+                const std::string_view needle = replacement.needle;
+                if (needle.empty() || needle[0] != c || size - at < needle.size()) continue;
+                bool equal = true;
+                for (std::size_t i = 1; i < needle.size() && equal; ++i) equal = value[at + i] == needle[i];
+                if (!equal || !bounded(value, at, needle.size(), replacement.address)) continue;
                 std::size_t copy = std::min(replacement.replacement.size(), capacity - written);
                 std::memcpy(out + written, replacement.replacement.data(), copy);
                 written += copy;
-                at += replacement.needle.size();
+                at += needle.size();
                 replaced = true;
                 break;
             }
         }
-        if (!replaced) out[written++] = value[at++];
+        if (!replaced) {
+            // Inside a run of digits (a random tag or Call-ID) no needle can
+            // start: copy the rest of the run at once.
+            std::size_t end = at + 1;
+            if (!token_start) {
+                while (end < size && (is_digit(value[end]) || value[end] == '.' || (value[end] >= 'a' && value[end] <= 'f')))
+                    ++end;
+            }
+            std::size_t copy = std::min(end - at, capacity - written);
+            std::memcpy(out + written, value.data() + at, copy);
+            written += copy;
+            at += copy;
+        }
     }
-    if (overflow) *overflow = at < value.size();
+    if (overflow) *overflow = at < size;
     return written;
 }
 

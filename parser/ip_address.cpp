@@ -21,6 +21,19 @@ std::string IpAddress::to_string() const {
 std::size_t IpAddress::format(char* out, std::size_t capacity) const {
     if (capacity == 0) return 0;
     out[0] = '\0';
+    if (is_ipv4() && capacity >= 16) {
+        // By hand: inet_ntop formats through sprintf, and this runs per packet.
+        std::size_t length = 0;
+        for (int part = 0; part < 4; ++part) {
+            unsigned octet = bytes[12 + part];
+            if (octet >= 100) out[length++] = static_cast<char>('0' + octet / 100);
+            if (octet >= 10) out[length++] = static_cast<char>('0' + octet / 10 % 10);
+            out[length++] = static_cast<char>('0' + octet % 10);
+            if (part < 3) out[length++] = '.';
+        }
+        out[length] = '\0';
+        return length;
+    }
     if (is_ipv4()) {
         inet_ntop(AF_INET, bytes.data() + 12, out, static_cast<socklen_t>(capacity));
     } else {

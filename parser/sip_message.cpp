@@ -250,11 +250,21 @@ SipMethod method_from_token(std::string_view token) {
     return SipMethod::other;
 }
 
-std::string_view canonical_name(HeaderId id) {
+namespace {
+// Long names by id, built at compile time (the fingerprint asks per header).
+constexpr std::array<std::string_view, kHeaderIdCount> build_canonical_names() {
+    std::array<std::string_view, kHeaderIdCount> names{};
     for (const auto& known : kKnownHeaders) {
-        if (known.id == id && known.name.size() > 1) return known.name;
+        auto& name = names[static_cast<std::size_t>(known.id)];
+        if (known.name.size() > name.size()) name = known.name;
     }
-    return {};
+    return names;
+}
+constexpr auto kCanonicalNames = build_canonical_names();
+}  // namespace
+
+std::string_view canonical_name(HeaderId id) {
+    return id == HeaderId::unknown ? std::string_view{} : kCanonicalNames[static_cast<std::size_t>(id)];
 }
 
 namespace {
