@@ -109,6 +109,205 @@ SCANNERS = {
     "register": (sip_register_custom, "fixed"),
 }
 
+# ------------------------------------------------------------------ Table I
+# Every tool of TOOLS.md, as the paper describes it: the identifying header
+# values (with [random] parts drawn per packet), the method, the source-port
+# behaviour and the destination order. `k` holds SourceIP/DestIP/ports of
+# the packet being built.
+
+AGENTS = ["Zoiper rv2.8.20", "Linphone/3.6.1 (eXosip2/4.1.0)", "Grandstream GXP2000 1.2.5.3", "Yealink SIP-T46S 66.85.0.5",
+          "Asterisk PBX 13.1.0", "FreePBX", "X-Lite release 1104o stamp 56125", "Cisco/SPA504G-7.5.5", "PolycomSoundPointIP-SPIP_550-UA/3.3.1",
+          "MicroSIP/3.19.22", "Bria 3 release 3.5.5", "snom320/8.7.3.25"]
+NAMES = ["polycom", "cisco", "admin", "office", "phone", "pbx", "voip", "sipuser"]
+
+
+def rand_text(rng, count, alphabet="abcdefghijklmnopqrstuvwxyz0123456789"):
+    return "".join(rng.choice(alphabet) for _ in range(count))
+
+
+def phone_number(rng):
+    return rng.choice(["4930", "4420", "3314", "9714", "2341", "8869"]) + "".join(rng.choice("0123456789") for _ in range(7))
+
+
+def table_i_headers(tool, k, rng):
+    """(method, request-URI user or None, [(name, value)...]) for one packet of `tool`."""
+    S, D, SP, DP = k["src"], k["dst"], k["sport"], k["dport"]
+    agent = rng.choice(AGENTS)
+    if tool == 1:
+        return "OPTIONS", "100", [("To", '"sipvicious"<sip:100@1.1.1.1>'), ("From", '"sipvicious"<sip:100@1.1.1.1>;tag=%x' % rng.getrandbits(64)),
+                                  ("User-Agent", "friendly-scanner"), ("Contact", "sip:100@%s:%d" % (S, SP)), ("Accept", "application/sdp")]
+    if tool == 2:
+        return "OPTIONS", "100", [("To", '"sipvicious"<sip:100@1.1.1.1>'), ("From", '"sipvicious"<sip:100@1.1.1.1>;tag=%x' % rng.getrandbits(64)),
+                                  ("User-Agent", agent), ("Contact", "sip:100@%s:%d" % (S, SP)), ("Accept", "application/sdp")]
+    if tool == 3:
+        name = rng.choice(NAMES)
+        return "OPTIONS", "100", [("To", '"%s"<sip:100@1.1.1.1>' % name), ("From", '"%s"<sip:100@1.1.1.1>;tag=%x' % (name, rng.getrandbits(64))),
+                                  ("User-Agent", agent), ("Contact", "sip:100@%s:%d" % (S, SP)), ("Accept", "application/sdp")]
+    if tool == 4:
+        return "OPTIONS", "100", [("To", '"AmooT"<sip:100@1.1.1.1>'), ("From", '"AmooT"<sip:100@1.1.1.1>;tag=%x' % rng.getrandbits(64)),
+                                  ("User-Agent", agent), ("Contact", "sip:100@%s:%d" % (S, SP)), ("Accept", "application/sdp")]
+    if tool in (5, 6, 7, 8):
+        call_id, contact, sender, receiver = {
+            5: ("50000", "nm@nm", "<sip:nm@nm>;tag=root", "<sip:nm2@nm2>"),
+            6: ("50000", "test1@test1", "<sip:test1@test1>;tag=root", "<sip:test2@test2>"),
+            7: ("97", "test1@test1", "<sip:a@a>;tag=1", "<sip:b@b>"),
+            8: ("5000", "ag@ag", "<sip:ag@ag>;tag=root", "<sip:ag2@ag2>"),
+        }[tool]
+        headers = [("Via", "SIP/2.0/UDP nm;branch=foo;rport"), ("From", sender), ("To", receiver), ("Call-ID", call_id),
+                   ("CSeq", "42 OPTIONS"), ("Max-Forwards", "70")]
+        headers.append(("content-lnegth", "0") if tool == 8 else ("Content-Length", "0"))
+        headers += [("Contact", "<sip:%s>" % contact), ("Accept", "application/sdp")]
+        return "OPTIONS", None, headers
+    if tool == 9:
+        a, b = rand_text(rng, 8), rand_text(rng, 8)
+        return "REGISTER", None, [("Contact", "<sip:%s@%s:%d>" % (a, S, SP)), ("To", "<sip:%s@%s:%d>" % (a, S, SP)),
+                                  ("From", "<%s<sip:%s@%s:%d>;tag=hetfgeeb" % (b, b, D, DP)), ("Max-Forwards", "30"),
+                                  ("Supported", "100rel"), ("User-Agent", rand_text(rng, 12))]
+    if tool == 10:
+        u = rand_text(rng, 8)
+        return "REGISTER", None, [("Call-ID", "%s@%s" % (rand_text(rng, 10), S)), ("Contact", "<sip:%s@%s:%d>" % (u, S, SP)),
+                                  ("From", "<sip:%s@%s:%d>;tag=%x" % (u, S, SP, rng.getrandbits(32))), ("To", "<sip:%s@%s:%d>" % (u, S, SP)),
+                                  ("User-Agent", rand_text(rng, 8))]
+    if tool == 11:
+        return "INVITE", k["number"], [("Call-ID", "a123-bc2547-a159"), ("User-Agent", "Avaya one-X Deskphone"),
+                                       ("From", "<sip:1000@%s>;tag=%x" % (D, rng.getrandbits(32))), ("To", "<sip:%s@%s>" % (k["number"], D))]
+    if tool == 12:
+        return "INVITE", k["number"], [("Call-ID", "a123-bc2547-a159"), ("Contact", "<sip:me@%s:%d>" % (S, SP)),
+                                       ("From", "me<sip:me@%s>;tag=%x" % (D, rng.getrandbits(32))), ("To", "me<sip:me@%s>" % D), ("User-Agent", "pplsip")]
+    if tool == 13:
+        return "OPTIONS", "penetrationTest", [("Call-ID", "startrinityvoipsecuritytestsuite"), ("Contact", "sip:s3@%s:%d" % (S, SP)),
+                                              ("From", "sip:startrinityFriendlyScanner@%s;tag=%x" % (S, rng.getrandbits(32))),
+                                              ("To", "sip:penetrationTest@%s" % D), ("User-Agent", "StarTrinityFriendlyScanner")]
+    if tool == 14:
+        return "OPTIONS", "carol", [("Via", "SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds"), ("Call-ID", "a84b4c76e66710"),
+                                    ("Contact", "<sip:alice@pc33.atlanta.com>"), ("From", "Alice<sip:alice@atlanta.com>;tag=1928301774"),
+                                    ("To", "<sip:carol@chicago.com>")]
+    if tool == 15:
+        return "REGISTER", None, [("Call-ID", "%s@127.0.0.1" % rand_text(rng, 32, "0123456789abcdef")), ("Contact", "<sip:b@127.0.0.1>"),
+                                  ("From", "<sip:b@127.0.0.1>;tag=%x" % rng.getrandbits(32)), ("To", "<sip:%s>" % D),
+                                  ("Date", k["date"]), ("User-Agent", "Asterisk PBX")]
+    if tool == 16:
+        return "REGISTER", None, [("Contact", "<sip:99999@%s:%d>" % (S, SP)), ("Content-Length", "209"),
+                                  ("From", "<sip:99999@%s:%d>;tag=%x" % (D, DP, rng.getrandbits(32))), ("To", "<sip:%s@%s>" % (phone_number(rng), D))]
+    if tool == 17:
+        n = "".join(rng.choice("0123456789") for _ in range(5))
+        return "CANCEL", n, [("Call-ID", "%s@%s" % ("".join(rng.choice("0123456789") for _ in range(9)), rand_text(rng, 5, "abcdefghij"))),
+                             ("From", "%s<sip:%s@%s:%d>;tag=%x" % (n, n, S, SP, rng.getrandbits(32))), ("To", "%s<sip:%s@%s:%d>" % (n, n, S, SP)),
+                             ("x-nat", "nothing"), ("x-serialnumber", rand_text(rng, 10, "ABCDEF0123456789")), ("Server", "o2-IAD 6741-2.6.3.32")]
+    if tool == 18:
+        return "REGISTER", None, [("Contact", "<sip:adoom@%s:%d>" % (S, SP)), ("From", "<sip:adoom@%s>%s" % (D, rand_text(rng, 6))),
+                                  ("To", "<sip:adoom@%s>" % D), ("User-Agent", "Cisco-SIPGateway/IOS-12.x")]
+    if tool == 19:
+        n = phone_number(rng)
+        return "REGISTER", None, [("Contact", "sip:%s@0.0.0.0:%d" % (n, SP)), ("From", "%s<sip:%s@%s>;tag=%x" % (n, n, D, rng.getrandbits(32))),
+                                  ("To", "%s<sip:%s@%s>" % (n, n, D)), ("User-Agent", "VOIP")]
+    if tool == 20:
+        return "INVITE", "01146441408560", [("Contact", "sip:%s:%d" % (D, SP)), ("From", "%s<sip:01146441408560@%s>;tag=%x" % (D, D, rng.getrandbits(32))),
+                                            ("To", "01146441408560<sip:01146441408560@%s>" % D), ("User-Agent", agent)]
+    if tool == 21:
+        return "OPTIONS", None, [("Contact", "<sip:%s>" % D), ("From", "Nessus<sip:%s:%d>;tag=%x" % (D, DP, rng.getrandbits(32))),
+                                 ("To", "Nessus<sip:%s:%d>" % (D, DP))]
+    raise ValueError(tool)
+
+
+TABLE_I = {  # id: (name, strategy, source port: "fixed5060", "fixed", "changing")
+    1: ("sipvicious", "sequential", "fixed5060"), 2: ("sipvicious-changed-ua", "sequential", "fixed5060"),
+    3: ("sipvicious-changed-fields", "sequential", "fixed5060"), 4: ("amoot", "sequential", "fixed5060"),
+    5: ("nmap", "random-sequential", "changing"), 6: ("nmap-test", "random-sequential", "changing"),
+    7: ("nmap-sip-a", "random-sequential", "changing"), 8: ("nmap-ag", "random-sequential", "changing"),
+    9: ("100rel", "random", "fixed"), 10: ("random-user", "random", "fixed"), 11: ("a123", "random", "fixed"),
+    12: ("pplsip", "sequential", "fixed"), 13: ("startrinity", "random", "fixed"), 14: ("a84b4c", "random-sequential", "fixed"),
+    15: ("sip-b-localip", "random", "fixed"), 16: ("sip-99999", "sequential", "fixed"), 17: ("x-nat", "random", "fixed"),
+    18: ("adoom", "sequential", "fixed"), 19: ("voip", "sequential", "fixed"), 20: ("01146441408560", "sequential", "fixed"),
+    21: ("nessus", "sequential", "fixed"),
+}
+
+
+def build_table_i_request(tool, k, rng, sequence):
+    method, user, headers = table_i_headers(tool, k, rng)
+    names = {name.lower() for name, _ in headers}
+    lines = []
+    if "via" not in names:
+        lines.append(("Via", "SIP/2.0/UDP %s:%d;branch=z9hG4bK%x" % (k["src"], k["sport"], rng.getrandbits(48))))
+    lines += headers
+    if "call-id" not in names:
+        lines.append(("Call-ID", "%x%x" % (rng.getrandbits(64), rng.getrandbits(32))))
+    if "cseq" not in names:
+        lines.append(("CSeq", "%d %s" % (sequence, method)))
+    if "max-forwards" not in names:
+        lines.append(("Max-Forwards", "70"))
+    if "content-length" not in names and "content-lnegth" not in names:
+        lines.append(("Content-Length", "0"))
+    uri = "sip:%s@%s" % (user, k["dst"]) if user else "sip:%s" % k["dst"]
+    return ("%s %s SIP/2.0\r\n" % (method, uri) + "".join("%s: %s\r\n" % line for line in lines) + "\r\n").encode()
+
+
+def destinations(strategy, base, count, rng):
+    """Destination order inside the watched /16 (base = its first two octets)."""
+    def address(n):
+        return "%s.%s.%d.%d" % (base[0], base[1], (n >> 8) & 255, n & 255)
+    if strategy == "sequential":
+        start = rng.randint(256, 40000)
+        return [address(start + i) for i in range(count)]
+    if strategy == "random-sequential":
+        out, block = [], rng.randint(1, 200)
+        while len(out) < count:
+            hosts = list(range(256))
+            rng.shuffle(hosts)
+            out += [address(block * 256 + h) for h in hosts]
+            block += 1
+        return out[:count]
+    return [address(rng.randint(256, 65535)) for _ in range(count)]
+
+
+def benign_phone_events(rng, index, start, gap, home_base):
+    """A phone of the watched network registering (digest) to its provider,
+    refreshing, and a call: INVITE/100/180/200/ACK/BYE with SDP."""
+    phone = "%s.%s.200.%d" % (home_base[0], home_base[1], 10 + index)
+    registrar = "192.0.2.%d" % (50 + index % 3)
+    port = 5060 + index
+    user = str(2000 + index)
+    agent = rng.choice(["Yealink SIP-T46S 66.85.0.5", "snom320/8.7.3.25", "Linphone/5.0.14"])
+    frames = []
+    time = start
+    for refresh in range(3):
+        call_id = "%x@%s" % (rng.getrandbits(64), phone)
+        for cseq, auth in ((2 * refresh + 1, False), (2 * refresh + 2, True)):
+            headers = [("Via", "SIP/2.0/UDP %s:%d;branch=z9hG4bK%x;rport" % (phone, port, rng.getrandbits(40))),
+                       ("Max-Forwards", "70"), ("From", '"%s" <sip:%s@voip.example.net>;tag=%x' % (user, user, rng.getrandbits(32))),
+                       ("To", '"%s" <sip:%s@voip.example.net>' % (user, user)), ("Call-ID", call_id), ("CSeq", "%d REGISTER" % cseq),
+                       ("Contact", "<sip:%s@%s:%d>" % (user, phone, port)), ("Expires", "3600"), ("User-Agent", agent)]
+            if auth:
+                headers.append(("Authorization", 'Digest username="%s", realm="voip.example.net", nonce="%x", uri="sip:voip.example.net", '
+                                                 'response="%032x", algorithm=MD5' % (user, rng.getrandbits(64), rng.getrandbits(128))))
+            headers.append(("Content-Length", "0"))
+            request = ("REGISTER sip:voip.example.net SIP/2.0\r\n" + "".join("%s: %s\r\n" % h for h in headers) + "\r\n").encode()
+            frames.append((time, ethernet(ipv4(phone, registrar, 17, udp(port, 5060, request))), "request", phone))
+            reply = sip_response(request, "200 OK" if auth else "401 Unauthorized")
+            frames.append((time + 0.02, ethernet(ipv4(registrar, phone, 17, udp(5060, port, reply))), "response", phone))
+            time += gap
+        time += 600.0  # the next refresh, ten minutes later
+    # One call out to a national number, through the provider.
+    sdp = "v=0\r\no=- 1 1 IN IP4 %s\r\ns=call\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio 10000 RTP/AVP 0 8\r\n" % (phone, phone)
+    call_id = "%x@%s" % (rng.getrandbits(64), phone)
+    invite = ("INVITE sip:0301234567@voip.example.net SIP/2.0\r\nVia: SIP/2.0/UDP %s:%d;branch=z9hG4bK%x\r\nMax-Forwards: 70\r\n"
+              "From: <sip:%s@voip.example.net>;tag=%x\r\nTo: <sip:0301234567@voip.example.net>\r\nCall-ID: %s\r\nCSeq: 20 INVITE\r\n"
+              "Contact: <sip:%s@%s:%d>\r\nUser-Agent: %s\r\nContent-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s"
+              % (phone, port, rng.getrandbits(40), user, rng.getrandbits(32), call_id, user, phone, port, agent, len(sdp), sdp)).encode()
+    frames.append((time, ethernet(ipv4(phone, registrar, 17, udp(port, 5060, invite))), "request", phone))
+    for status in ("100 Trying", "180 Ringing", "200 OK"):
+        time += 0.5
+        frames.append((time, ethernet(ipv4(registrar, phone, 17, udp(5060, port, sip_response(invite, status)))), "response", phone))
+    for method, cseq in (("ACK", 20), ("BYE", 21)):
+        time += 30.0 if method == "BYE" else 0.1
+        request = ("%s sip:0301234567@voip.example.net SIP/2.0\r\nVia: SIP/2.0/UDP %s:%d;branch=z9hG4bK%x\r\nMax-Forwards: 70\r\n"
+                   "From: <sip:%s@voip.example.net>;tag=1\r\nTo: <sip:0301234567@voip.example.net>;tag=2\r\nCall-ID: %s\r\n"
+                   "CSeq: %d %s\r\nContent-Length: 0\r\n\r\n" % (method, phone, port, rng.getrandbits(40), user, call_id, cseq, method)).encode()
+        frames.append((time, ethernet(ipv4(phone, registrar, 17, udp(port, 5060, request))), "request", phone))
+        if method == "BYE":
+            frames.append((time + 0.05, ethernet(ipv4(registrar, phone, 17, udp(5060, port, sip_response(request, "200 OK")))), "response", phone))
+    return frames
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -118,6 +317,11 @@ def main() -> int:
     parser.add_argument("--packets-per-source", type=int, default=20)
     parser.add_argument("--responders", type=int, default=3,
                         help="hosts of the watched network that answer scans (responses in the mirror)")
+    parser.add_argument("--tools", default="sipvicious,nmap,register",
+                        help="'all' for the 21 tools of TOOLS.md (one source each per --sources-per-tool), or the small "
+                             "set of the end-to-end tests (default)")
+    parser.add_argument("--sources-per-tool", type=int, default=2, help="with --tools all")
+    parser.add_argument("--benign", type=int, default=0, help="phones of the watched network (register, refresh, call)")
     parser.add_argument("--probers", type=int, default=1,
                         help="sources that only probe SIP ports (empty UDP to 5061, TCP SYN to 5060/5061)")
     parser.add_argument("--background", type=float, default=0.5,
@@ -161,6 +365,40 @@ def main() -> int:
                 time += arguments.gap
         truth["sources"][source] = {"tool": tool, "requests": requests}
         truth["sip_requests"] += requests
+    if arguments.tools == "all":
+        # Replace the small test set with every tool of Table I.
+        events.clear()
+        truth["sources"].clear()
+        truth["sip_requests"] = truth["sip_responses"] = 0
+        time = arguments.start
+        date = "Sat, 13 Nov 2010 23:29:00 GMT"
+        source_index = 0
+        for tool, (name, strategy, port_mode) in TABLE_I.items():
+            for copy in range(arguments.sources_per_tool):
+                source = "203.0.%d.%d" % (113 + source_index // 250, 1 + source_index % 250)
+                source_index += 1
+                fixed_port = 5060 if port_mode == "fixed5060" else rng.randint(20000, 60000)
+                number = "00" + rng.choice(["46441408560", "4930123456", "97259912345"])
+                targets = destinations(strategy, home_base, arguments.packets_per_source, rng)
+                for sequence, target in enumerate(targets, 1):
+                    sport = rng.randint(1024, 65535) if port_mode == "changing" else fixed_port
+                    k = {"src": source, "dst": target, "sport": sport, "dport": 5060, "number": number, "date": date}
+                    payload = build_table_i_request(tool, k, rng, sequence)
+                    events.append((time, ethernet(ipv4(source, target, 17, udp(sport, 5060, payload), ttl=rng.choice([49, 52, 113])))))
+                    time += arguments.gap
+                truth["sources"][source] = {"tool": name, "table_id": tool, "strategy": strategy,
+                                            "requests": len(targets)}
+                truth["sip_requests"] += len(targets)
+    truth["benign"] = {}
+    for index in range(arguments.benign):
+        frames = benign_phone_events(rng, index, arguments.start + index * 3.0, 0.05, home_base)
+        for when, frame, kind, phone in frames:
+            events.append((when, frame))
+            if kind == "request":
+                truth["sip_requests"] += 1
+            else:
+                truth["sip_responses"] += 1
+        truth["benign"][frames[0][3]] = {"requests": sum(1 for f in frames if f[2] == "request")}
     truth["sip_packets"] = truth["sip_requests"] + truth["sip_responses"]
 
     # Port probers (seed 002): no SIP at all, only transport-level probes.
@@ -212,6 +450,7 @@ def main() -> int:
     truth["packets"] = len(events)
     truth["source_count"] = len(truth["sources"])
     truth["prober_count"] = len(truth["probers"])
+    truth["benign_count"] = len(truth["benign"])
     with open(arguments.out, "wb") as out:
         out.write(PCAP_GLOBAL_HEADER)
         for when, frame in events:
