@@ -81,7 +81,7 @@ struct BehaviourThresholds {
     uint32_t enumeration_extensions = 10;   // distinct extensions asked for …
     uint32_t enumeration_max_hosts = 3;     // … on at most this many hosts
     uint32_t brute_force_attempts = 10;     // requests with digest credentials
-    uint32_t call_attempts = 1;             // INVITEs to a number
+    uint32_t call_attempts = 5;             // INVITEs to numbers (a phone's few calls stay below)
 };
 
 struct SourceIntent {
