@@ -99,6 +99,9 @@ FingerprintEntry* find_or_add(HeaderFingerprint& fingerprint, std::string_view k
     FingerprintEntry& entry = fingerprint.entries[index];
     std::memcpy(entry.key, key.data(), key_length);
     entry.key_length = static_cast<uint8_t>(key_length);
+    entry.value_length = 0;
+    entry.truncated = false;
+    entry.packets = 0;
     added = true;
     return &entry;
 }

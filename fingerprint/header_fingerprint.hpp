@@ -47,7 +47,15 @@ struct HeaderFingerprint {
     uint8_t sequence[kSequenceLength] = {};    // entry indexes, first packet's order
     std::array<FingerprintEntry, kFingerprintKeys> entries{};
 
-    void clear() { *this = HeaderFingerprint{}; }
+    // Cheap: entries are reset when they are taken (the pool reuses slots
+    // at the rate new sources arrive, which is every packet in a flood).
+    void clear() {
+        packets = 0;
+        entry_count = 0;
+        keys_dropped = false;
+        sequence_changed = false;
+        sequence_length = 0;
+    }
     const FingerprintEntry* find(std::string_view key) const;
 };
 

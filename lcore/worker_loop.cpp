@@ -42,8 +42,13 @@ constexpr unsigned kIdlePassesBeforeSleep = 1024;
 // Largest frame the parser looks at when a packet spans several mbufs
 // (jumbo frames); longer frames are parsed on their first 9 KiB.
 constexpr uint32_t kLinearFrameBytes = 9728;
-// The tool database is matched on a flow's first request, again once its
-// fingerprint has settled over this many requests, and when it closes.
+// The tool database is matched on the first request's values (which later
+// requests may blur: extensions of changing length shift every character
+// after them), once the fingerprint has settled over this many requests,
+// and when the flow closes. The first match is made lazily, just before
+// the second request is merged: in a spoofed-source flood every packet is a
+// first request, and a match costs more than the rest of the packet — those
+// sources are matched once, at close.
 constexpr uint32_t kRematchAfterPackets = 8;
 // A flow that found the fingerprint pool empty: do not try again per packet.
 constexpr uint32_t kFingerprintRefused = fingerprint::FlowState::kNoFingerprint - 1;
@@ -373,11 +378,11 @@ void Worker::fingerprint_request(FlowState& flow, const OwnedPacket& packet, con
         flow.fingerprint_slot = slot;
     }
     fingerprint::FlowDetail& detail = details_.at(flow.fingerprint_slot);
+    if (detail.fingerprint.packets == 1) identify(flow, detail.fingerprint);  // the first request, still unblurred
     fingerprint::aggregate(detail.fingerprint, message, fingerprint::PacketEndpoints::of(packet.frame));
     detail.scan.observe(packet.frame);
     detail.intent.observe_request(message);
-    if (detail.fingerprint.packets == 1 || detail.fingerprint.packets == kRematchAfterPackets)
-        identify(flow, detail.fingerprint);
+    if (detail.fingerprint.packets == kRematchAfterPackets) identify(flow, detail.fingerprint);
 }
 
 void Worker::check_alerts(FlowState& flow, const OwnedPacket& packet, const SipMessage& message) {
@@ -478,7 +483,8 @@ void Worker::emit(const FlowState& closing, CloseReason reason) {
     const fingerprint::FlowDetail* detail = nullptr;
     if (flow.fingerprint_slot < kFingerprintRefused) {
         detail = &details_.at(flow.fingerprint_slot);
-        if (detail->fingerprint.packets > 1) identify(flow, detail->fingerprint);
+        // Unless the eighth request just matched on exactly this fingerprint.
+        if (detail->fingerprint.packets != kRematchAfterPackets) identify(flow, detail->fingerprint);
         counters_.closed_by_strategy[static_cast<std::size_t>(detail->scan.strategy())].increment();
     } else {
         counters_.closed_by_strategy[static_cast<std::size_t>(fingerprint::ScanStrategy::unknown)].increment();

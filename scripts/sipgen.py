@@ -321,6 +321,8 @@ def main() -> int:
                         help="'all' for the 21 tools of TOOLS.md (one source each per --sources-per-tool), or the small "
                              "set of the end-to-end tests (default)")
     parser.add_argument("--sources-per-tool", type=int, default=2, help="with --tools all")
+    parser.add_argument("--flood", type=int, default=0,
+                        help="add this many SIPVicious OPTIONS, each from a new random source (a spoofed-source flood)")
     parser.add_argument("--benign", type=int, default=0, help="phones of the watched network (register, refresh, call)")
     parser.add_argument("--probers", type=int, default=1,
                         help="sources that only probe SIP ports (empty UDP to 5061, TCP SYN to 5060/5061)")
@@ -389,6 +391,13 @@ def main() -> int:
                 truth["sources"][source] = {"tool": name, "table_id": tool, "strategy": strategy,
                                             "requests": len(targets)}
                 truth["sip_requests"] += len(targets)
+    for index in range(arguments.flood):
+        source = "%d.%d.%d.%d" % (rng.randint(1, 223), rng.randint(0, 255), rng.randint(0, 255), rng.randint(1, 254))
+        target = "%s.%s.%d.%d" % (home_base[0], home_base[1], rng.randint(0, 255), rng.randint(1, 254))
+        payload = sip_options_sipvicious(source, 5060, target, 5060, rng)
+        events.append((arguments.start + index * 0.0001, ethernet(ipv4(source, target, 17, udp(5060, 5060, payload)))))
+        truth["sip_requests"] += 1
+    truth["flood_packets"] = arguments.flood
     truth["benign"] = {}
     for index in range(arguments.benign):
         frames = benign_phone_events(rng, index, arguments.start + index * 3.0, 0.05, home_base)
