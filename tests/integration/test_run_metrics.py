@@ -1,6 +1,7 @@
 """sipscope run on a net_pcap virtual device: /metrics is served over HTTP
-while the sensor runs, counts what the capture holds, and SIGINT makes the
-sensor write every open flow and exit 0."""
+while the sensor runs, counts what the capture holds; SIGHUP reopens the
+events file after a rotation; SIGINT makes the sensor write every open flow
+(into the new file) and exit 0."""
 import os
 import signal
 import subprocess
@@ -52,6 +53,15 @@ class RunServesMetrics(unittest.TestCase):
                 for name in ("sipscope_port_rx_errors_total", "sipscope_port_rx_nombuf_total",
                              "sipscope_handoff_dropped_total", "sipscope_records_dropped_total"):
                     self.assertTrue(any(key[0] == name for key in samples), name)
+                # Rotation as logrotate does it: rename, then SIGHUP; the
+                # records written at shutdown go to a new file at the path.
+                rotated = events_path + ".1"
+                os.rename(events_path, rotated)
+                process.send_signal(signal.SIGHUP)
+                deadline = time.monotonic() + 20
+                while not os.path.exists(events_path) and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                self.assertTrue(os.path.exists(events_path), "no new events file after SIGHUP")
             finally:
                 process.send_signal(signal.SIGINT)
                 stdout, stderr = process.communicate(timeout=60)
@@ -61,6 +71,12 @@ class RunServesMetrics(unittest.TestCase):
             self.assertTrue(all(event["flow"]["close_reason"] == "shutdown" for event in events))
             self.assertEqual(sum(event["flow"]["packets"] for event in events), truth["sip_requests"])
             self.assertIn("sipscope run summary", stdout)
+            self.assertIn("SIGHUP: reopened events file", stderr)
+            # Before the rotation only alerts were written (no flow had closed);
+            # after it, the new file got every flow record.
+            before = read_events(rotated)
+            self.assertTrue(before)
+            self.assertEqual({event["event_type"] for event in before}, {"alert"})
 
 
 if __name__ == "__main__":
