@@ -1,0 +1,118 @@
+"""The shipped Prometheus configuration and Grafana dashboard against a real
+Prometheus server (Debian's package) scraping a running `sipscope run` on a
+net_pcap device: every PromQL expression of the dashboard parses and returns
+data, key values equal what the capture holds, and `promtool check metrics`
+accepts a live scrape."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+import unittest
+import urllib.parse
+import urllib.request
+
+from harness import (IDLE_SLEEP, SIPSCOPE, TemporaryDirectory, free_tcp_port, make_capture, metric_sum, parse_metrics,
+                     scrape)
+
+SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts")
+
+
+def query(port, expression):
+    url = "http://127.0.0.1:%d/api/v1/query?%s" % (port, urllib.parse.urlencode({"query": expression}))
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read().decode())
+
+
+def scalar(port, expression):
+    result = query(port, expression)["data"]["result"]
+    return float(result[0]["value"][1]) if result else None
+
+
+@unittest.skipUnless(shutil.which("prometheus") and shutil.which("promtool"),
+                     "Debian's prometheus package is missing (scripts/install-deps installs it)")
+class DashboardAgainstPrometheus(unittest.TestCase):
+    def test_every_panel_has_data(self):
+        with TemporaryDirectory() as directory:
+            capture, truth = make_capture(directory, sources=8, packets_per_source=15, seed=21)
+            sensor_port, prometheus_port = free_tcp_port(), free_tcp_port()
+            sensor = subprocess.Popen(
+                [SIPSCOPE, "run", "--metrics", "127.0.0.1:%d" % sensor_port, "--events", os.path.join(directory, "e.jsonl"),
+                 "--progress", "0"] + IDLE_SLEEP +
+                ["--", "--no-huge", "-m", "512", "--no-shconf", "--file-prefix", "promtest%d" % os.getpid(), "--no-pci",
+                 "--no-telemetry", "-l", "0-1", "--vdev", "net_pcap0,rx_pcap=%s" % capture],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            prometheus = None
+            try:
+                # The sensor has counted the whole capture.
+                deadline = time.monotonic() + 60
+                samples = {}
+                while time.monotonic() < deadline:
+                    try:
+                        samples = parse_metrics(scrape("http://127.0.0.1:%d/metrics" % sensor_port))
+                        if metric_sum(samples, "sipscope_sip_packets_total") >= truth["sip_packets"]:
+                            break
+                    except OSError:
+                        pass
+                    time.sleep(0.2)
+                self.assertEqual(metric_sum(samples, "sipscope_sip_packets_total"), truth["sip_packets"])
+                # promtool on a live scrape.
+                live = scrape("http://127.0.0.1:%d/metrics" % sensor_port)
+                check = subprocess.run(["promtool", "check", "metrics"], input=live, capture_output=True, text=True)
+                self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+
+                # The shipped scrape configuration, pointed at this sensor and
+                # scraping every second so that rate() has samples quickly.
+                with open(os.path.join(SCRIPTS, "prometheus.yml")) as handle:
+                    configuration = handle.read()
+                configuration = configuration.replace("127.0.0.1:9561", "127.0.0.1:%d" % sensor_port)
+                configuration = configuration.replace("scrape_interval: 10s", "scrape_interval: 1s")
+                config_path = os.path.join(directory, "prometheus.yml")
+                with open(config_path, "w") as handle:
+                    handle.write(configuration)
+                prometheus = subprocess.Popen(
+                    ["prometheus", "--config.file=" + config_path, "--storage.tsdb.path=" + os.path.join(directory, "tsdb"),
+                     "--web.listen-address=127.0.0.1:%d" % prometheus_port, "--log.level=warn"],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                deadline = time.monotonic() + 90
+                while time.monotonic() < deadline:
+                    try:
+                        if (scalar(prometheus_port, 'count_over_time(up{job="sipscope"}[5m])') or 0) >= 4:
+                            break
+                    except OSError:
+                        pass
+                    time.sleep(0.5)
+                self.assertEqual(scalar(prometheus_port, 'up{job="sipscope"}'), 1.0)
+
+                with open(os.path.join(SCRIPTS, "grafana-dashboard.json")) as handle:
+                    dashboard = json.load(handle)
+                expressions = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+                self.assertGreaterEqual(len(expressions), 15)
+                for expression in expressions:
+                    with self.subTest(expression=expression):
+                        answer = query(prometheus_port, expression)
+                        self.assertEqual(answer["status"], "success", answer)
+                        self.assertTrue(answer["data"]["result"], "no data for " + expression)
+
+                # Key values through Prometheus equal the capture's content.
+                self.assertEqual(scalar(prometheus_port, "sum(sipscope_port_rx_packets_total)"), truth["packets"])
+                self.assertEqual(scalar(prometheus_port, "sum(sipscope_sip_requests_total)"), truth["sip_requests"])
+                self.assertEqual(scalar(prometheus_port, "sum(sipscope_sip_responses_total)"), truth["sip_responses"])
+                self.assertEqual(scalar(prometheus_port, "sum(sipscope_flows_active)"),
+                                 truth["source_count"] + truth["prober_count"])
+                self.assertEqual(scalar(prometheus_port, 'sum(sipscope_alerts_total{kind="horizontal_scan"})'),
+                                 truth["source_count"])
+                self.assertEqual(scalar(prometheus_port, 'sum(sipscope_transport_probes_total)'),
+                                 sum(sum(probes.values()) for probes in truth["probers"].values()))
+            finally:
+                if prometheus:
+                    prometheus.terminate()
+                    prometheus.wait(timeout=30)
+                sensor.send_signal(signal.SIGINT)
+                sensor.communicate(timeout=60)
+            self.assertEqual(sensor.returncode, 0)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
