@@ -190,6 +190,19 @@ std::vector<MetricFamily> SensorMetrics::Collect() const {
                    static_cast<double>(total));
     }
     families.push_back(std::move(by_tool));
+    auto active = family("sipscope_sources_active", "Open flows (active sources), by the tool named so far (unknown until named).", MetricType::Gauge);
+    for (std::size_t slot = 0; slot < slots; ++slot) {
+        int64_t total = 0;
+        for (const WorkerCounters* worker : workers_) {
+            if (worker->active_by_tool && slot < worker->tool_slots)
+                total += static_cast<int64_t>(worker->active_by_tool[slot].read());
+        }
+        const fingerprint::ToolEntry* tool = slot == 0 ? nullptr : &tools_->tools()[slot - 1];
+        add_sample(active, {{"family", tool ? tool->family : "unknown"}, {"tool", tool ? tool->name : "unknown"},
+                            {"table_id", std::to_string(tool ? tool->table_id : 0)}},
+                   static_cast<double>(total));
+    }
+    families.push_back(std::move(active));
     auto by_strategy = family("sipscope_flows_closed_by_strategy_total", "Flows closed, by the scan strategy of their destinations.", MetricType::Counter);
     for (std::size_t i = 0; i < fingerprint::kScanStrategyCount; ++i) {
         add_sample(by_strategy, {{"strategy", std::string(fingerprint::label(static_cast<fingerprint::ScanStrategy>(i)))}},

@@ -71,6 +71,9 @@ struct alignas(64) WorkerCounters {
     // The array is reserved at start (its size fixed by the database) and
     // the pointer never changes afterwards.
     OwnedCounter* closed_by_tool = nullptr;
+    // Open flows by the tool named so far (same indexing): a gauge the
+    // worker keeps as identifications change and flows close.
+    OwnedCounter* active_by_tool = nullptr;
     uint32_t tool_slots = 0;
     // Load: polls of the RX queues and handoff ring, and polls that found work.
     OwnedCounter polls;

@@ -289,8 +289,9 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets, const fingerpr
         // Fingerprint pool, tool scratch and per-tool counters, all reserved now.
         auto* storage = static_cast<fingerprint::FlowDetail*>(rte_zmalloc_socket(
             "flow_details", sizeof(fingerprint::FlowDetail) * options.fingerprint_capacity, RTE_CACHE_LINE_SIZE, socket));
-        auto* by_tool = static_cast<exporter::OwnedCounter*>(
-            rte_zmalloc_socket("by_tool", sizeof(exporter::OwnedCounter) * (tools.tools().size() + 1), RTE_CACHE_LINE_SIZE, socket));
+        // closed_by_tool and active_by_tool, one allocation.
+        auto* by_tool = static_cast<exporter::OwnedCounter*>(rte_zmalloc_socket(
+            "by_tool", 2 * sizeof(exporter::OwnedCounter) * (tools.tools().size() + 1), RTE_CACHE_LINE_SIZE, socket));
         if (!storage || !by_tool) {
             std::fprintf(stderr, "sipscope: cannot reserve %zu bytes of fingerprints for worker %u (lower "
                                  "--fingerprint-capacity or give DPDK more memory with -m)\n",
@@ -304,6 +305,7 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets, const fingerpr
         context->alerts = &options.alert_policy;
         context->tool_scratch = tools.make_scratch();
         context->counters->closed_by_tool = by_tool;
+        context->counters->active_by_tool = by_tool + tools.tools().size() + 1;
         context->counters->tool_slots = static_cast<uint32_t>(tools.tools().size() + 1);
         counter_blocks.push_back(context->counters);
         contexts.push_back(std::move(context));

@@ -330,6 +330,7 @@ void Worker::process_owned(OwnedPacket* packets, unsigned count) {
         if (opened) {
             counters_.flows_opened.increment();
             counters_.flows_active.add(1);
+            counters_.active_by_tool[0].increment();  // unknown until named
         }
         if (probe_kind[k] >= 0) {
             fingerprint::account_probe(flow, packet.frame, static_cast<fingerprint::ProbeKind>(probe_kind[k]));
@@ -361,6 +362,12 @@ void Worker::identify(FlowState& flow, const fingerprint::HeaderFingerprint& fin
     bool better = flow.tool < 0 || (match.complete && !flow.tool_complete) ||
                   (match.complete == flow.tool_complete && match.confidence >= flow.tool_confidence);
     if (!better) return;
+    // Move the flow between the per-tool gauges (slot 0: unknown).
+    uint32_t old_slot = static_cast<uint32_t>(flow.tool + 1), new_slot = static_cast<uint32_t>(match.tool + 1);
+    if (old_slot != new_slot && new_slot < counters_.tool_slots) {
+        counters_.active_by_tool[old_slot].set(counters_.active_by_tool[old_slot].read() - 1);
+        counters_.active_by_tool[new_slot].increment();
+    }
     flow.tool = static_cast<int16_t>(match.tool);
     flow.tool_complete = match.complete;
     flow.tool_confidence = match.confidence;
@@ -497,7 +504,16 @@ void Worker::emit(const FlowState& closing, CloseReason reason) {
         }
     } release{details_, flow.fingerprint_slot};
     uint32_t tool_slot = static_cast<uint32_t>(flow.tool + 1);
-    if (tool_slot < counters_.tool_slots) counters_.closed_by_tool[tool_slot].increment();
+    if (tool_slot < counters_.tool_slots) {
+        counters_.closed_by_tool[tool_slot].increment();
+        // The gauge counted the flow under the tool it had while open.
+        uint32_t open_slot = static_cast<uint32_t>(closing.tool + 1);
+        if (open_slot != tool_slot) {
+            counters_.active_by_tool[open_slot].set(counters_.active_by_tool[open_slot].read() - 1);
+            counters_.active_by_tool[tool_slot].increment();
+        }
+        counters_.active_by_tool[tool_slot].set(counters_.active_by_tool[tool_slot].read() - 1);
+    }
     void* object = nullptr;
     while (rte_mempool_get(context_.record_pool, &object) != 0) {
         if (!wait_when_records_full_) {

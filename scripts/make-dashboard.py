@@ -16,6 +16,7 @@ PANELS = [
     ("SIP requests by method", "reqps", [("sum by (method) (rate(sipscope_sip_requests_total[1m]))", "{{method}}")]),
     ("SIP responses by class", "reqps", [("sum by (class) (rate(sipscope_sip_responses_total[1m]))", "{{class}}")]),
     ("Open flows", "short", [("sum(sipscope_flows_active)", "open flows")]),
+    ("Active sources by tool family", "short", [("sum by (family) (sipscope_sources_active)", "{{family}}")]),
     ("Sources by tool family (flows closed, 1h)", "short", [
         ("sum by (family) (increase(sipscope_flows_closed_by_tool_total[1h]))", "{{family}}")]),
     ("Top tools (flows closed, 1h)", "short", [

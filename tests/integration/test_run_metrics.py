@@ -49,6 +49,14 @@ class RunServesMetrics(unittest.TestCase):
                                  truth["sip_requests"])
                 self.assertEqual(metric_sum(samples, "sipscope_flows_active"), truth["source_count"] + truth["prober_count"])
                 self.assertEqual(metric_sum(samples, "sipscope_port_rx_missed_total"), 0)
+                # Active sources by the tool named so far: every scanner named
+                # (each sent more than one request), the probers unknown.
+                self.assertEqual(metric_sum(samples, "sipscope_sources_active"), truth["source_count"] + truth["prober_count"])
+                for tool in ("sipvicious", "nmap"):
+                    expected = sum(1 for source in truth["sources"].values() if source["tool"] == tool)
+                    self.assertEqual(metric_sum(samples, "sipscope_sources_active", tool=tool), expected)
+                self.assertEqual(metric_sum(samples, "sipscope_sources_active", family="sipvicious"),
+                                 metric_sum(samples, "sipscope_sources_active", tool="sipvicious"))
                 self.assertEqual(metric_sum(samples, "sipscope_build_info", mode="run"), 1)
                 for name in ("sipscope_port_rx_errors_total", "sipscope_port_rx_nombuf_total",
                              "sipscope_handoff_dropped_total", "sipscope_records_dropped_total"):
