@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <thread>
 
+#include "json_text.hpp"
+
 namespace sipscope::lcore {
 
 namespace {
@@ -139,6 +141,47 @@ void ControlLoop::log_progress(double elapsed_seconds) {
     }
 }
 
+// A `stats` event: the sensor's totals so far, stamped with packet time
+// (the newest any worker reached), so that replays carry capture time.
+void ControlLoop::write_stats_event() {
+    uint64_t packets = 0, bytes = 0, sip = 0, active = 0, opened = 0, handoff_dropped = 0, records_dropped = 0, clock = 0;
+    uint64_t alerts = 0, probes = 0, requests = 0, responses = 0;
+    for (WorkerContext* worker : workers_) {
+        const exporter::WorkerCounters& counters = *worker->counters;
+        for (const auto& counter : counters.rx_packets) packets += counter.read();
+        for (const auto& counter : counters.rx_bytes) bytes += counter.read();
+        for (const auto& counter : counters.requests_by_method) requests += counter.read();
+        for (const auto& counter : counters.responses_by_class) responses += counter.read();
+        for (const auto& counter : counters.alerts) alerts += counter.read();
+        for (const auto& counter : counters.probes) probes += counter.read();
+        sip += counters.sip_packets.read();
+        active += counters.flows_active.read();
+        opened += counters.flows_opened.read();
+        handoff_dropped += counters.handoff_dropped.read();
+        records_dropped += counters.records_dropped.read();
+        clock = std::max(clock, counters.packet_clock_us.read());
+    }
+    uint64_t missed = 0, nombuf = 0;
+    for (const auto& port : port_board_.snapshot()) {
+        missed += port.rx_missed;
+        nombuf += port.rx_nombuf;
+    }
+    if (clock == 0) {
+        clock = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch()).count());
+    }
+    line_.clear();
+    exporter::JsonObject event(line_);
+    event.field("timestamp", exporter::format_rfc3339(clock)).field("event_type", "stats").begin_object("stats");
+    event.field("packets", packets).field("bytes", bytes).field("sip_packets", sip).field("sip_requests", requests)
+        .field("sip_responses", responses).field("transport_probes", probes).field("flows_opened", opened)
+        .field("flows_active", active).field("flows_closed", summary_.records).field("alerts", alerts);
+    event.begin_object("dropped").field("port_missed", missed).field("port_nombuf", nombuf)
+        .field("handoff", handoff_dropped).field("records", records_dropped).end();
+    event.end().end();
+    events_.write_line(line_);
+}
+
 void ControlLoop::stop_workers(fingerprint::CloseReason reason) {
     // 1. Stop polling ports; wait until every worker has dispatched what it
     //    took, so no hand-off can be produced after this point.
@@ -172,12 +215,13 @@ void ControlLoop::stop_workers(fingerprint::CloseReason reason) {
     while (drain_records() != 0) {
     }
     refresh_port_counters();
+    write_stats_event();
     events_.flush();
 }
 
 RunSummary ControlLoop::run() {
     auto start = std::chrono::steady_clock::now();
-    auto last_port_refresh = start, last_flush = start, last_progress = start, last_change = start;
+    auto last_port_refresh = start, last_flush = start, last_progress = start, last_change = start, last_stats = start;
     uint64_t last_delivered = 0;
     fingerprint::CloseReason reason = fingerprint::CloseReason::shutdown;
     for (;;) {
@@ -226,6 +270,11 @@ RunSummary ControlLoop::run() {
             std::chrono::duration<double>(now - last_progress).count() >= settings_.progress_seconds) {
             last_progress = now;
             log_progress(seconds_since(start));
+        }
+        if (settings_.stats_seconds > 0 &&
+            std::chrono::duration<double>(now - last_stats).count() >= settings_.stats_seconds) {
+            last_stats = now;
+            write_stats_event();
         }
         if (written == 0) std::this_thread::sleep_for(kIdleSleep);
     }

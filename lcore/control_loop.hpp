@@ -30,6 +30,7 @@ struct ControlSettings {
     bool replay = false;
     uint64_t expected_packets = 0;   // replay: packets in the capture
     double progress_seconds = 10;
+    double stats_seconds = 60;
 };
 
 // What the control lcore learnt from the records, for the summary.
@@ -68,6 +69,7 @@ private:
     uint64_t refresh_port_counters();
     void stop_workers(fingerprint::CloseReason reason);
     void log_progress(double elapsed_seconds);
+    void write_stats_event();
 
     ControlSettings settings_;
     std::vector<WorkerContext*> workers_;

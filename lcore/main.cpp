@@ -361,6 +361,7 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets, const fingerpr
     settings.replay = options.mode == Mode::replay;
     settings.expected_packets = expected_packets;
     settings.progress_seconds = options.progress_seconds;
+    settings.stats_seconds = options.stats_seconds;
     ControlLoop control(settings, workers, ports, events, event_context, port_board, control_counters, &tools);
     RunSummary summary = control.run();
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -72,6 +72,9 @@ void add_shared_options(CLI::App& command, SensorOptions& options) {
     command.add_option("--progress", options.progress_seconds,
                        "Seconds between progress lines on standard error; 0 for none")
         ->capture_default_str()->check(CLI::Range(0.0, 86400.0));
+    command.add_option("--stats-interval", options.stats_seconds,
+                       "Seconds between `stats` events in the events file (one more at exit); 0: only at exit")
+        ->capture_default_str()->check(CLI::Range(0.0, 86400.0));
     command.add_option("--idle-sleep-us", options.idle_sleep_us,
                        "Microseconds a worker sleeps after 1024 empty polls (0: poll without pause, "
                        "lowest latency; >0 frees the core on a shared machine)")

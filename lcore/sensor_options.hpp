@@ -45,6 +45,7 @@ struct SensorOptions {
     std::string metrics_file;                // final exposition written at exit
     std::string events_file = "sipscope-events.jsonl";
     double progress_seconds = 10;            // log line interval; 0 = quiet
+    double stats_seconds = 60;               // `stats` event interval; 0 = only at the end
     // --- behaviour of the poll loop
     unsigned idle_sleep_us = 0;              // sleep after many empty polls (0: pure polling)
     // --- EAL

@@ -102,7 +102,7 @@ class CommandLineErrors(unittest.TestCase):
                                "--progress", "0"])
         self.assertEqual(result.returncode, 0, result.stderr)
         with open(events) as handle:
-            names = {json.loads(line)["tool"]["name"] for line in handle}
+            names = {event["tool"]["name"] for event in map(json.loads, handle) if event["event_type"] == "sip_scan_flow"}
         self.assertIn("lab-register-scanner", names)
 
     def test_help_explains_options(self):

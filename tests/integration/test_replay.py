@@ -49,6 +49,15 @@ class ReplayCountsExactly(unittest.TestCase):
         events = [event for event in all_events if event["event_type"] == "sip_scan_flow"]
         alerts = [event for event in all_events if event["event_type"] == "alert"]
         truth = self.truth
+        # The last line is the final `stats` event, with the capture's totals
+        # and the capture's time.
+        stats = all_events[-1]
+        self.assertEqual(stats["event_type"], "stats")
+        self.assertEqual(stats["stats"]["packets"], truth["packets"])
+        self.assertEqual(stats["stats"]["sip_packets"], truth["sip_packets"])
+        self.assertEqual(stats["stats"]["flows_closed"], truth["source_count"] + truth["prober_count"])
+        self.assertEqual(stats["stats"]["flows_active"], 0)
+        self.assertTrue(stats["timestamp"].startswith("2026-01-01T"), stats["timestamp"])
         # Every scanner reaches more than 10 destinations: one horizontal-scan
         # alert each, nothing for the port prober (it sends no SIP).
         self.assertEqual(sorted(alert["src_ip"] for alert in alerts), sorted(truth["sources"]))
