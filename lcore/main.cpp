@@ -276,6 +276,10 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets, const fingerpr
         context->clock = clock;
         context->wait_when_records_full = options.mode == Mode::replay;
         context->idle_sleep_us = options.idle_sleep_us;
+        // Memory per tracked source, measured on DPDK's heap around the
+        // allocations (not computed from sizeof): reported once at start.
+        rte_malloc_socket_stats before_flows{}, after_flows{}, after_details{};
+        rte_malloc_get_socket_stats(socket, &before_flows);
         context->flows = std::make_unique<fingerprint::FlowTable>("flows" + std::to_string(w), options.flow_capacity,
                                                                   static_cast<uint64_t>(options.timeout_seconds * 1e6), socket);
         context->counters = static_cast<exporter::WorkerCounters*>(
@@ -286,6 +290,7 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets, const fingerpr
         }
         new (context->counters) exporter::WorkerCounters();
         context->counters->flow_capacity.set(context->flows->capacity());
+        rte_malloc_get_socket_stats(socket, &after_flows);
         // Fingerprint pool, tool scratch and per-tool counters, all reserved now.
         auto* storage = static_cast<fingerprint::FlowDetail*>(rte_zmalloc_socket(
             "flow_details", sizeof(fingerprint::FlowDetail) * options.fingerprint_capacity, RTE_CACHE_LINE_SIZE, socket));
@@ -297,6 +302,16 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets, const fingerpr
                                  "--fingerprint-capacity or give DPDK more memory with -m)\n",
                          sizeof(fingerprint::FlowDetail) * options.fingerprint_capacity, w);
             return 1;
+        }
+        rte_malloc_get_socket_stats(socket, &after_details);
+        if (w == 0) {
+            double flow_bytes = static_cast<double>(after_flows.heap_allocsz_bytes - before_flows.heap_allocsz_bytes);
+            double detail_bytes = static_cast<double>(after_details.heap_allocsz_bytes - after_flows.heap_allocsz_bytes);
+            std::fprintf(stderr,
+                         "sipscope: memory per worker: flow table %.1f MiB for %u sources (%.0f bytes each, hash "
+                         "included), detail pool %.1f MiB for %u SIP sources (%.0f bytes each)\n",
+                         flow_bytes / (1 << 20), context->flows->capacity(), flow_bytes / context->flows->capacity(),
+                         detail_bytes / (1 << 20), options.fingerprint_capacity, detail_bytes / options.fingerprint_capacity);
         }
         fingerprint_storage.push_back(storage);
         tool_counters.push_back(by_tool);
