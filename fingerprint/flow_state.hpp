@@ -80,7 +80,9 @@ struct FlowState {
 };
 
 // What a record on the ring to the control lcore is.
-enum class RecordKind : uint8_t { closed_flow, alert };
+// progress: a heavy flow reached a power-of-two request count (64, 128, …),
+// so that the control lcore's view of the top sources stays current.
+enum class RecordKind : uint8_t { closed_flow, alert, progress };
 // Which alert: a behaviour (fingerprint::Behaviour) or a per-method count.
 enum class AlertKind : uint8_t { behaviour, method_threshold };
 

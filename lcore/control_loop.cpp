@@ -59,6 +59,8 @@ unsigned ControlLoop::drain_records() {
         unsigned count = rte_ring_sc_dequeue_burst(worker->records, objects.data(), kRecordBurst, nullptr);
         for (unsigned i = 0; i < count; ++i) {
             const auto& record = *static_cast<const fingerprint::FlowRecord*>(objects[i]);
+            top_sources_.observe(record);
+            if (record.kind == fingerprint::RecordKind::progress) continue;  // for the top-sources view only
             line_.clear();
             if (record.kind == fingerprint::RecordKind::alert) {
                 exporter::format_alert_event(line_, record, event_context_);

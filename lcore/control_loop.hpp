@@ -14,6 +14,7 @@
 #include "flow_event.hpp"
 #include "port_setup.hpp"
 #include "sensor_metrics.hpp"
+#include "top_sources.hpp"
 #include "worker_context.hpp"
 
 namespace sipscope::lcore {
@@ -57,9 +58,10 @@ public:
     ControlLoop(ControlSettings settings, std::vector<WorkerContext*> workers, const PortSetup& ports,
                 exporter::EventWriter& events, const exporter::FlowEventContext& event_context,
                 exporter::PortCounterBoard& port_board, exporter::ControlCounters& control_counters,
-                const fingerprint::ToolDatabase* tools)
+                const fingerprint::ToolDatabase* tools, exporter::TopSources& top_sources)
         : settings_(settings), workers_(std::move(workers)), ports_(ports), events_(events),
-          event_context_(event_context), port_board_(port_board), control_counters_(control_counters), tools_(tools) {}
+          event_context_(event_context), port_board_(port_board), control_counters_(control_counters), tools_(tools),
+          top_sources_(top_sources) {}
 
     // Returns when the workers have finished (signal, or end of capture).
     RunSummary run();
@@ -79,6 +81,7 @@ private:
     exporter::PortCounterBoard& port_board_;
     exporter::ControlCounters& control_counters_;
     const fingerprint::ToolDatabase* tools_;
+    exporter::TopSources& top_sources_;
     std::unordered_map<std::string, std::string> source_tool_;  // replay summary
     RunSummary summary_;
     std::string line_;

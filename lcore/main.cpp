@@ -359,6 +359,19 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets, const fingerpr
         std::fprintf(stderr, "sipscope: metrics at %s\n", metrics_url.c_str());
     }
 
+    exporter::TopSources top_sources(10000, &tools);
+    std::unique_ptr<exporter::TopSourcesServer> api;
+    if (!options.api_address.empty()) {
+        try {
+            api = std::make_unique<exporter::TopSourcesServer>(options.api_address, options.api_port, top_sources);
+        } catch (const std::exception& error) {
+            std::fprintf(stderr, "sipscope: %s: is the port in use? choose another with --api or disable it with --api none\n",
+                         error.what());
+            return 1;
+        }
+        std::fprintf(stderr, "sipscope: top sources at http://%s:%u/top\n", options.api_address.c_str(), options.api_port);
+    }
+
     install_signal_handlers();
     for (WorkerContext* worker : workers) {
         int status = rte_eal_remote_launch(worker_main, worker, worker->lcore_id);
@@ -377,7 +390,7 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets, const fingerpr
     settings.expected_packets = expected_packets;
     settings.progress_seconds = options.progress_seconds;
     settings.stats_seconds = options.stats_seconds;
-    ControlLoop control(settings, workers, ports, events, event_context, port_board, control_counters, &tools);
+    ControlLoop control(settings, workers, ports, events, event_context, port_board, control_counters, &tools, top_sources);
     RunSummary summary = control.run();
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
@@ -389,6 +402,7 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets, const fingerpr
     print_summary(options, summary, workers, expected_packets, elapsed, metrics_url);
 
     exposer.reset();
+    api.reset();
     close_ports(ports);
     for (void* storage : fingerprint_storage) rte_free(storage);
     for (void* counters : tool_counters) rte_free(counters);

@@ -56,6 +56,10 @@ void add_shared_options(CLI::App& command, SensorOptions& options) {
                        "Serve Prometheus metrics at ADDR:PORT (/metrics); 'none' to disable. "
                        "Default: loopback only")
         ->capture_default_str()->type_name("ADDR:PORT");
+    command.add_option("--api", options.api_text,
+                       "Serve GET /top (the sources sending most now, as JSON) at ADDR:PORT; 'none' to disable. "
+                       "Default: run 127.0.0.1:9562, replay none")
+        ->type_name("ADDR:PORT");
     command.add_option("--metrics-file", options.metrics_file,
                        "At exit, write the final metrics in Prometheus text format to this file")
         ->type_name("FILE");
@@ -168,6 +172,17 @@ std::string validate(SensorOptions& options) {
         if (!parse_port_number(std::string_view(metrics).substr(colon + 1)))
             return "--metrics '" + metrics + "': the port must be a number from 1 to 65535";
         options.metrics_bind = metrics;
+    }
+    std::string api = options.api_text.empty() ? (options.mode == Mode::run ? "127.0.0.1:9562" : "none") : options.api_text;
+    if (api != "none" && api != "off") {
+        auto colon = api.rfind(':');
+        if (colon == std::string::npos) return "--api '" + api + "' needs ADDR:PORT, e.g. 127.0.0.1:9562";
+        std::string host = api.substr(0, colon);
+        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+        auto port = parse_port_number(std::string_view(api).substr(colon + 1));
+        if (!parser::IpAddress::parse(host) || !port) return "--api '" + api + "': needs an IP address and a port from 1 to 65535";
+        options.api_address = host;
+        options.api_port = static_cast<uint16_t>(*port);
     }
     if ((options.handoff_ring_size & (options.handoff_ring_size - 1)) != 0)
         return "--handoff-ring " + std::to_string(options.handoff_ring_size) + " must be a power of two";

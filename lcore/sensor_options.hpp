@@ -43,6 +43,9 @@ struct SensorOptions {
     std::string metrics_address_text = "127.0.0.1:9561";
     std::string metrics_bind;                // "" = no exposer ("none")
     std::string metrics_file;                // final exposition written at exit
+    std::string api_text;                    // "" = run: 127.0.0.1:9562, replay: none
+    std::string api_address;                 // derived; "" = no API
+    uint16_t api_port = 0;
     std::string events_file = "sipscope-events.jsonl";
     double progress_seconds = 10;            // log line interval; 0 = quiet
     double stats_seconds = 60;               // `stats` event interval; 0 = only at the end

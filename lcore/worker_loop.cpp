@@ -131,6 +131,7 @@ private:
     void check_alerts(FlowState& flow, const OwnedPacket& packet, const SipMessage& message);
     void emit_alert(const FlowState& flow, fingerprint::AlertKind kind, uint8_t subject, uint32_t threshold, uint32_t count);
     bool send_record(fingerprint::FlowRecord*& record);
+    void send_progress(const FlowState& flow);
     void identify(FlowState& flow, const fingerprint::HeaderFingerprint& fingerprint);
     void fingerprint_request(FlowState& flow, const OwnedPacket& packet, const SipMessage& message);
     void expire_idle();
@@ -394,6 +395,9 @@ void Worker::fingerprint_request(FlowState& flow, const OwnedPacket& packet, con
 
 void Worker::check_alerts(FlowState& flow, const OwnedPacket& packet, const SipMessage& message) {
     const fingerprint::AlertPolicy& policy = *context_.alerts;
+    // Progress of heavy flows for the top-sources view: log2 of the flow's
+    // requests records per flow, never a record per packet.
+    if (flow.packets >= 64 && (flow.packets & (flow.packets - 1)) == 0) send_progress(flow);
     // Per-method thresholds, on requests to the alert destinations.
     std::size_t method = static_cast<std::size_t>(message.method);
     if (policy.method_minimum[method] != 0) {
@@ -442,6 +446,18 @@ void Worker::check_alerts(FlowState& flow, const OwnedPacket& packet, const SipM
         }
         emit_alert(flow, fingerprint::AlertKind::behaviour, static_cast<uint8_t>(behaviour), threshold, count);
     }
+}
+
+void Worker::send_progress(const FlowState& flow) {
+    // Progress is a convenience: never wait for it, even in replay.
+    void* object = nullptr;
+    if (rte_mempool_get(context_.record_pool, &object) != 0) return;
+    auto* record = static_cast<fingerprint::FlowRecord*>(object);
+    record->kind = fingerprint::RecordKind::progress;
+    record->flow = flow;
+    record->worker = static_cast<uint16_t>(context_.index);
+    record->has_detail = false;
+    if (rte_ring_sp_enqueue(context_.records, record) != 0) rte_mempool_put(context_.record_pool, record);
 }
 
 bool Worker::send_record(fingerprint::FlowRecord*& record) {

@@ -38,7 +38,7 @@ class DashboardAgainstPrometheus(unittest.TestCase):
             capture, truth = make_capture(directory, sources=8, packets_per_source=15, seed=21)
             sensor_port, prometheus_port = free_tcp_port(), free_tcp_port()
             sensor = subprocess.Popen(
-                [SIPSCOPE, "run", "--metrics", "127.0.0.1:%d" % sensor_port, "--events", os.path.join(directory, "e.jsonl"),
+                [SIPSCOPE, "run", "--metrics", "127.0.0.1:%d" % sensor_port, "--api", "none", "--events", os.path.join(directory, "e.jsonl"),
                  "--progress", "0"] + IDLE_SLEEP +
                 ["--", "--no-huge", "-m", "512", "--no-shconf", "--file-prefix", "promtest%d" % os.getpid(), "--no-pci",
                  "--no-telemetry", "-l", "0-1", "--vdev", "net_pcap0,rx_pcap=%s" % capture],

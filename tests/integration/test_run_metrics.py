@@ -2,6 +2,7 @@
 while the sensor runs, counts what the capture holds; SIGHUP reopens the
 events file after a rotation; SIGINT makes the sensor write every open flow
 (into the new file) and exit 0."""
+import json
 import os
 import signal
 import subprocess
@@ -16,9 +17,10 @@ class RunServesMetrics(unittest.TestCase):
     def test_scrape_while_running_then_sigint(self):
         with TemporaryDirectory() as directory:
             capture, truth = make_capture(directory, sources=12, packets_per_source=15, seed=11)
-            port = free_tcp_port()
+            port, api_port = free_tcp_port(), free_tcp_port()
             events_path = os.path.join(directory, "events.jsonl")
-            command = [SIPSCOPE, "run", "--metrics", "127.0.0.1:%d" % port, "--events", events_path, "--progress", "0",
+            command = [SIPSCOPE, "run", "--metrics", "127.0.0.1:%d" % port, "--api", "127.0.0.1:%d" % api_port,
+                       "--events", events_path, "--progress", "0",
                        "--home-net", "198.51.0.0/16"] + IDLE_SLEEP + [
                 "--", "--no-huge", "-m", "512", "--no-shconf", "--file-prefix", "runtest%d" % os.getpid(), "--no-pci",
                 "--no-telemetry", "-l", "0-1", "--vdev", "net_pcap0,rx_pcap=%s" % capture]
@@ -61,6 +63,17 @@ class RunServesMetrics(unittest.TestCase):
                 for name in ("sipscope_port_rx_errors_total", "sipscope_port_rx_nombuf_total",
                              "sipscope_handoff_dropped_total", "sipscope_records_dropped_total"):
                     self.assertTrue(any(key[0] == name for key in samples), name)
+                # The top sources, as JSON, without an address in any label.
+                top = json.loads(scrape("http://127.0.0.1:%d/top?count=5" % api_port))
+                self.assertEqual(len(top["sources"]), 5)
+                counts = [source["requests"] for source in top["sources"]]
+                self.assertEqual(counts, sorted(counts, reverse=True))
+                for source in top["sources"]:
+                    self.assertIn(source["src_ip"], truth["sources"])
+                    self.assertIn(source["tool"], ("sipvicious", "nmap", "unknown"))
+                    self.assertTrue(source["open"])
+                with self.assertRaises(OSError):
+                    scrape("http://127.0.0.1:%d/elsewhere" % api_port)
                 # Rotation as logrotate does it: rename, then SIGHUP; the
                 # records written at shutdown go to a new file at the path.
                 rotated = events_path + ".1"

@@ -1,0 +1,64 @@
+// The sources that send the most right now, for operators who ask "who is
+// scanning us, with what" — answered as JSON without putting an address in
+// a metric label. Fed by the control lcore from the records workers send
+// (progress of heavy flows, alerts, closed flows); read by the API thread.
+// Bounded: at most `capacity` sources, the least active dropped first.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "flow_state.hpp"
+#include "tool_database.hpp"
+
+namespace sipscope::exporter {
+
+class TopSources {
+public:
+    TopSources(std::size_t capacity, const fingerprint::ToolDatabase* tools) : capacity_(capacity), tools_(tools) {}
+
+    // control lcore: every record (progress, alert, closed flow).
+    void observe(const fingerprint::FlowRecord& record);
+    // Any thread: the top `count` sources seen within `window_us` of the
+    // newest packet time, most requests first, as a JSON document.
+    std::string json(std::size_t count, uint64_t window_us) const;
+
+private:
+    struct Entry {
+        uint64_t requests = 0;
+        uint64_t last_seen_us = 0;
+        uint64_t first_seen_us = 0;
+        int16_t tool = -1;
+        bool open = true;
+    };
+    mutable std::mutex mutex_;
+    std::unordered_map<std::string, Entry> entries_;
+    uint64_t newest_us_ = 0;
+    std::size_t capacity_;
+    const fingerprint::ToolDatabase* tools_;
+};
+
+// Serves GET /top (?count=N&window=SECONDS) as JSON on its own small HTTP
+// listener thread; everything else is 404. Stops when destroyed.
+class TopSourcesServer {
+public:
+    // Throws std::runtime_error if the address cannot be bound.
+    TopSourcesServer(const std::string& address, uint16_t port, const TopSources& top);
+    ~TopSourcesServer();
+    TopSourcesServer(const TopSourcesServer&) = delete;
+    TopSourcesServer& operator=(const TopSourcesServer&) = delete;
+
+private:
+    void serve();
+    int listener_ = -1;
+    const TopSources& top_;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+}  // namespace sipscope::exporter
