@@ -45,8 +45,19 @@ void SourceIntent::observe_request(const parser::SipMessage& message) {
     // registrar; the extension is the address of record in To).
     parser::SipUri uri = parser::parse_uri(message.request_uri);
     if (uri.user.empty()) uri = parser::parse_uri(parser::parse_name_address(message.value_of(parser::HeaderId::to)).uri);
-    if (!uri.user.empty()) {
-        uint32_t hash = hash_text(uri.user);
+    // An INVITE to a number counts the normalised number, so one number
+    // tried with several dial prefixes is one target, not an enumeration.
+    std::string_view target = uri.user;
+    DialedNumber number;
+    bool dialled = message.method == parser::SipMethod::invite && !uri.user.empty() &&
+                   normalize_dialed_number(uri.user, number);
+    if (dialled) {
+        ++invites_to_numbers;
+        numbers.add(number.view());
+        target = number.view();
+    }
+    if (!target.empty()) {
+        uint32_t hash = hash_text(target);
         uint64_t mixed = mix64(hash);
         std::size_t index = mixed & 63;
         uint64_t rest = mixed >> 6;
@@ -59,13 +70,6 @@ void SourceIntent::observe_request(const parser::SipMessage& message) {
                 if (extension_exact < extension_hashes.size()) extension_hashes[extension_exact++] = hash;
                 else extension_overflow = true;
             }
-        }
-    }
-    if (message.method == parser::SipMethod::invite && !uri.user.empty()) {
-        DialedNumber number;
-        if (normalize_dialed_number(uri.user, number)) {
-            ++invites_to_numbers;
-            numbers.add(number.view());
         }
     }
 

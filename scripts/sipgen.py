@@ -260,6 +260,44 @@ def destinations(strategy, base, count, rng):
     return [address(rng.randint(256, 65535)) for _ in range(count)]
 
 
+def attacker_requests(kind, rng, source, target, sport):
+    """Requests of the attackers beyond scanning (seeds 001, 002), each with
+    the behaviour a sensor should see: (payloads, behaviour)."""
+    payloads = []
+    agent = {"enumerator": "friendly-scanner", "bruteforce": "VaxSIPUserAgent/3.1", "sprayer": "sipcli/v1.8",
+             "tollfraud": "Xman-SIPScanner 6.3"}[kind]
+    def request(method, user, extra, cseq, uri_user=None):
+        via = "SIP/2.0/UDP %s:%d;branch=z9hG4bK%x;rport" % (source, sport, rng.getrandbits(48))
+        lines = [("Via", via), ("Max-Forwards", "70"), ("From", '"%s" <sip:%s@%s>;tag=%x' % (user, user, target, rng.getrandbits(32))),
+                 ("To", "<sip:%s@%s>" % (uri_user or user, target)), ("Call-ID", "%x" % rng.getrandbits(80)),
+                 ("CSeq", "%d %s" % (cseq, method)), ("Contact", "<sip:%s@%s:%d>" % (user, source, sport)),
+                 ("User-Agent", agent)] + extra + [("Content-Length", "0")]
+        uri = "sip:%s@%s" % (uri_user, target) if uri_user else "sip:%s" % target
+        return ("%s %s SIP/2.0\r\n" % (method, uri) + "".join("%s: %s\r\n" % line for line in lines) + "\r\n").encode()
+    def digest(user):
+        return [("Authorization", 'Digest username="%s", realm="pbx", nonce="%x", uri="sip:%s", response="%032x"'
+                 % (user, rng.getrandbits(64), target, rng.getrandbits(128)))]
+    if kind == "enumerator":  # REGISTER to 60 extensions of one PBX (svwar-like)
+        for extension in range(100, 160):
+            payloads.append(request("REGISTER", str(extension), [], 1))
+        return payloads, "extension_enumeration"
+    if kind == "bruteforce":  # 60 digest attempts on 2 usernames
+        for attempt in range(60):
+            user = ("1001", "admin")[attempt % 2]
+            payloads.append(request("REGISTER", user, digest(user), attempt + 1))
+        return payloads, "credential_brute_force"
+    if kind == "sprayer":  # a session spraying 30 usernames, 2 attempts each
+        for attempt in range(60):
+            user = str(200 + attempt // 2)
+            payloads.append(request("REGISTER", user, digest(user), attempt + 1))
+        return payloads, "credential_brute_force"
+    # Toll fraud: one international number through several dial prefixes, then another.
+    for number in ("46441408560", "972599123456"):
+        for prefix in ("00", "011", "9011", "900", "+"):
+            payloads.append(request("INVITE", "1000", [], 1, uri_user=prefix + number))
+    return payloads, "call_attempts"
+
+
 def benign_phone_events(rng, index, start, gap, home_base):
     """A phone of the watched network registering (digest) to its provider,
     refreshing, and a call: INVITE/100/180/200/ACK/BYE with SDP."""
@@ -323,6 +361,8 @@ def main() -> int:
     parser.add_argument("--sources-per-tool", type=int, default=2, help="with --tools all")
     parser.add_argument("--flood", type=int, default=0,
                         help="add this many SIPVicious OPTIONS, each from a new random source (a spoofed-source flood)")
+    parser.add_argument("--attackers", action="store_true",
+                        help="add an extension enumerator, a digest brute-forcer, a username sprayer and a toll-fraud caller")
     parser.add_argument("--benign", type=int, default=0, help="phones of the watched network (register, refresh, call)")
     parser.add_argument("--probers", type=int, default=1,
                         help="sources that only probe SIP ports (empty UDP to 5061, TCP SYN to 5060/5061)")
@@ -398,6 +438,19 @@ def main() -> int:
         events.append((arguments.start + index * 0.0001, ethernet(ipv4(source, target, 17, udp(5060, 5060, payload)))))
         truth["sip_requests"] += 1
     truth["flood_packets"] = arguments.flood
+    truth["attackers"] = {}
+    if arguments.attackers:
+        for index, kind in enumerate(("enumerator", "bruteforce", "sprayer", "tollfraud")):
+            source = "198.19.%d.%d" % (index, 7)
+            target = "%s.%s.9.9" % (home_base[0], home_base[1])
+            sport = rng.randint(20000, 60000)
+            payloads, behaviour = attacker_requests(kind, rng, source, target, sport)
+            when = arguments.start + 5.0 + index
+            for payload in payloads:
+                events.append((when, ethernet(ipv4(source, target, 17, udp(sport, 5060, payload)))))
+                when += 0.05
+            truth["sip_requests"] += len(payloads)
+            truth["attackers"][source] = {"kind": kind, "behaviour": behaviour, "requests": len(payloads)}
     truth["benign"] = {}
     for index in range(arguments.benign):
         frames = benign_phone_events(rng, index, arguments.start + index * 3.0, 0.05, home_base)

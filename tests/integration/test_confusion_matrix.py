@@ -20,6 +20,7 @@ class ConfusionMatrix(unittest.TestCase):
                                         capture_output=True, text=True, timeout=300)
                 self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
                 self.assertIn("42/42 sources named right; strategies: 42/42; benign phones called scanners: 0/4", result.stdout)
+                self.assertIn("toll fraud) seen and alerted: 4/4", result.stdout)
 
 
 if __name__ == "__main__":
