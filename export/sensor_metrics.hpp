@@ -50,7 +50,6 @@ private:
 
 // Counters kept by the control lcore. control: wo; exporter: ro.
 struct ControlCounters {
-    std::atomic<uint64_t> records_received{0};
     std::atomic<uint64_t> flow_events_written{0};
     std::atomic<uint64_t> alert_events_written{0};
 };

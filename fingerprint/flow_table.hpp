@@ -99,13 +99,6 @@ public:
         }
     }
 
-    // Iterates open flows, oldest first (control-plane style reads by the
-    // owning worker only, e.g. for a snapshot).
-    template <class Visit>
-    void for_each(Visit&& visit) const {
-        for (uint32_t index = head_; index != kNone; index = flows_[index].lru_next) visit(flows_[index]);
-    }
-
 private:
     template <class OnClose>
     int32_t insert(const parser::IpAddress& key, OnClose& on_close) {

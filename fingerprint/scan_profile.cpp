@@ -2,7 +2,6 @@
 // storage) and classification (at match time and at close).
 #include "scan_profile.hpp"
 
-#include <cmath>
 
 namespace sipscope::fingerprint {
 
@@ -13,19 +12,12 @@ uint32_t low32(const parser::IpAddress& address) {
            static_cast<uint32_t>(address.bytes[14]) << 8 | address.bytes[15];
 }
 
-// A 64-bit mix of the whole address (MurmurHash3's finaliser), for the
-// HyperLogLog registers.
-uint64_t mix(const parser::IpAddress& address) {
+// A 64-bit hash of the whole address, for the HyperLogLog registers.
+uint64_t hash_address(const parser::IpAddress& address) {
     uint64_t high = 0, low = 0;
     for (int i = 0; i < 8; ++i) high = high << 8 | address.bytes[i];
     for (int i = 8; i < 16; ++i) low = low << 8 | address.bytes[i];
-    uint64_t x = high * 0x9e3779b97f4a7c15ULL ^ low;
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
+    return mix64(high * 0x9e3779b97f4a7c15ULL ^ low);
 }
 
 }  // namespace
@@ -68,25 +60,7 @@ void ScanProfile::observe(const parser::DecodedFrame& frame) {
     }
     last_destination = destination;
 
-    // Distinct destinations.
-    uint64_t hash = mix(frame.destination);
-    std::size_t index = hash & (kRegisters - 1);
-    uint64_t rest = hash >> 7;
-    uint8_t rank = static_cast<uint8_t>(rest == 0 ? 58 : __builtin_ctzll(rest) + 1);
-    if (rank > registers[index]) registers[index] = rank;
-    if (!exact_overflow) {
-        bool known = false;
-        for (uint8_t i = 0; i < exact_count; ++i) {
-            if (exact[i] == destination) {
-                known = true;
-                break;
-            }
-        }
-        if (!known) {
-            if (exact_count < kExact) exact[exact_count++] = destination;
-            else exact_overflow = true;
-        }
-    }
+    destinations.add(destination, hash_address(frame.destination));
 
     // Destination ports.
     bool port_known = false;
@@ -145,23 +119,6 @@ ScanStrategy ScanProfile::strategy() const {
     if (sequential_steps * 2 >= steps) return ScanStrategy::sequential;
     if ((sequential_steps + local_steps) * 2 >= steps) return ScanStrategy::random_sequential;
     return ScanStrategy::random;
-}
-
-uint64_t ScanProfile::distinct_destinations() const {
-    if (!exact_overflow) return exact_count;
-    // HyperLogLog (Flajolet et al. 2007) with the small-range correction.
-    constexpr double m = static_cast<double>(kRegisters);
-    const double alpha = 0.7213 / (1.0 + 1.079 / m);
-    double sum = 0;
-    unsigned zeros = 0;
-    for (uint8_t value : registers) {
-        sum += std::ldexp(1.0, -static_cast<int>(value));
-        if (value == 0) ++zeros;
-    }
-    double estimate = alpha * m * m / sum;
-    if (estimate <= 2.5 * m && zeros > 0) estimate = m * std::log(m / zeros);
-    auto rounded = static_cast<uint64_t>(std::llround(estimate));
-    return rounded < kExact + 1 ? kExact + 1 : rounded;  // more than the exact set held
 }
 
 FieldBehaviour ScanProfile::source_port_behaviour() const {

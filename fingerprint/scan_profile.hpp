@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "distinct_counter.hpp"
 #include "frame_decoder.hpp"
 
 namespace sipscope::fingerprint {
@@ -37,13 +38,8 @@ struct ScanProfile {
     uint32_t sequential_steps = 0;  // next address = previous + 1
     uint32_t local_steps = 0;       // within ±kLocalDistance of the previous, not +1
 
-    // Distinct destinations: exact for the first kExact, then HyperLogLog.
-    static constexpr std::size_t kExact = 16;
-    static constexpr std::size_t kRegisters = 128;
-    std::array<uint32_t, kExact> exact{};
-    uint8_t exact_count = 0;
-    bool exact_overflow = false;
-    std::array<uint8_t, kRegisters> registers{};
+    // Distinct destinations: exact for the first 16, then HyperLogLog.
+    DistinctCounter<16, 128> destinations;
 
     // Destination ports: the first few distinct, then a count of others.
     static constexpr std::size_t kPorts = 4;
@@ -66,8 +62,8 @@ struct ScanProfile {
     void observe(const parser::DecodedFrame& frame);
 
     ScanStrategy strategy() const;
-    uint64_t distinct_destinations() const;
-    bool destinations_estimated() const { return exact_overflow; }
+    uint64_t distinct_destinations() const { return destinations.count(); }
+    bool destinations_estimated() const { return destinations.estimated(); }
     FieldBehaviour source_port_behaviour() const;
     FieldBehaviour ttl_behaviour() const;
     IpIdBehaviour ip_id_behaviour() const;

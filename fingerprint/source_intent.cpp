@@ -2,7 +2,6 @@
 // detail storage) and behaviour classification.
 #include "source_intent.hpp"
 
-#include <cmath>
 
 #include "sip_fields.hpp"
 
@@ -14,15 +13,6 @@ uint32_t hash_text(std::string_view text) {
     uint32_t hash = 2166136261u;  // FNV-1a
     for (char c : text) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
     return hash;
-}
-
-uint64_t mix64(uint64_t x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
 }
 
 }  // namespace
@@ -58,19 +48,7 @@ void SourceIntent::observe_request(const parser::SipMessage& message) {
     }
     if (!target.empty()) {
         uint32_t hash = hash_text(target);
-        uint64_t mixed = mix64(hash);
-        std::size_t index = mixed & 63;
-        uint64_t rest = mixed >> 6;
-        uint8_t rank = static_cast<uint8_t>(rest == 0 ? 58 : __builtin_ctzll(rest) + 1);
-        if (rank > extension_registers[index]) extension_registers[index] = rank;
-        if (!extension_overflow) {
-            bool known = false;
-            for (uint8_t i = 0; i < extension_exact; ++i) known = known || extension_hashes[i] == hash;
-            if (!known) {
-                if (extension_exact < extension_hashes.size()) extension_hashes[extension_exact++] = hash;
-                else extension_overflow = true;
-            }
-        }
+        extensions.add(hash, mix64(hash));
     }
 
     // Digest credentials.
@@ -99,22 +77,6 @@ void SourceIntent::observe_response(const parser::SipMessage& message, const par
     responder.host = frame.source;
     responder.last_status = message.status_code;
     responder.responses = 1;
-}
-
-uint64_t SourceIntent::distinct_extensions() const {
-    if (!extension_overflow) return extension_exact;
-    constexpr double m = 64.0;
-    const double alpha = 0.709;
-    double sum = 0;
-    unsigned zeros = 0;
-    for (uint8_t value : extension_registers) {
-        sum += std::ldexp(1.0, -static_cast<int>(value));
-        if (value == 0) ++zeros;
-    }
-    double estimate = alpha * m * m / sum;
-    if (estimate <= 2.5 * m && zeros > 0) estimate = m * std::log(m / zeros);
-    auto rounded = static_cast<uint64_t>(std::llround(estimate));
-    return rounded < extension_hashes.size() + 1 ? extension_hashes.size() + 1 : rounded;
 }
 
 uint8_t behaviours_of(const SourceIntent& intent, uint64_t distinct_destinations, uint32_t invites,

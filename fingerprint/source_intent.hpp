@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "dialed_number.hpp"
+#include "distinct_counter.hpp"
 #include "frame_decoder.hpp"
 #include "ip_address.hpp"
 #include "sip_message.hpp"
@@ -98,10 +99,7 @@ struct SourceIntent {
 
     // Distinct extensions asked for (request-URI user of REGISTER, INVITE,
     // OPTIONS…): exact to 16, then a 64-register HyperLogLog.
-    std::array<uint32_t, 16> extension_hashes{};
-    uint8_t extension_exact = 0;
-    bool extension_overflow = false;
-    std::array<uint8_t, 64> extension_registers{};
+    DistinctCounter<16, 64> extensions;
 
     // Hosts that answered (the exposure list), with their last status.
     struct Responder {
@@ -118,7 +116,7 @@ struct SourceIntent {
     void clear() { *this = SourceIntent{}; }
     void observe_request(const parser::SipMessage& message);
     void observe_response(const parser::SipMessage& message, const parser::DecodedFrame& frame);
-    uint64_t distinct_extensions() const;
+    uint64_t distinct_extensions() const { return extensions.count(); }
     bool user_agent_changes_per_message() const {
         return user_agent_messages >= 3 && user_agent_changes * 2 >= user_agent_messages - 1;
     }

@@ -94,8 +94,6 @@ unsigned ControlLoop::drain_records() {
         if (count) rte_mempool_put_bulk(worker->record_pool, objects.data(), count);
         total += count;
     }
-    control_counters_.records_received.store(control_counters_.records_received.load(std::memory_order_relaxed) + total,
-                                             std::memory_order_relaxed);
     return total;
 }
 
@@ -281,7 +279,6 @@ RunSummary ControlLoop::run() {
         if (written == 0) std::this_thread::sleep_for(kIdleSleep);
     }
     stop_workers(reason);
-    for (const auto& port : port_board_.snapshot()) summary_.port_packets += port.rx_packets;
     for (const auto& [source, tool] : source_tool_) ++summary_.tools[tool];
     return std::move(summary_);
 }

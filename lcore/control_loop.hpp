@@ -50,7 +50,6 @@ struct RunSummary {
     std::unordered_map<std::string, uint64_t> tools;  // replay: sources by the tool of their last flow
     bool stopped_by_signal = false;
     bool capture_short = false;      // the port delivered fewer packets than the file holds
-    uint64_t port_packets = 0;
 };
 
 class ControlLoop {

@@ -93,6 +93,20 @@ std::optional<unsigned> parse_port_number(std::string_view text) {
     return value;
 }
 
+// "ADDR:PORT" (IPv4, or IPv6 in brackets) for --metrics and --api. Returns
+// an error line, or "" with host and port filled.
+std::string parse_endpoint(const std::string& option, const std::string& text, std::string& host, unsigned& port) {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos) return option + " '" + text + "' needs ADDR:PORT, e.g. 127.0.0.1:9561";
+    host = text.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (!parser::IpAddress::parse(host)) return option + " '" + text + "': '" + host + "' is not an IP address";
+    auto number = parse_port_number(std::string_view(text).substr(colon + 1));
+    if (!number) return option + " '" + text + "': the port must be a number from 1 to 65535";
+    port = *number;
+    return {};
+}
+
 }  // namespace
 
 void add_options(CLI::App& app, SensorOptions& options) {
@@ -164,25 +178,16 @@ std::string validate(SensorOptions& options) {
     if (metrics.empty() || metrics == "none" || metrics == "off") {
         options.metrics_bind.clear();
     } else {
-        auto colon = metrics.rfind(':');
-        if (colon == std::string::npos) return "--metrics '" + metrics + "' needs ADDR:PORT, e.g. 127.0.0.1:9561";
-        std::string host = metrics.substr(0, colon);
-        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-        if (!parser::IpAddress::parse(host)) return "--metrics '" + metrics + "': '" + host + "' is not an IP address";
-        if (!parse_port_number(std::string_view(metrics).substr(colon + 1)))
-            return "--metrics '" + metrics + "': the port must be a number from 1 to 65535";
+        std::string host;
+        unsigned port = 0;
+        if (auto problem = parse_endpoint("--metrics", metrics, host, port); !problem.empty()) return problem;
         options.metrics_bind = metrics;
     }
     std::string api = options.api_text.empty() ? (options.mode == Mode::run ? "127.0.0.1:9562" : "none") : options.api_text;
     if (api != "none" && api != "off") {
-        auto colon = api.rfind(':');
-        if (colon == std::string::npos) return "--api '" + api + "' needs ADDR:PORT, e.g. 127.0.0.1:9562";
-        std::string host = api.substr(0, colon);
-        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-        auto port = parse_port_number(std::string_view(api).substr(colon + 1));
-        if (!parser::IpAddress::parse(host) || !port) return "--api '" + api + "': needs an IP address and a port from 1 to 65535";
-        options.api_address = host;
-        options.api_port = static_cast<uint16_t>(*port);
+        unsigned port = 0;
+        if (auto problem = parse_endpoint("--api", api, options.api_address, port); !problem.empty()) return problem;
+        options.api_port = static_cast<uint16_t>(port);
     }
     if ((options.handoff_ring_size & (options.handoff_ring_size - 1)) != 0)
         return "--handoff-ring " + std::to_string(options.handoff_ring_size) + " must be a power of two";

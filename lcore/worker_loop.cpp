@@ -130,7 +130,8 @@ private:
     void emit(const FlowState& flow, CloseReason reason);
     void check_alerts(FlowState& flow, const OwnedPacket& packet, const SipMessage& message);
     void emit_alert(const FlowState& flow, fingerprint::AlertKind kind, uint8_t subject, uint32_t threshold, uint32_t count);
-    bool send_record(fingerprint::FlowRecord*& record);
+    bool take_record(fingerprint::FlowRecord*& record);
+    void send_record(fingerprint::FlowRecord* record);
     void send_progress(const FlowState& flow);
     void identify(FlowState& flow, const fingerprint::HeaderFingerprint& fingerprint);
     void fingerprint_request(FlowState& flow, const OwnedPacket& packet, const SipMessage& message);
@@ -347,7 +348,9 @@ void Worker::process_owned(OwnedPacket* packets, unsigned count) {
         latest_packet_us_ = std::max(latest_packet_us_, packet.time_us);
     }
     counters_.packet_clock_us.set(latest_packet_us_);
-    for (unsigned i = 0; i < count; ++i) rte_pktmbuf_free(packets[i].mbuf);
+    std::array<rte_mbuf*, kBurst> done;
+    for (unsigned i = 0; i < count; ++i) done[i] = packets[i].mbuf;
+    rte_pktmbuf_free_bulk(done.data(), count);
 }
 
 void Worker::identify(FlowState& flow, const fingerprint::HeaderFingerprint& fingerprint) {
@@ -460,7 +463,9 @@ void Worker::send_progress(const FlowState& flow) {
     if (rte_ring_sp_enqueue(context_.records, record) != 0) rte_mempool_put(context_.record_pool, record);
 }
 
-bool Worker::send_record(fingerprint::FlowRecord*& record) {
+// Takes a record object from the pool. Replay and shutdown wait for the
+// control lcore to return one; live traffic counts a drop instead.
+bool Worker::take_record(fingerprint::FlowRecord*& record) {
     void* object = nullptr;
     while (rte_mempool_get(context_.record_pool, &object) != 0) {
         if (!wait_when_records_full_) {
@@ -473,11 +478,23 @@ bool Worker::send_record(fingerprint::FlowRecord*& record) {
     return true;
 }
 
+// Queues a filled record to the control lcore, by the same rule.
+void Worker::send_record(fingerprint::FlowRecord* record) {
+    while (rte_ring_sp_enqueue(context_.records, record) != 0) {
+        if (!wait_when_records_full_) {
+            rte_mempool_put(context_.record_pool, record);
+            counters_.records_dropped.increment();
+            return;
+        }
+        rte_pause();
+    }
+}
+
 void Worker::emit_alert(const FlowState& flow, fingerprint::AlertKind kind, uint8_t subject, uint32_t threshold,
                         uint32_t count) {
     counters_.alerts[kind == fingerprint::AlertKind::behaviour ? subject : fingerprint::kBehaviourCount].increment();
     fingerprint::FlowRecord* record = nullptr;
-    if (!send_record(record)) return;
+    if (!take_record(record)) return;
     record->kind = fingerprint::RecordKind::alert;
     record->alert_kind = kind;
     record->alert_subject = subject;
@@ -487,14 +504,7 @@ void Worker::emit_alert(const FlowState& flow, fingerprint::AlertKind kind, uint
     record->worker = static_cast<uint16_t>(context_.index);
     record->has_detail = flow.fingerprint_slot < kFingerprintRefused;
     if (record->has_detail) record->detail = details_.at(flow.fingerprint_slot);
-    while (rte_ring_sp_enqueue(context_.records, record) != 0) {
-        if (!wait_when_records_full_) {
-            rte_mempool_put(context_.record_pool, record);
-            counters_.records_dropped.increment();
-            return;
-        }
-        rte_pause();
-    }
+    send_record(record);
 }
 
 void Worker::emit(const FlowState& closing, CloseReason reason) {
@@ -530,15 +540,8 @@ void Worker::emit(const FlowState& closing, CloseReason reason) {
         }
         counters_.active_by_tool[tool_slot].set(counters_.active_by_tool[tool_slot].read() - 1);
     }
-    void* object = nullptr;
-    while (rte_mempool_get(context_.record_pool, &object) != 0) {
-        if (!wait_when_records_full_) {
-            counters_.records_dropped.increment();
-            return;
-        }
-        rte_pause();
-    }
-    auto* record = static_cast<fingerprint::FlowRecord*>(object);
+    fingerprint::FlowRecord* record = nullptr;
+    if (!take_record(record)) return;
     record->kind = fingerprint::RecordKind::closed_flow;
     record->flow = flow;
     record->flow.fingerprint_slot = FlowState::kNoFingerprint;
@@ -546,14 +549,7 @@ void Worker::emit(const FlowState& closing, CloseReason reason) {
     record->worker = static_cast<uint16_t>(context_.index);
     record->has_detail = detail != nullptr;
     if (detail) record->detail = *detail;
-    while (rte_ring_sp_enqueue(context_.records, record) != 0) {
-        if (!wait_when_records_full_) {
-            rte_mempool_put(context_.record_pool, record);
-            counters_.records_dropped.increment();
-            return;
-        }
-        rte_pause();
-    }
+    send_record(record);
 }
 
 void Worker::expire_idle() {

@@ -1,0 +1,69 @@
+// Counts distinct values in fixed space: exactly while there are at most
+// `Exact` of them, then by HyperLogLog (Flajolet et al. 2007) with
+// `Registers` one-byte registers, fed all along so the switch loses nothing.
+// Used per flow for destinations and for extensions; no allocation.
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+namespace sipscope::fingerprint {
+
+// MurmurHash3's 64-bit finaliser: spreads a key over the registers.
+constexpr uint64_t mix64(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+template <std::size_t Exact, std::size_t Registers>
+class DistinctCounter {
+    static_assert((Registers & (Registers - 1)) == 0 && Registers >= 16, "registers: a power of two, at least 16");
+    static constexpr unsigned kIndexBits = static_cast<unsigned>(__builtin_ctzll(Registers));
+
+public:
+    // `key` identifies the value exactly (while counting exactly);
+    // `hash` is a well-mixed 64-bit hash of it.
+    void add(uint32_t key, uint64_t hash) {
+        std::size_t index = hash & (Registers - 1);
+        uint64_t rest = hash >> kIndexBits;
+        uint8_t rank = static_cast<uint8_t>(rest == 0 ? 58 : __builtin_ctzll(rest) + 1);
+        if (rank > registers_[index]) registers_[index] = rank;
+        if (overflow_) return;
+        for (uint8_t i = 0; i < exact_count_; ++i)
+            if (exact_[i] == key) return;
+        if (exact_count_ < Exact) exact_[exact_count_++] = key;
+        else overflow_ = true;
+    }
+
+    bool estimated() const { return overflow_; }
+
+    uint64_t count() const {
+        if (!overflow_) return exact_count_;
+        constexpr double m = static_cast<double>(Registers);
+        const double alpha = Registers == 16 ? 0.673 : Registers == 32 ? 0.697 : Registers == 64 ? 0.709 : 0.7213 / (1.0 + 1.079 / m);
+        double sum = 0;
+        unsigned zeros = 0;
+        for (uint8_t value : registers_) {
+            sum += std::ldexp(1.0, -static_cast<int>(value));
+            if (value == 0) ++zeros;
+        }
+        double estimate = alpha * m * m / sum;
+        if (estimate <= 2.5 * m && zeros > 0) estimate = m * std::log(m / zeros);  // small-range correction
+        auto rounded = static_cast<uint64_t>(std::llround(estimate));
+        return rounded < Exact + 1 ? Exact + 1 : rounded;  // more than the exact set held
+    }
+
+private:
+    std::array<uint32_t, Exact> exact_{};
+    uint8_t exact_count_ = 0;
+    bool overflow_ = false;
+    std::array<uint8_t, Registers> registers_{};
+};
+
+}  // namespace sipscope::fingerprint
