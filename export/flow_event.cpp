@@ -155,6 +155,7 @@ void format_flow_event(std::string& out, const fingerprint::FlowRecord& record,
         event.end_array();
         event.begin_object("fingerprint_info")
             .field("packets", static_cast<uint64_t>(print.packets))
+            .field("settled", print.settled())
             .field("sequence_changed", print.sequence_changed)
             .field("keys_dropped", print.keys_dropped)
             .end();

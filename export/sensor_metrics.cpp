@@ -119,6 +119,24 @@ std::vector<MetricFamily> SensorMetrics::Collect() const {
                     &busy_polls, &busy_seconds, &loop_seconds, &flows_active, &flow_capacity, &packet_clock})
         families.push_back(std::move(*f));
 
+    // --- Where the time goes, per stage, on sampled bursts (summed over
+    // workers): seconds / packets is the time per packet of the stage.
+    auto stage_seconds = family("sipscope_stage_sampled_seconds_total", "Time spent in each worker stage during sampled bursts (1 in 16); divide by sipscope_stage_sampled_packets_total for the time per packet.", MetricType::Counter);
+    auto stage_packets = family("sipscope_stage_sampled_packets_total", "Packets that went through each worker stage during sampled bursts.", MetricType::Counter);
+    for (std::size_t i = 0; i < kWorkerStageCount; ++i) {
+        std::vector<ClientMetric::Label> labels{{"stage", std::string(kWorkerStageLabels[i])}};
+        add_sample(stage_seconds, labels,
+                   static_cast<double>(sum_over(workers_, [i](const WorkerCounters& w) { return w.stage_cycles[i].read(); })) /
+                       cycles_per_second);
+        add_sample(stage_packets, labels,
+                   static_cast<double>(sum_over(workers_, [i](const WorkerCounters& w) { return w.stage_packets[i].read(); })));
+    }
+    families.push_back(std::move(stage_seconds));
+    families.push_back(std::move(stage_packets));
+    auto tsc = family("sipscope_tsc_hz", "TSC frequency measured at start (cycles per second), to turn stage seconds into cycles.", MetricType::Gauge);
+    add_sample(tsc, {}, static_cast<double>(identity_.tsc_hz));
+    families.push_back(std::move(tsc));
+
     // --- What the packets were (summed over workers: the label sets are
     // already bounded and per-worker detail adds nothing an operator uses).
     auto frames = family("sipscope_frames_total", "Frames by L2-L4 decode outcome (ok or the reason it failed).", MetricType::Counter);

@@ -10,6 +10,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <string_view>
 
 #include "flow_state.hpp"
 #include "frame_outcome.hpp"
@@ -18,6 +19,27 @@
 namespace sipscope::exporter {
 
 inline constexpr std::size_t kMaxPorts = 32;  // RTE_MAX_ETHPORTS of distribution builds
+
+// Where a worker's time goes, per packet: measured on a sample of bursts
+// (1 in kStageSampleBursts), with the TSC around each stage.
+#define SIPSCOPE_WORKER_STAGES(X)                                                     \
+    X(rx, "rx")                  /* receive, L2-L4 decode, hand-off, free (per burst) */ \
+    X(parse, "parse")            /* SIP parse and counting (per burst) */              \
+    X(flow, "flow")              /* flow lookup, open, evict, counters */              \
+    X(fingerprint, "fingerprint") /* template, scan profile, intent, alerts */
+
+enum class WorkerStage : uint8_t {
+#define SIPSCOPE_ENUM_ENTRY(name, label) name,
+    SIPSCOPE_WORKER_STAGES(SIPSCOPE_ENUM_ENTRY)
+#undef SIPSCOPE_ENUM_ENTRY
+};
+inline constexpr std::size_t kWorkerStageCount = static_cast<std::size_t>(WorkerStage::fingerprint) + 1;
+inline constexpr std::array<std::string_view, kWorkerStageCount> kWorkerStageLabels = {
+#define SIPSCOPE_LABEL_ENTRY(name, label) label,
+    SIPSCOPE_WORKER_STAGES(SIPSCOPE_LABEL_ENTRY)
+#undef SIPSCOPE_LABEL_ENTRY
+};
+inline constexpr unsigned kStageSampleBursts = 16;
 
 class OwnedCounter {
 public:
@@ -80,6 +102,10 @@ struct alignas(64) WorkerCounters {
     OwnedCounter busy_polls;
     OwnedCounter busy_cycles;
     OwnedCounter total_cycles;
+    // Sampled stage timing: TSC cycles spent in each stage over the sampled
+    // bursts, and the packets those bursts carried through the stage.
+    std::array<OwnedCounter, kWorkerStageCount> stage_cycles;
+    std::array<OwnedCounter, kWorkerStageCount> stage_packets;
     // The worker's packet clock, µs since the epoch (latest packet time).
     OwnedCounter packet_clock_us;
 };

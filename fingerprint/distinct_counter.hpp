@@ -33,7 +33,15 @@ public:
         std::size_t index = hash & (Registers - 1);
         uint64_t rest = hash >> kIndexBits;
         uint8_t rank = static_cast<uint8_t>(rest == 0 ? 58 : __builtin_ctzll(rest) + 1);
-        if (rank > registers_[index]) registers_[index] = rank;
+        uint8_t previous = registers_[index];
+        if (rank > previous) {
+            registers_[index] = rank;
+            // Keep the estimator's sum of 2^-register current, in exact
+            // fixed point (units of 2^-64), so that count() is O(1).
+            inverse_sum_ -= unit(previous);
+            inverse_sum_ += unit(rank);
+            if (previous == 0) --zero_registers_;
+        }
         if (overflow_) return;
         for (uint8_t i = 0; i < exact_count_; ++i)
             if (exact_[i] == key) return;
@@ -47,12 +55,8 @@ public:
         if (!overflow_) return exact_count_;
         constexpr double m = static_cast<double>(Registers);
         const double alpha = Registers == 16 ? 0.673 : Registers == 32 ? 0.697 : Registers == 64 ? 0.709 : 0.7213 / (1.0 + 1.079 / m);
-        double sum = 0;
-        unsigned zeros = 0;
-        for (uint8_t value : registers_) {
-            sum += std::ldexp(1.0, -static_cast<int>(value));
-            if (value == 0) ++zeros;
-        }
+        double sum = std::ldexp(static_cast<double>(inverse_sum_), -64);
+        unsigned zeros = zero_registers_;
         double estimate = alpha * m * m / sum;
         if (estimate <= 2.5 * m && zeros > 0) estimate = m * std::log(m / zeros);  // small-range correction
         auto rounded = static_cast<uint64_t>(std::llround(estimate));
@@ -60,10 +64,15 @@ public:
     }
 
 private:
+    // 2^-value in units of 2^-64 (ranks never exceed 64 - index bits).
+    static unsigned __int128 unit(uint8_t value) { return static_cast<unsigned __int128>(1) << (64 - value); }
+
     std::array<uint32_t, Exact> exact_{};
     uint8_t exact_count_ = 0;
     bool overflow_ = false;
     std::array<uint8_t, Registers> registers_{};
+    unsigned __int128 inverse_sum_ = static_cast<unsigned __int128>(Registers) << 64;  // every register 0
+    uint16_t zero_registers_ = Registers;
 };
 
 }  // namespace sipscope::fingerprint

@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "sip_fields.hpp"
 
 namespace sipscope::fingerprint {
@@ -15,6 +19,9 @@ constexpr std::string_view kMarkerText = "\u2591";
 
 inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+// Characters that continue a number or an address: a needle never starts
+// right after one.
+inline bool joins_number(char c) { return is_digit(c) || c == '.' || (c >= 'a' && c <= 'f'); }
 
 std::size_t write_number(char* out, unsigned value) {
     char digits[6];
@@ -27,36 +34,30 @@ std::size_t write_number(char* out, unsigned value) {
     return count;
 }
 
-// A match of `needle` at `at` counts only if it is not part of a longer
-// number or address (an address 1.1.1.1 inside 1.1.1.10 is not the address).
-bool bounded(std::string_view text, std::size_t at, std::size_t length, bool address) {
-    // IPv4 addresses join digits and dots; IPv6 ones also hex letters and
-    // colons; ports only digits.
-    bool ipv6 = address && text.substr(at, length).find(':') != std::string_view::npos;
-    auto joins = [address, ipv6](char c) {
-        return is_digit(c) || (address && c == '.') || (ipv6 && (c == ':' || (c >= 'a' && c <= 'f')));
-    };
-    // For a port, ':' before it ("sip:100@1.2.3.4:5060") is a boundary.
-    if (at > 0 && joins(text[at - 1])) return false;
-    std::size_t end = at + length;
-    if (end < text.size() && (is_digit(text[end]) || (address && text[end] == '.' && end + 1 < text.size() && is_digit(text[end + 1]))))
+// A match of a needle at `at` counts only if it is not part of a longer
+// number or address (1.1.1.1 inside 1.1.1.10 is not the address). The
+// caller has already checked the character before `at` against the join
+// set of every needle ([0-9a-f.]); an IPv6 address also joins a ':' before
+// it, while for a port a ':' before it ("sip:100@1.2.3.4:5060") is a
+// boundary.
+bool bounded(std::string_view text, std::size_t at, const PacketEndpoints::Needle& needle) {
+    if (needle.ipv6 && at > 0 && text[at - 1] == ':') return false;
+    std::size_t end = at + needle.length;
+    if (end < text.size() &&
+        (is_digit(text[end]) || (needle.address && text[end] == '.' && end + 1 < text.size() && is_digit(text[end + 1]))))
         return false;
     return true;
 }
 
-struct Replacement {
-    std::string_view needle;
-    std::string_view replacement;
-    bool address;
-};
-
-void add_entry_value(FingerprintEntry& entry, const char* value, std::size_t length, bool first) {
+// Returns whether the template changed.
+bool add_entry_value(FingerprintEntry& entry, const char* value, std::size_t length, bool first) {
     std::size_t kept = std::min(length, kFingerprintValueBytes);
     if (first) {
         std::memcpy(entry.value, value, kept);
         entry.value_length = static_cast<uint8_t>(kept);
-        return;
+        return true;
     }
+    bool changed = false;
     // Positional merge: equal characters stay, different ones become the
     // marker; a length difference marks the positions only one side has.
     // Eight bytes at a time: most of a template is usually settled.
@@ -67,28 +68,46 @@ void add_entry_value(FingerprintEntry& entry, const char* value, std::size_t len
         std::memcpy(&a, entry.value + i, 8);
         std::memcpy(&b, value + i, 8);
         if (a == b) continue;
-        for (std::size_t j = i; j < i + 8; ++j)
-            if (entry.value[j] != value[j]) entry.value[j] = kVariableMarker;
+        for (std::size_t j = i; j < i + 8; ++j) {
+            if (entry.value[j] != value[j] && entry.value[j] != kVariableMarker) {
+                entry.value[j] = kVariableMarker;
+                changed = true;
+            }
+        }
     }
     for (; i < common; ++i) {
-        if (entry.value[i] != value[i]) entry.value[i] = kVariableMarker;
+        if (entry.value[i] != value[i] && entry.value[i] != kVariableMarker) {
+            entry.value[i] = kVariableMarker;
+            changed = true;
+        }
     }
     if (kept > entry.value_length) {
         std::memset(entry.value + entry.value_length, kVariableMarker, kept - entry.value_length);
         entry.value_length = static_cast<uint8_t>(kept);
+        changed = true;
     } else {
-        for (std::size_t i = kept; i < entry.value_length; ++i) entry.value[i] = kVariableMarker;
+        for (std::size_t i = kept; i < entry.value_length; ++i) {
+            if (entry.value[i] != kVariableMarker) {
+                entry.value[i] = kVariableMarker;
+                changed = true;
+            }
+        }
     }
+    return changed;
 }
 
-FingerprintEntry* find_or_add(HeaderFingerprint& fingerprint, std::string_view key, bool& added, uint8_t& index) {
-    added = false;
+FingerprintEntry* find_or_add(HeaderFingerprint& fingerprint, parser::HeaderId id, std::string_view key, uint8_t& index) {
     std::size_t key_length = std::min(key.size(), kFingerprintKeyBytes);
-    for (uint8_t i = 0; i < fingerprint.entry_count; ++i) {
-        FingerprintEntry& entry = fingerprint.entries[i];
-        if (entry.key_length == key_length && std::memcmp(entry.key, key.data(), key_length) == 0) {
-            index = i;
-            return &entry;
+    if (id != parser::HeaderId::unknown) {
+        index = fingerprint.entry_of_header[static_cast<std::size_t>(id)];
+        if (index != HeaderFingerprint::kNoEntry) return &fingerprint.entries[index];
+    } else {
+        for (uint8_t i = 0; i < fingerprint.entry_count; ++i) {
+            FingerprintEntry& entry = fingerprint.entries[i];
+            if (entry.key_length == key_length && std::memcmp(entry.key, key.data(), key_length) == 0) {
+                index = i;
+                return &entry;
+            }
         }
     }
     if (fingerprint.entry_count == kFingerprintKeys) {
@@ -96,41 +115,48 @@ FingerprintEntry* find_or_add(HeaderFingerprint& fingerprint, std::string_view k
         return nullptr;
     }
     index = fingerprint.entry_count++;
+    if (id != parser::HeaderId::unknown) fingerprint.entry_of_header[static_cast<std::size_t>(id)] = index;
     FingerprintEntry& entry = fingerprint.entries[index];
     std::memcpy(entry.key, key.data(), key_length);
     entry.key_length = static_cast<uint8_t>(key_length);
     entry.value_length = 0;
     entry.truncated = false;
     entry.packets = 0;
-    added = true;
     return &entry;
 }
 
-void merge(HeaderFingerprint& fingerprint, std::string_view key, std::string_view value, const PacketEndpoints& endpoints,
-           bool* seen, uint8_t& sequence_position) {
-    bool added = false;
+// `id`: the header's id, or unknown for other headers and SDP lines (found
+// by their key). Returns whether the template changed.
+bool merge(HeaderFingerprint& fingerprint, parser::HeaderId id, std::string_view key, std::string_view value,
+           const NeedleIndex& needles, bool* seen, uint8_t& sequence_position) {
     uint8_t index = 0;
-    FingerprintEntry* entry = find_or_add(fingerprint, key, added, index);
-    if (!entry) return;
-    if (seen[index]) return;  // repeated key in one message: the first occurrence counts
+    const uint8_t entries_before = fingerprint.entry_count;
+    const bool dropped_before = fingerprint.keys_dropped;
+    FingerprintEntry* entry = find_or_add(fingerprint, id, key, index);
+    if (!entry) return !dropped_before;  // the first dropped key changes the fingerprint
+    if (seen[index]) return false;  // repeated key in one message: the first occurrence counts
     seen[index] = true;
     char substituted[kFingerprintValueBytes];
     bool overflow = false;
-    std::size_t length = substitute_endpoints(value, endpoints, substituted, sizeof substituted, &overflow);
+    std::size_t length = substitute_endpoints(needles, value, substituted, sizeof substituted, &overflow);
+    bool changed = fingerprint.entry_count != entries_before || (overflow && !entry->truncated);
     if (overflow) entry->truncated = true;
     // A key missing from earlier packets keeps the template of the packets
     // that had it; `packets` per key tells how many those were.
-    add_entry_value(*entry, substituted, length, entry->packets == 0);
+    changed |= add_entry_value(*entry, substituted, length, entry->packets == 0);
     if (entry->packets < UINT16_MAX) ++entry->packets;
     // Header order: the first packet defines it; later packets only say
     // whether it changed.
     if (fingerprint.packets == 0) {
         if (fingerprint.sequence_length < kSequenceLength) fingerprint.sequence[fingerprint.sequence_length++] = index;
     } else if (!fingerprint.sequence_changed && key.rfind("sdp:", 0) != 0) {
-        if (sequence_position >= fingerprint.sequence_length || fingerprint.sequence[sequence_position] != index)
+        if (sequence_position >= fingerprint.sequence_length || fingerprint.sequence[sequence_position] != index) {
             fingerprint.sequence_changed = true;
+            changed = true;
+        }
     }
     ++sequence_position;
+    return changed;
 }
 
 }  // namespace
@@ -144,95 +170,145 @@ const FingerprintEntry* HeaderFingerprint::find(std::string_view key) const {
 }
 
 PacketEndpoints PacketEndpoints::of(const parser::DecodedFrame& frame) {
-    // Per packet on the worker: inet_ntop into fixed buffers, no allocation.
+    // Per SIP request on the worker: fixed buffers, no allocation.
     PacketEndpoints endpoints;
-    endpoints.source_ip_length = static_cast<uint8_t>(frame.source.format(endpoints.source_ip, sizeof endpoints.source_ip));
-    endpoints.destination_ip_length =
-        static_cast<uint8_t>(frame.destination.format(endpoints.destination_ip, sizeof endpoints.destination_ip));
-    endpoints.source_port_length = static_cast<uint8_t>(write_number(endpoints.source_port, frame.source_port));
-    endpoints.destination_port_length = static_cast<uint8_t>(write_number(endpoints.destination_port, frame.destination_port));
+    auto address = [](Needle& needle, const parser::IpAddress& ip, std::string_view replacement) {
+        needle.length = static_cast<uint8_t>(ip.format(needle.text, sizeof needle.text));
+        needle.address = true;
+        needle.ipv6 = !ip.is_ipv4();
+        needle.replacement = replacement;
+    };
+    auto port = [](Needle& needle, uint16_t value, std::string_view replacement) {
+        needle.length = static_cast<uint8_t>(write_number(needle.text, value));
+        needle.replacement = replacement;
+    };
+    address(endpoints.needles[kSourceIp], frame.source, "SourceIP");
+    address(endpoints.needles[kDestinationIp], frame.destination, "DestIP");
+    port(endpoints.needles[kSourcePort], frame.source_port, "SourcePort");
+    port(endpoints.needles[kDestinationPort], frame.destination_port, "DestPort");
+    for (const Needle& needle : endpoints.needles) {
+        if (needle.length == 0) continue;
+        char first = needle.text[0];
+        char* end = endpoints.first_characters + endpoints.first_count;
+        if (std::find(endpoints.first_characters, end, first) == end) endpoints.first_characters[endpoints.first_count++] = first;
+    }
     return endpoints;
+}
+
+NeedleIndex::NeedleIndex(std::string_view text, const PacketEndpoints& endpoints) : text_(text), endpoints_(endpoints) {
+    // Always four first characters to compare with (repeats fill the
+    // gaps), so that the block scan has no inner loop.
+    for (unsigned i = 0; i < 4; ++i)
+        first_characters_[i] = endpoints.first_count ? endpoints.first_characters[i % endpoints.first_count] : '\0';
+}
+
+uint64_t NeedleIndex::compute(std::size_t block) const {
+    const std::size_t start = block * 64;
+    const char* at = text_.data() + start;
+    const std::size_t available = text_.size() - start;
+    alignas(16) char padded[64];
+    if (available < 64) {
+        std::memset(padded, 0, sizeof padded);
+        std::memcpy(padded, at, available);
+        at = padded;
+    }
+    if (endpoints_.first_count == 0) return 0;
+    uint64_t needle_starts = 0, joins = 0;
+#if defined(__SSE2__)
+    const __m128i zero_digit = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
+    const __m128i letter_a = _mm_set1_epi8('a'), five = _mm_set1_epi8(5), dot = _mm_set1_epi8('.');
+    const __m128i first0 = _mm_set1_epi8(first_characters_[0]), first1 = _mm_set1_epi8(first_characters_[1]);
+    const __m128i first2 = _mm_set1_epi8(first_characters_[2]), first3 = _mm_set1_epi8(first_characters_[3]);
+    for (int part = 0; part < 4; ++part) {
+        __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at + 16 * part));
+        // Unsigned range checks: c - '0' <= 9, c - 'a' <= 5.
+        __m128i digit_offset = _mm_sub_epi8(bytes, zero_digit);
+        __m128i hex_offset = _mm_sub_epi8(bytes, letter_a);
+        __m128i joining = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(digit_offset, nine), digit_offset),
+                                       _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(hex_offset, five), hex_offset),
+                                                    _mm_cmpeq_epi8(bytes, dot)));
+        __m128i starting = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bytes, first0), _mm_cmpeq_epi8(bytes, first1)),
+                                        _mm_or_si128(_mm_cmpeq_epi8(bytes, first2), _mm_cmpeq_epi8(bytes, first3)));
+        joins |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(joining))) << (16 * part);
+        needle_starts |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(starting))) << (16 * part);
+    }
+#else
+    for (int i = 0; i < 64; ++i) {
+        char c = at[i];
+        joins |= static_cast<uint64_t>(joins_number(c)) << i;
+        for (char first : first_characters_) needle_starts |= static_cast<uint64_t>(c == first) << i;
+    }
+#endif
+    if (available < 64) needle_starts &= (uint64_t{1} << available) - 1;
+    uint64_t previous_joins = start > 0 && joins_number(text_[start - 1]);
+    return needle_starts & ~((joins << 1) | previous_joins);
+}
+
+std::size_t substitute_endpoints(const NeedleIndex& index, std::string_view value, char* out, std::size_t capacity,
+                                 bool* overflow) {
+    // Candidates come from the index; the bytes between them are copied in
+    // bulk. The value's first byte starts a number whatever precedes it.
+    const PacketEndpoints& endpoints = index.endpoints();
+    const std::size_t size = value.size();
+    const std::size_t base = static_cast<std::size_t>(value.data() - index.text().data());
+    std::size_t written = 0;
+    std::size_t at = 0;  // input consumed
+    bool cut = false;    // a replacement did not fit
+    auto copy_input = [&](std::size_t end) {
+        std::size_t copy = std::min(end - at, capacity - written);
+        std::memcpy(out + written, value.data() + at, copy);
+        written += copy;
+        at += copy;
+    };
+    // Tries the needles at `position`; false when none is there.
+    auto try_replace = [&](std::size_t position) {
+        const char* here = value.data() + position;
+        for (const PacketEndpoints::Needle& needle : endpoints.needles) {
+            if (needle.length == 0 || needle.text[0] != *here || size - position < needle.length ||
+                std::memcmp(here + 1, needle.text + 1, needle.length - 1u) != 0 || !bounded(value, position, needle))
+                continue;
+            copy_input(position);
+            if (written == capacity) return;
+            std::size_t copy = std::min(needle.replacement.size(), capacity - written);
+            std::memcpy(out + written, needle.replacement.data(), copy);
+            written += copy;
+            cut = copy < needle.replacement.size();
+            at = position + needle.length;
+            return;
+        }
+    };
+    if (size > 0) try_replace(0);
+    // Blocks of the text that hold value bytes [1, size), while the output
+    // has room for what lies before the next candidate.
+    for (std::size_t offset = 1; offset < size && written < capacity && offset - std::min(offset, at) < capacity - written;) {
+        std::size_t absolute = base + offset;
+        std::size_t block_start = absolute & ~std::size_t{63};
+        uint64_t candidates = index.block(block_start / 64) >> (absolute - block_start);
+        std::size_t block_end = std::min(block_start + 64 - base, size);  // in value offsets
+        if (block_end - offset < 64) candidates &= (uint64_t{1} << (block_end - offset)) - 1;
+        for (; candidates != 0 && written < capacity; candidates &= candidates - 1) {
+            std::size_t position = offset + static_cast<std::size_t>(__builtin_ctzll(candidates));
+            if (position >= at) try_replace(position);  // else inside a needle already replaced
+        }
+        offset = block_end;
+    }
+    if (written < capacity) copy_input(size);
+    if (overflow) *overflow = cut || at < size;
+    return written;
 }
 
 std::size_t substitute_endpoints(std::string_view value, const PacketEndpoints& endpoints, char* out, std::size_t capacity,
                                  bool* overflow) {
-    // Addresses first (they contain digits a port could match), then ports;
-    // where source and destination port are equal, SourcePort wins, as in
-    // the paper's SIPVicious contact sip:100@SourceIP:SourcePort.
-    const Replacement replacements[] = {
-        {{endpoints.source_ip, endpoints.source_ip_length}, "SourceIP", true},
-        {{endpoints.destination_ip, endpoints.destination_ip_length}, "DestIP", true},
-        {{endpoints.source_port, endpoints.source_port_length}, "SourcePort", false},
-        {{endpoints.destination_port, endpoints.destination_port_length}, "DestPort", false},
-    };
-    std::size_t written = 0;
-    std::size_t at = 0;
-    const std::size_t size = value.size();
-    // The characters a needle can start with; runs of other characters are
-    // copied in bulk.
-    uint64_t starts[4] = {0, 0, 0, 0};  // a bit per byte value
-    for (const auto& replacement : replacements) {
-        if (replacement.needle.empty()) continue;
-        auto byte = static_cast<unsigned char>(replacement.needle[0]);
-        starts[byte >> 6] |= uint64_t{1} << (byte & 63);
-    }
-    auto may_start = [&starts](char c) {
-        auto byte = static_cast<unsigned char>(c);
-        return (starts[byte >> 6] >> (byte & 63)) & 1;
-    };
-    while (at < size && written < capacity) {
-        std::size_t run = at;
-        while (run < size && !may_start(value[run])) ++run;
-        if (run > at) {
-            std::size_t copy = std::min(run - at, capacity - written);
-            std::memcpy(out + written, value.data() + at, copy);
-            written += copy;
-            at += copy;
-            continue;
-        }
-        char c = value[at];
-        // A needle can only start where a number (or IPv6 group) starts:
-        // not inside a run of digits. Random tags and Call-IDs are long runs
-        // and cost one attempt each, not one per character.
-        bool token_start = at == 0 || !(is_digit(value[at - 1]) || value[at - 1] == '.' ||
-                                        (value[at - 1] >= 'a' && value[at - 1] <= 'f'));
-        bool replaced = false;
-        if (token_start && (is_digit(c) || (c >= 'a' && c <= 'f') || c == ':')) {
-            for (const auto& replacement : replacements) {
-                const std::string_view needle = replacement.needle;
-                if (needle.empty() || needle[0] != c || size - at < needle.size()) continue;
-                bool equal = true;
-                for (std::size_t i = 1; i < needle.size() && equal; ++i) equal = value[at + i] == needle[i];
-                if (!equal || !bounded(value, at, needle.size(), replacement.address)) continue;
-                std::size_t copy = std::min(replacement.replacement.size(), capacity - written);
-                std::memcpy(out + written, replacement.replacement.data(), copy);
-                written += copy;
-                at += needle.size();
-                replaced = true;
-                break;
-            }
-        }
-        if (!replaced) {
-            // Inside a run of digits (a random tag or Call-ID) no needle can
-            // start: copy the rest of the run at once.
-            std::size_t end = at + 1;
-            if (!token_start) {
-                while (end < size && (is_digit(value[end]) || value[end] == '.' || (value[end] >= 'a' && value[end] <= 'f')))
-                    ++end;
-            }
-            std::size_t copy = std::min(end - at, capacity - written);
-            std::memcpy(out + written, value.data() + at, copy);
-            written += copy;
-            at += copy;
-        }
-    }
-    if (overflow) *overflow = at < size;
-    return written;
+    return substitute_endpoints(NeedleIndex(value, endpoints), value, out, capacity, overflow);
 }
 
-void aggregate(HeaderFingerprint& fingerprint, const parser::SipMessage& message, const PacketEndpoints& endpoints) {
+bool aggregate(HeaderFingerprint& fingerprint, const parser::SipMessage& message, const PacketEndpoints& endpoints) {
+    bool changed = fingerprint.packets == 0;
     bool seen[kFingerprintKeys] = {};
     uint8_t sequence_position = 0;
+    // One index of needle candidates for the whole message: every value
+    // lies inside it.
+    const NeedleIndex needles(message.text, endpoints);
     char key_buffer[kFingerprintKeyBytes];
     for (std::size_t i = 0; i < message.header_count; ++i) {
         const parser::SipHeader& header = message.headers[i];
@@ -242,21 +318,26 @@ void aggregate(HeaderFingerprint& fingerprint, const parser::SipMessage& message
             for (std::size_t c = 0; c < length; ++c) key_buffer[c] = lower(header.name[c]);
             key = std::string_view(key_buffer, length);
         }
-        merge(fingerprint, key, header.value, endpoints, seen, sequence_position);
+        changed |= merge(fingerprint, header.id, key, header.value, needles, seen, sequence_position);
     }
     parser::for_each_sdp_line(message.body, [&](char type, std::string_view value) {
         char sdp_key[5] = {'s', 'd', 'p', ':', lower(type)};
-        merge(fingerprint, std::string_view(sdp_key, 5), value, endpoints, seen, sequence_position);
+        changed |= merge(fingerprint, parser::HeaderId::unknown, std::string_view(sdp_key, 5), value, needles, seen,
+                         sequence_position);
     });
-    // A key the flow has but this packet lacks: mark its whole template.
-    if (fingerprint.packets > 0) {
+    // A key the flow has but this packet lacks: the header set (and so the
+    // order) changed; the key keeps the template of the packets that had it.
+    if (fingerprint.packets > 0 && !fingerprint.sequence_changed) {
         for (uint8_t i = 0; i < fingerprint.entry_count; ++i) {
             if (!seen[i] && fingerprint.entries[i].packets > 0) {
                 fingerprint.sequence_changed = true;
+                changed = true;
             }
         }
     }
     ++fingerprint.packets;
+    fingerprint.unchanged_merges = changed ? 0 : fingerprint.unchanged_merges + 1;
+    return changed;
 }
 
 std::string render_value(const FingerprintEntry& entry) {

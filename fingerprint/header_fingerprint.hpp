@@ -40,44 +40,117 @@ struct FingerprintEntry {
 
 struct HeaderFingerprint {
     uint32_t packets = 0;                      // packets aggregated
+    // Settling. A template only ever gains markers; once kSettledAfter
+    // merges in a row changed nothing, merging every request costs much
+    // and shows little, so only one request in `settled_interval` is
+    // merged — until one of those changes the template again.
+    static constexpr uint32_t kSettledAfter = 16;
+    uint32_t offered = 0;                      // requests offered (merged or not)
+    uint32_t unchanged_merges = 0;             // merges in a row that changed nothing
     uint8_t entry_count = 0;
     bool keys_dropped = false;                 // more distinct keys than kFingerprintKeys
     bool sequence_changed = false;             // header order differed from the first packet
     uint8_t sequence_length = 0;
     uint8_t sequence[kSequenceLength] = {};    // entry indexes, first packet's order
     std::array<FingerprintEntry, kFingerprintKeys> entries{};
+    // Entry of each known header (kNoEntry: none yet), so that the merge
+    // finds most keys without comparing names.
+    static constexpr uint8_t kNoEntry = 0xff;
+    std::array<uint8_t, parser::kHeaderIdCount> entry_of_header = filled_with_no_entry();
 
     // Cheap: entries are reset when they are taken (the pool reuses slots
     // at the rate new sources arrive, which is every packet in a flood).
     void clear() {
         packets = 0;
+        offered = 0;
+        unchanged_merges = 0;
         entry_count = 0;
         keys_dropped = false;
         sequence_changed = false;
         sequence_length = 0;
+        entry_of_header = filled_with_no_entry();
     }
     const FingerprintEntry* find(std::string_view key) const;
+    bool settled() const { return unchanged_merges >= kSettledAfter; }
+    // Counts a request offered to the template; says whether to merge it.
+    // `settled_interval` 1 merges every request.
+    bool offer(uint32_t settled_interval) {
+        ++offered;
+        return !settled() || offered % settled_interval == 0;
+    }
+
+private:
+    static constexpr std::array<uint8_t, parser::kHeaderIdCount> filled_with_no_entry() {
+        std::array<uint8_t, parser::kHeaderIdCount> none{};
+        none.fill(kNoEntry);
+        return none;
+    }
 };
 
-// The addresses and ports of one packet, as text, for the substitution.
+// The addresses and ports of one packet, as text, for the substitution:
+// prepared once per packet, used for every value of its message.
 struct PacketEndpoints {
-    char source_ip[46] = {};
-    char destination_ip[46] = {};
-    char source_port[6] = {};
-    char destination_port[6] = {};
-    uint8_t source_ip_length = 0, destination_ip_length = 0, source_port_length = 0, destination_port_length = 0;
+    struct Needle {
+        char text[46] = {};
+        uint8_t length = 0;
+        bool address = false;  // an address (joins '.'), not a port
+        bool ipv6 = false;     // also joins ':' before it
+        std::string_view replacement;
+        std::string_view view() const { return {text, length}; }
+    };
+    // In the order they are tried: addresses first (they contain digits a
+    // port could match), then ports; where source and destination port are
+    // equal, SourcePort wins, as in the paper's SIPVicious contact
+    // sip:100@SourceIP:SourcePort.
+    enum { kSourceIp, kDestinationIp, kSourcePort, kDestinationPort, kNeedleCount };
+    std::array<Needle, kNeedleCount> needles{};
+    char first_characters[kNeedleCount] = {};  // distinct first characters of the needles
+    uint8_t first_count = 0;
 
     static PacketEndpoints of(const parser::DecodedFrame& frame);
 };
 
-// Writes `value` with the endpoints replaced into `out` (capacity bytes);
-// returns the length written. `overflow` (optional) says whether the value
-// was cut at capacity.
+// Where a needle of the packet may start in a text (a message): bit p of
+// block p/64 is set when byte p is one of the needles' first characters
+// and byte p-1 does not continue a number ([0-9a-f.]). Computed with SIMD
+// compares 64 bytes at a time, on demand, and kept for the first 4 KiB.
+class NeedleIndex {
+public:
+    NeedleIndex(std::string_view text, const PacketEndpoints& endpoints);
+    uint64_t block(std::size_t index) const {
+        if (index >= kCachedBlocks) return compute(index);
+        if (!(cached_ & (uint64_t{1} << index))) {
+            blocks_[index] = compute(index);
+            cached_ |= uint64_t{1} << index;
+        }
+        return blocks_[index];
+    }
+    std::string_view text() const { return text_; }
+    const PacketEndpoints& endpoints() const { return endpoints_; }
+
+private:
+    static constexpr std::size_t kCachedBlocks = 64;
+    uint64_t compute(std::size_t index) const;
+
+    std::string_view text_;
+    const PacketEndpoints& endpoints_;
+    char first_characters_[4];
+    mutable uint64_t cached_ = 0;  // a bit per block already computed
+    mutable uint64_t blocks_[kCachedBlocks];
+};
+
+// Writes `value` (a view inside the index's text) with the endpoints
+// replaced into `out` (capacity bytes); returns the length written.
+// `overflow` (optional) says whether the value was cut at capacity.
+std::size_t substitute_endpoints(const NeedleIndex& index, std::string_view value, char* out, std::size_t capacity,
+                                 bool* overflow = nullptr);
+// The same for a value on its own.
 std::size_t substitute_endpoints(std::string_view value, const PacketEndpoints& endpoints, char* out,
                                  std::size_t capacity, bool* overflow = nullptr);
 
-// Merges one SIP message (and its SDP body) into the fingerprint.
-void aggregate(HeaderFingerprint& fingerprint, const parser::SipMessage& message, const PacketEndpoints& endpoints);
+// Merges one SIP message (and its SDP body) into the fingerprint. Returns
+// whether the template changed (a key, a character, a length or the order).
+bool aggregate(HeaderFingerprint& fingerprint, const parser::SipMessage& message, const PacketEndpoints& endpoints);
 
 // "key:value\n" lines, markers as U+2591, for the matcher and for display.
 std::string render_document(const HeaderFingerprint& fingerprint);

@@ -167,7 +167,13 @@ void ToolDatabase::compile(const std::string& origin) {
         for (const ToolCondition& condition : tools_[t].conditions) {
             std::string regex = expand_regex(condition.regex);
             if (!regex.empty() && regex[0] == '^') regex.erase(0, 1);
-            expressions.push_back("^" + escape_literal(condition.key) + ":" + regex);
+            // Appended piece by piece: GCC 12 warns (-Wrestrict, a false
+            // positive) on the chained operator+ form.
+            std::string expression = "^";
+            expression += escape_literal(condition.key);
+            expression += ':';
+            expression += regex;
+            expressions.push_back(std::move(expression));
             flags.push_back(HS_FLAG_MULTILINE | HS_FLAG_SINGLEMATCH);
             ids.push_back(static_cast<unsigned>(condition_tool_.size()));
             condition_tool_.push_back(static_cast<uint16_t>(t));

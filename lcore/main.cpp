@@ -276,6 +276,7 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets, const fingerpr
         context->clock = clock;
         context->wait_when_records_full = options.mode == Mode::replay;
         context->idle_sleep_us = options.idle_sleep_us;
+        context->fingerprint_sampling = options.fingerprint_sampling;
         // Memory per tracked source, measured on DPDK's heap around the
         // allocations (not computed from sizeof): reported once at start.
         rte_malloc_socket_stats before_flows{}, after_flows{}, after_details{};

@@ -25,6 +25,10 @@ void add_shared_options(CLI::App& command, SensorOptions& options) {
                        "Flows per worker that keep a fingerprint at once (about 2 KiB each); flows beyond "
                        "are counted and go unnamed")
         ->capture_default_str()->check(CLI::Range(1u, 1u << 24));
+    command.add_option("--fingerprint-sampling", options.fingerprint_sampling,
+                       "Once a flow's fingerprint went 16 requests without changing, merge only 1 request in N "
+                       "into it (every request is still parsed, counted and profiled); 1 merges every request")
+        ->capture_default_str()->check(CLI::Range(1u, 1u << 20));
     command.add_option("--tool-db", options.tool_db,
                        "Tool database to name scanners with (default: the shipped tools.conf); "
                        "checked at start, the sensor refuses a broken one")

@@ -31,6 +31,7 @@ struct SensorOptions {
     unsigned flow_capacity = 131072;         // per worker
     double timeout_seconds = 1200;           // inactivity timeout, packet time
     unsigned fingerprint_capacity = 16384;   // per worker: flows with a fingerprint at once
+    unsigned fingerprint_sampling = 16;      // settled templates: merge 1 request in N (1 = every one)
     std::string tool_db;                     // "" = the shipped fingerprint/tools.conf
     std::vector<std::string> home_networks_text;
     std::vector<parser::IpNetwork> home_networks;

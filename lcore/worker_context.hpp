@@ -58,6 +58,7 @@ struct WorkerContext {
     const fingerprint::AlertPolicy* alerts = nullptr;
     PacketClockSource clock;
     bool wait_when_records_full = false;      // replay: never drop a record, wait for the writer
+    uint32_t fingerprint_sampling = 1;        // settled templates merge 1 request in this many
     unsigned idle_sleep_us = 0;
     // Dispatch clocks of the workers that poll ports; the safe expiry time
     // is their minimum (see worker_loop.cpp).

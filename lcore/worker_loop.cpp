@@ -75,6 +75,37 @@ int probe_kind_of(const DecodedFrame& frame, SipOutcome outcome) {
     return -1;
 }
 
+// Sampled stage timing: on 1 burst with packets in kStageSampleBursts (the
+// first one included), reads the TSC between stages and charges each
+// interval to its stage; on the others, does nothing (not even read the TSC).
+class StageTimer {
+public:
+    explicit StageTimer(exporter::WorkerCounters& counters) : counters_(counters) {}
+    // Before polling: starts the clock if the next burst with packets is
+    // to be sampled.
+    void begin_burst() {
+        if (sampling_) last_ = rte_rdtsc();
+    }
+    // After a burst with packets was processed: decides about the next one.
+    void end_burst() { sampling_ = ++bursts_ % exporter::kStageSampleBursts == 0; }
+    // Charges the time since the last lap to `stage`.
+    void lap(exporter::WorkerStage stage) {
+        if (!sampling_) return;
+        uint64_t now = rte_rdtsc();
+        counters_.stage_cycles[static_cast<std::size_t>(stage)].add(now - last_);
+        last_ = now;
+    }
+    void count(exporter::WorkerStage stage, unsigned packets) {
+        if (sampling_) counters_.stage_packets[static_cast<std::size_t>(stage)].add(packets);
+    }
+
+private:
+    exporter::WorkerCounters& counters_;
+    uint64_t bursts_ = 0;
+    uint64_t last_ = 0;
+    bool sampling_ = true;
+};
+
 // One packet being processed by its owner.
 struct OwnedPacket {
     rte_mbuf* mbuf;
@@ -89,6 +120,7 @@ public:
     explicit Worker(WorkerContext& context)
         : context_(context),
           counters_(*context.counters),
+          stages_(*context.counters),
           flows_(*context.flows),
           details_(*context.details),
           linear_(std::make_unique<std::array<std::array<uint8_t, kLinearFrameBytes>, kBurst>>()),
@@ -140,6 +172,7 @@ private:
 
     WorkerContext& context_;
     exporter::WorkerCounters& counters_;
+    StageTimer stages_;
     fingerprint::FlowTable& flows_;
     fingerprint::FlowDetailPool& details_;
     std::unique_ptr<std::array<std::array<uint8_t, kLinearFrameBytes>, kBurst>> linear_;
@@ -199,8 +232,10 @@ unsigned Worker::poll_ports(uint64_t now_us) {
     uint64_t dispatched_until = 0;
     std::array<rte_mbuf*, kBurst> mbufs;
     for (const RxQueue& queue : context_.rx_queues) {
+        stages_.begin_burst();
         uint16_t received = rte_eth_rx_burst(queue.port_id, queue.queue_id, mbufs.data(), kBurst);
         if (received == 0) continue;
+        stages_.count(exporter::WorkerStage::rx, received);
         received_total += received;
         uint64_t bytes = 0;
         unsigned owned = 0;
@@ -228,7 +263,9 @@ unsigned Worker::poll_ports(uint64_t now_us) {
         counters_.rx_packets[queue.port_id].add(received);
         counters_.rx_bytes[queue.port_id].add(bytes);
         flush_handoffs();
+        stages_.lap(exporter::WorkerStage::rx);
         process_owned(owned_.data(), owned);
+        stages_.end_burst();
     }
     // Publish how far this worker has dispatched (after the enqueues above).
     if (!context_.clock.use_packet_timestamps) dispatched_until = now_us;
@@ -240,8 +277,10 @@ unsigned Worker::poll_ports(uint64_t now_us) {
 
 unsigned Worker::drain_inbound(uint64_t now_us) {
     std::array<rte_mbuf*, kBurst> mbufs;
+    stages_.begin_burst();
     unsigned received = rte_ring_sc_dequeue_burst(context_.inbound, reinterpret_cast<void**>(mbufs.data()), kBurst, nullptr);
     if (received == 0) return 0;
+    stages_.count(exporter::WorkerStage::rx, received);
     counters_.handoff_received.add(received);
     for (unsigned i = 0; i < received; ++i) {
         rte_mbuf* mbuf = mbufs[i];
@@ -249,7 +288,9 @@ unsigned Worker::drain_inbound(uint64_t now_us) {
         const uint8_t* data = frame_bytes(mbuf, i, length);
         owned_[i] = OwnedPacket{mbuf, data, length, packet_time_us(mbuf, now_us), parser::decode_frame({data, length})};
     }
+    stages_.lap(exporter::WorkerStage::rx);
     process_owned(owned_.data(), received);
+    stages_.end_burst();
     return received;
 }
 
@@ -275,6 +316,7 @@ void Worker::flush_handoffs() {
     }
 }
 
+// The stage timer's burst clock is running (when sampled) on entry.
 void Worker::process_owned(OwnedPacket* packets, unsigned count) {
     if (count == 0) return;
     auto& messages = *messages_;
@@ -319,6 +361,10 @@ void Worker::process_owned(OwnedPacket* packets, unsigned count) {
         }
         key_slot[key_count++] = i;
     }
+    stages_.lap(exporter::WorkerStage::parse);
+    stages_.count(exporter::WorkerStage::parse, count);
+    stages_.count(exporter::WorkerStage::flow, key_count);
+    stages_.count(exporter::WorkerStage::fingerprint, key_count);
     // Stage 2: one bulk lookup for the burst.
     std::array<int32_t, kBurst> positions;
     flows_.lookup_bulk(keys.data(), key_count, positions.data());
@@ -336,14 +382,19 @@ void Worker::process_owned(OwnedPacket* packets, unsigned count) {
         }
         if (probe_kind[k] >= 0) {
             fingerprint::account_probe(flow, packet.frame, static_cast<fingerprint::ProbeKind>(probe_kind[k]));
+            stages_.lap(exporter::WorkerStage::flow);
         } else if (message.outcome == SipOutcome::request) {
             fingerprint::account_request(flow, packet.frame, message, packet.mbuf->pkt_len);
+            stages_.lap(exporter::WorkerStage::flow);
             fingerprint_request(flow, packet, message);
             check_alerts(flow, packet, message);
+            stages_.lap(exporter::WorkerStage::fingerprint);
         } else {
             fingerprint::account_response(flow, message);
+            stages_.lap(exporter::WorkerStage::flow);
             if (flow.fingerprint_slot < kFingerprintRefused)
                 details_.at(flow.fingerprint_slot).intent.observe_response(message, packet.frame);
+            stages_.lap(exporter::WorkerStage::fingerprint);
         }
         latest_packet_us_ = std::max(latest_packet_us_, packet.time_us);
     }
@@ -351,6 +402,7 @@ void Worker::process_owned(OwnedPacket* packets, unsigned count) {
     std::array<rte_mbuf*, kBurst> done;
     for (unsigned i = 0; i < count; ++i) done[i] = packets[i].mbuf;
     rte_pktmbuf_free_bulk(done.data(), count);
+    stages_.lap(exporter::WorkerStage::rx);
 }
 
 void Worker::identify(FlowState& flow, const fingerprint::HeaderFingerprint& fingerprint) {
@@ -389,11 +441,13 @@ void Worker::fingerprint_request(FlowState& flow, const OwnedPacket& packet, con
         flow.fingerprint_slot = slot;
     }
     fingerprint::FlowDetail& detail = details_.at(flow.fingerprint_slot);
-    if (detail.fingerprint.packets == 1) identify(flow, detail.fingerprint);  // the first request, still unblurred
-    fingerprint::aggregate(detail.fingerprint, message, fingerprint::PacketEndpoints::of(packet.frame));
+    if (detail.fingerprint.offer(context_.fingerprint_sampling)) {
+        if (detail.fingerprint.packets == 1) identify(flow, detail.fingerprint);  // the first request, still unblurred
+        fingerprint::aggregate(detail.fingerprint, message, fingerprint::PacketEndpoints::of(packet.frame));
+        if (detail.fingerprint.packets == kRematchAfterPackets) identify(flow, detail.fingerprint);
+    }
     detail.scan.observe(packet.frame);
     detail.intent.observe_request(message);
-    if (detail.fingerprint.packets == kRematchAfterPackets) identify(flow, detail.fingerprint);
 }
 
 void Worker::check_alerts(FlowState& flow, const OwnedPacket& packet, const SipMessage& message) {

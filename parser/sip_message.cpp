@@ -370,6 +370,7 @@ SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& messa
     message.request_uri = request_uri;
     message.violations = bare_lf ? bit(SipViolation::bare_lf_line_end) : 0;
     message.body = {};
+    message.text = std::string_view(begin, size);
     message.content_length = -1;
     message.first_index.fill(SipMessage::kAbsent);
     if (is_response) {

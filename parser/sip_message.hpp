@@ -146,6 +146,7 @@ struct SipMessage {
     std::string_view request_uri;            // requests
     std::string_view reason_phrase;          // responses
     std::string_view body;                   // bytes after the blank line
+    std::string_view text;                   // the whole payload (every view above lies inside it)
     int64_t content_length = -1;             // -1: absent or unparseable
     uint16_t header_count = 0;
     // Index of the first occurrence of each known header, or kAbsent.

@@ -125,6 +125,31 @@ class ReplayCountsExactly(unittest.TestCase):
         self.assertEqual(comparable(one), comparable(two))
 
 
+class SettledFingerprintSampling(unittest.TestCase):
+    """Merging 1 request in N into settled templates names every source as
+    merging all of them does; only the merged count differs."""
+
+    def test_sampling_names_the_same(self):
+        with TemporaryDirectory() as directory:
+            capture, truth = make_capture(directory, sources=21, packets_per_source=120, seed=9, background=0.2)
+            every = {}
+            for sampling in ("1", "16"):
+                _, events, _ = replay(directory, capture, 1, ["--fingerprint-sampling", sampling])
+                flows = {event["src_ip"]: event for event in events
+                         if event["event_type"] == "sip_scan_flow" and event["flow"]["packets"] > 0}
+                self.assertEqual(set(flows), set(truth["sources"]))
+                every[sampling] = flows
+            for source, exact in every["1"].items():
+                sampled = every["16"][source]
+                self.assertEqual(sampled.get("tool"), exact.get("tool"), source)
+                self.assertEqual(sampled["strategy"], exact["strategy"], source)
+                self.assertEqual(sampled["flow"]["packets"], exact["flow"]["packets"], source)
+                self.assertEqual(exact["fingerprint_info"]["packets"], exact["flow"]["packets"], source)
+                # 120 requests: settled after at most a few dozen, then 1 in 16.
+                self.assertTrue(sampled["fingerprint_info"]["settled"], source)
+                self.assertLess(sampled["fingerprint_info"]["packets"], exact["flow"]["packets"], source)
+
+
 class ReplayUsesPacketTime(unittest.TestCase):
     """Flows split on the capture's clock, not on how fast the replay runs."""
 

@@ -60,6 +60,18 @@ class RunServesMetrics(unittest.TestCase):
                 self.assertEqual(metric_sum(samples, "sipscope_sources_active", family="sipvicious"),
                                  metric_sum(samples, "sipscope_sources_active", tool="sipvicious"))
                 self.assertEqual(metric_sum(samples, "sipscope_build_info", mode="run"), 1)
+                # Stage timing, sampled from the first burst on: every packet
+                # of a sampled burst is received and parsed; flow and
+                # fingerprint see only its SIP packets and probes.
+                sampled = {stage: metric_sum(samples, "sipscope_stage_sampled_packets_total", stage=stage)
+                           for stage in ("rx", "parse", "flow", "fingerprint")}
+                self.assertGreater(sampled["rx"], 0)
+                self.assertEqual(sampled["parse"], sampled["rx"])
+                self.assertLessEqual(sampled["flow"], sampled["parse"])
+                self.assertEqual(sampled["fingerprint"], sampled["flow"])
+                self.assertGreater(metric_sum(samples, "sipscope_stage_sampled_seconds_total", stage="rx"), 0)
+                self.assertGreater(metric_sum(samples, "sipscope_stage_sampled_seconds_total", stage="parse"), 0)
+                self.assertGreater(metric_sum(samples, "sipscope_tsc_hz"), 0)
                 for name in ("sipscope_port_rx_errors_total", "sipscope_port_rx_nombuf_total",
                              "sipscope_handoff_dropped_total", "sipscope_records_dropped_total"):
                     self.assertTrue(any(key[0] == name for key in samples), name)

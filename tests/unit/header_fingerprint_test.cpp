@@ -1,9 +1,13 @@
 // The paper's fingerprint (section IV-B): its own examples as tests.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
+#include <random>
 #include <string>
+#include <vector>
 
+#include "guarded_buffer.hpp"
 #include "header_fingerprint.hpp"
 
 namespace sipscope::fingerprint {
@@ -131,6 +135,125 @@ TEST(HeaderFingerprint, SubstitutionRespectsNumberBoundaries) {
     char small[8];
     substitute_endpoints("a-long-value", endpoints, small, sizeof small, &overflow);
     EXPECT_TRUE(overflow);
+}
+
+// The substitution rule written the slow, obvious way: at each position,
+// if a number starts there and a needle matches with its boundaries,
+// replace it; otherwise copy one character.
+std::string reference_substitute(std::string_view value, const std::vector<std::pair<std::string, std::string>>& needles) {
+    auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+    auto joins_number = [&](char c) { return is_digit(c) || c == '.' || (c >= 'a' && c <= 'f'); };
+    std::string out;
+    std::size_t at = 0;
+    while (at < value.size()) {
+        bool replaced = false;
+        if (at == 0 || !joins_number(value[at - 1])) {
+            for (const auto& [needle, replacement] : needles) {
+                if (needle.empty() || value.substr(at, needle.size()) != needle) continue;
+                bool address = replacement.find("IP") != std::string::npos;
+                bool ipv6 = address && needle.find(':') != std::string::npos;
+                if (ipv6 && at > 0 && value[at - 1] == ':') continue;
+                std::size_t end = at + needle.size();
+                if (end < value.size() && (is_digit(value[end]) || (address && value[end] == '.' && end + 1 < value.size() &&
+                                                                    is_digit(value[end + 1]))))
+                    continue;
+                out += replacement;
+                at = end;
+                replaced = true;
+                break;
+            }
+        }
+        if (!replaced) out.push_back(value[at++]);
+    }
+    return out;
+}
+
+// Values built from the pieces that matter (the packet's own addresses and
+// ports, their neighbours, separators, hex runs), long and short, against
+// the rule above; the output is cut at the capacity exactly as the rule's.
+TEST(HeaderFingerprint, SubstitutionAgreesWithTheRuleOnRandomValues) {
+    struct Case {
+        const char *source, *destination;
+        uint16_t source_port, destination_port;
+    };
+    const Case cases[] = {{"10.1.2.3", "10.1.2.30", 5060, 5061}, {"192.0.2.7", "198.51.100.7", 5060, 5060},
+                          {"2001:db8::5", "2001:db8::1", 5080, 5060}, {"1.1.1.1", "1.1.1.10", 1, 11}};
+    std::mt19937 random(20261122);
+    for (const Case& c : cases) {
+        PacketEndpoints endpoints = PacketEndpoints::of(frame_between(c.source, c.source_port, c.destination, c.destination_port));
+        std::vector<std::pair<std::string, std::string>> needles;
+        for (const auto& needle : endpoints.needles) needles.emplace_back(needle.view(), needle.replacement);
+        std::vector<std::string> pieces = {"sip:", "@", ":", ";", ".", "0", "7", "a", "f", "x", "[", "]", "<", ">", " ",
+                                           "branch=z9hG4bK", "deadbeef", "0123456789"};
+        for (const auto& [needle, replacement] : needles) pieces.push_back(needle);
+        for (int round = 0; round < 5000; ++round) {
+            std::string prefix, value, tail;
+            int count = static_cast<int>(random() % 40);
+            for (int i = 0; i < count; ++i) value += pieces[random() % pieces.size()];
+            for (int i = static_cast<int>(random() % 4); i > 0; --i) tail += pieces[random() % pieces.size()];
+            for (int i = static_cast<int>(random() % 12); i > 0; --i) prefix += pieces[random() % pieces.size()];
+            std::string expected = reference_substitute(value, needles);
+            // The value alone before an unreadable page (nothing may be
+            // read past it), and the value inside a longer message indexed
+            // as a whole (the bytes around the value must not matter).
+            testing_support::GuardedBuffer alone(value), inside(prefix + value + tail);
+            std::string_view alone_value(reinterpret_cast<const char*>(alone.span().data()), value.size());
+            std::string_view inside_value(reinterpret_cast<const char*>(inside.span().data()) + prefix.size(), value.size());
+            NeedleIndex inside_index(std::string_view(reinterpret_cast<const char*>(inside.span().data()), inside.span().size()),
+                                     endpoints);
+            for (std::size_t capacity : {std::size_t{72}, std::size_t{256}, std::size_t{5}}) {
+                char out[256];
+                bool overflow = false;
+                std::size_t length = substitute_endpoints(alone_value, endpoints, out, capacity, &overflow);
+                ASSERT_EQ(std::string(out, length), expected.substr(0, capacity)) << "value: " << value << " capacity " << capacity;
+                ASSERT_EQ(overflow, expected.size() > capacity) << "value: " << value << " capacity " << capacity;
+                length = substitute_endpoints(inside_index, inside_value, out, capacity, &overflow);
+                ASSERT_EQ(std::string(out, length), expected.substr(0, capacity)) << "value: " << value << " prefix " << prefix << " tail " << tail;
+                ASSERT_EQ(overflow, expected.size() > capacity) << "value: " << value << " capacity " << capacity;
+            }
+        }
+    }
+}
+
+// A template settles once kSettledAfter merges in a row changed nothing;
+// then only 1 request in the interval is merged, until a merge changes it.
+TEST(HeaderFingerprint, SettlesAndWakesUpOnChange) {
+    HeaderFingerprint fingerprint;
+    auto frame = frame_between("203.0.113.9", 5060, "198.51.100.7", 5060);
+    // Six-digit Call-IDs: 111111, 222222, then others of the same length.
+    auto request = [](int n) {
+        char call_id[8];
+        std::snprintf(call_id, sizeof call_id, "%06d", (n + 1) * 111111 % 1000000);
+        return "OPTIONS sip:100@198.51.100.7 SIP/2.0\r\nCall-ID: " + std::string(call_id) + "\r\nUser-Agent: x\r\n\r\n";
+    };
+    // The first merge and the one that marks every Call-ID digit change it.
+    int n = 0;
+    for (; n < 2; ++n) {
+        ASSERT_TRUE(fingerprint.offer(4));
+        SipMessage message;
+        std::string text = request(n);
+        parser::parse_sip_message({reinterpret_cast<const uint8_t*>(text.data()), text.size()}, message);
+        EXPECT_TRUE(aggregate(fingerprint, message, PacketEndpoints::of(frame))) << n;
+    }
+    // Digits in positions already marked change nothing.
+    for (uint32_t i = 0; i < HeaderFingerprint::kSettledAfter; ++i, ++n) {
+        EXPECT_FALSE(fingerprint.settled());
+        ASSERT_TRUE(fingerprint.offer(4));
+        add(fingerprint, request(n), frame);
+    }
+    EXPECT_TRUE(fingerprint.settled());
+    EXPECT_EQ(fingerprint.packets, 2 + HeaderFingerprint::kSettledAfter);
+    // Settled: 1 offer in 4 is merged.
+    unsigned merged = 0;
+    for (int i = 0; i < 40; ++i) merged += fingerprint.offer(4);
+    EXPECT_EQ(merged, 10u);
+    // A merged request with a new header wakes it up: every request again.
+    while (!fingerprint.offer(4)) {
+    }
+    add(fingerprint, "OPTIONS sip:100@198.51.100.7 SIP/2.0\r\nCall-ID: 1\r\nUser-Agent: x\r\nX-New: 1\r\n\r\n", frame);
+    EXPECT_FALSE(fingerprint.settled());
+    EXPECT_TRUE(fingerprint.offer(4));
+    EXPECT_TRUE(fingerprint.offer(4));
 }
 
 TEST(HeaderFingerprint, LengthChangesAndMissingKeys) {

@@ -303,7 +303,9 @@ TEST(SipMessage, RfcExamplesTable) {
         SipMessage message;
         EXPECT_EQ(parse_sip_message(buffer.span(), message), example.outcome) << example.name;
         EXPECT_EQ(message.status_code, example.status) << example.name;
-        if (example.outcome == SipOutcome::request) EXPECT_EQ(message.method, example.method) << example.name;
+        if (example.outcome == SipOutcome::request) {
+            EXPECT_EQ(message.method, example.method) << example.name;
+        }
         EXPECT_EQ(message.header_count, example.headers) << example.name;
         uint32_t allowed = bit(SipViolation::folded_header);  // F2 folds WWW-Authenticate, as the RFC prints it
         EXPECT_EQ(message.violations & ~allowed, 0u) << example.name;

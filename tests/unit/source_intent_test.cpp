@@ -38,7 +38,9 @@ TEST(DialedNumber, OneNumberWhateverThePrefix) {
         if (!valid) continue;
         EXPECT_EQ(number.view(), test_case.normalised) << test_case.dialled;
         EXPECT_EQ(number.international, test_case.international) << test_case.dialled;
-        if (number.international) EXPECT_EQ(country_of(number.view()), test_case.country) << test_case.dialled;
+        if (number.international) {
+            EXPECT_EQ(country_of(number.view()), test_case.country) << test_case.dialled;
+        }
     }
     EXPECT_EQ(country_of("4930123456"), "DE");
     EXPECT_EQ(country_of("35312345678"), "IE");
