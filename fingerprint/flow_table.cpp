@@ -35,7 +35,7 @@ FlowTable::FlowTable(const std::string& name, uint32_t capacity, uint64_t timeou
                                  " (lower --flow-capacity or give DPDK more memory with -m)");
     }
     flows_ = static_cast<FlowState*>(
-        rte_zmalloc_socket(name.c_str(), sizeof(FlowState) * capacity_, RTE_CACHE_LINE_SIZE, socket_id));
+        rte_malloc_socket(name.c_str(), sizeof(FlowState) * capacity_, RTE_CACHE_LINE_SIZE, socket_id));
     if (flows_ == nullptr) {
         rte_hash_free(hash_);
         throw std::runtime_error("cannot reserve " + std::to_string(sizeof(FlowState) * capacity_) +
@@ -45,6 +45,7 @@ FlowTable::FlowTable(const std::string& name, uint32_t capacity, uint64_t timeou
 }
 
 FlowTable::~FlowTable() {
+    if (leave_memory_to_eal_) return;
     rte_free(flows_);
     rte_hash_free(hash_);
 }

@@ -32,6 +32,12 @@ public:
     FlowTable(const FlowTable&) = delete;
     FlowTable& operator=(const FlowTable&) = delete;
 
+    // At process exit: the destructor leaves the table's DPDK memory to
+    // rte_eal_cleanup instead of freeing it. DPDK's allocator zeroes what
+    // is freed, which would touch every page of the table just before the
+    // EAL unmaps it all anyway.
+    void leave_memory_to_eal() { leave_memory_to_eal_ = true; }
+
     uint32_t capacity() const { return capacity_; }
     uint32_t size() const { return size_; }
     uint64_t timeout_us() const { return timeout_us_; }
@@ -137,6 +143,7 @@ private:
     uint64_t timeout_us_ = 0;
     uint32_t head_ = kNone;  // least recently seen
     uint32_t tail_ = kNone;  // most recently seen
+    bool leave_memory_to_eal_ = false;
 };
 
 }  // namespace sipscope::fingerprint

@@ -11,6 +11,9 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
+#include <cstring>
+#include <type_traits>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -72,6 +75,13 @@ struct HeaderFingerprint {
     }
     const FingerprintEntry* find(std::string_view key) const;
     bool settled() const { return unchanged_merges >= kSettledAfter; }
+    // Copies everything but the unused entries (fields before `entries` in
+    // one block, then the filled entries, then the index).
+    void copy_used_to(HeaderFingerprint& to) const {
+        std::memcpy(static_cast<void*>(&to), this, offsetof(HeaderFingerprint, entries));
+        std::memcpy(static_cast<void*>(to.entries.data()), entries.data(), sizeof(FingerprintEntry) * entry_count);
+        to.entry_of_header = entry_of_header;
+    }
     // Counts a request offered to the template; says whether to merge it.
     // `settled_interval` 1 merges every request.
     bool offer(uint32_t settled_interval) {
@@ -86,6 +96,13 @@ private:
         return none;
     }
 };
+// copy_used_to relies on this layout: scalars, then `entries`, then
+// `entry_of_header` last. A new field goes before `entries`.
+static_assert(std::is_standard_layout_v<HeaderFingerprint>);
+static_assert(offsetof(HeaderFingerprint, entry_of_header) ==
+              offsetof(HeaderFingerprint, entries) + sizeof(HeaderFingerprint::entries));
+static_assert(sizeof(HeaderFingerprint) - offsetof(HeaderFingerprint, entry_of_header) <
+              sizeof(HeaderFingerprint::entry_of_header) + alignof(HeaderFingerprint));
 
 // The addresses and ports of one packet, as text, for the substitution:
 // prepared once per packet, used for every value of its message.

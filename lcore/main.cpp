@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -255,7 +256,7 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets, const fingerpr
     SourceOwner owner(options.workers);
     std::vector<std::unique_ptr<WorkerContext>> contexts;
     std::vector<const exporter::WorkerCounters*> counter_blocks;
-    std::vector<void*> fingerprint_storage, tool_counters;
+    std::vector<void*> tool_counters;
     unsigned lcore_id = rte_get_next_lcore(-1, 1, 0);
     for (unsigned w = 0; w < options.workers; ++w, lcore_id = rte_get_next_lcore(lcore_id, 1, 0)) {
         auto context = std::make_unique<WorkerContext>();
@@ -293,7 +294,7 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets, const fingerpr
         context->counters->flow_capacity.set(context->flows->capacity());
         rte_malloc_get_socket_stats(socket, &after_flows);
         // Fingerprint pool, tool scratch and per-tool counters, all reserved now.
-        auto* storage = static_cast<fingerprint::FlowDetail*>(rte_zmalloc_socket(
+        auto* storage = static_cast<fingerprint::FlowDetail*>(rte_malloc_socket(
             "flow_details", sizeof(fingerprint::FlowDetail) * options.fingerprint_capacity, RTE_CACHE_LINE_SIZE, socket));
         // closed_by_tool and active_by_tool, one allocation.
         auto* by_tool = static_cast<exporter::OwnedCounter*>(rte_zmalloc_socket(
@@ -314,7 +315,6 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets, const fingerpr
                          flow_bytes / (1 << 20), context->flows->capacity(), flow_bytes / context->flows->capacity(),
                          detail_bytes / (1 << 20), options.fingerprint_capacity, detail_bytes / options.fingerprint_capacity);
         }
-        fingerprint_storage.push_back(storage);
         tool_counters.push_back(by_tool);
         context->details = std::make_unique<fingerprint::FlowDetailPool>(storage, options.fingerprint_capacity);
         context->tools = &tools;
@@ -405,16 +405,19 @@ int run_sensor(SensorOptions& options, uint64_t expected_packets, const fingerpr
     exposer.reset();
     api.reset();
     close_ports(ports);
-    for (void* storage : fingerprint_storage) rte_free(storage);
+    // The process ends with rte_eal_cleanup, which releases all DPDK
+    // memory at once. Freeing the data-path tables (flow tables, detail
+    // pools, mempools: hundreds of MiB) one by one first would cost more
+    // than the rest of a short replay: DPDK's allocator zeroes what it
+    // frees, touching every page. So only the small objects are freed.
     for (void* counters : tool_counters) rte_free(counters);
     for (auto& context : contexts) {
+        context->flows->leave_memory_to_eal();
         context->flows.reset();
         rte_ring_free(context->inbound);
         rte_ring_free(context->records);
         rte_free(context->counters);
     }
-    rte_mempool_free(record_pool);
-    rte_mempool_free(ports.mbuf_pool);
     return summary.capture_short ? 3 : 0;
 }
 
@@ -448,45 +451,56 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "sipscope: %s\n", problem.c_str());
         return 2;
     }
-    // The tool database is checked before anything starts: a broken entry
-    // stops the sensor with its file, line, name and reason.
-    std::unique_ptr<sipscope::fingerprint::ToolDatabase> tools;
-    try {
-        tools = sipscope::fingerprint::ToolDatabase::load(options.tool_db);
-    } catch (const std::exception& error) {
-        std::fprintf(stderr, "sipscope: %s\n", error.what());
-        return 1;
-    }
+    // The tool database is checked before anything runs: a broken entry
+    // stops the sensor with its file, line, name and reason. Compiling it
+    // (Hyperscan) and counting the capture are independent of DPDK, so
+    // they run on their own threads while the EAL initialises.
+    auto load_tools = [&options] { return sipscope::fingerprint::ToolDatabase::load(options.tool_db); };
     if (options.mode == Mode::tools) {
-        print_tools(*tools, options.tool_db);
+        try {
+            print_tools(*load_tools(), options.tool_db);
+        } catch (const std::exception& error) {
+            std::fprintf(stderr, "sipscope: %s\n", error.what());
+            return 1;
+        }
         return 0;
     }
+    auto tools_loading = std::async(std::launch::async, load_tools);
+    std::future<CaptureInventory> inventory_taking;
+    if (options.mode == Mode::replay)
+        inventory_taking = std::async(std::launch::async, [&options] { return take_capture_inventory(options.replay_file); });
 
-    uint64_t expected_packets = 0;
     std::vector<std::string> eal_arguments{"sipscope"};
-    try {
-        if (options.mode == Mode::replay) {
-            CaptureInventory inventory = take_capture_inventory(options.replay_file);
-            expected_packets = inventory.packets;
-            std::fprintf(stderr, "sipscope: %s: %llu packets, %llu bytes\n", options.replay_file.c_str(),
-                         static_cast<unsigned long long>(inventory.packets), static_cast<unsigned long long>(inventory.bytes));
-            for (auto& argument : replay_eal_arguments(options)) eal_arguments.push_back(argument);
-        } else {
-            for (auto& argument : run_eal_arguments(options)) eal_arguments.push_back(argument);
-        }
-    } catch (const std::exception& error) {
-        std::fprintf(stderr, "sipscope: %s\n", error.what());
-        return 1;
-    }
+    for (auto& argument : options.mode == Mode::replay ? replay_eal_arguments(options) : run_eal_arguments(options))
+        eal_arguments.push_back(argument);
     for (const auto& argument : options.eal_arguments) eal_arguments.push_back(argument);
-
     std::vector<char*> eal_argv;
     for (auto& argument : eal_arguments) eal_argv.push_back(argument.data());
     eal_argv.push_back(nullptr);
-    if (rte_eal_init(static_cast<int>(eal_arguments.size()), eal_argv.data()) < 0) {
+    bool eal_ready = rte_eal_init(static_cast<int>(eal_arguments.size()), eal_argv.data()) >= 0;
+    int eal_errno = rte_errno;
+
+    // Our own errors first: they say more than the EAL's (a capture that
+    // cannot be read also fails the EAL's pcap device).
+    std::unique_ptr<sipscope::fingerprint::ToolDatabase> tools;
+    uint64_t expected_packets = 0;
+    try {
+        tools = tools_loading.get();
+        if (inventory_taking.valid()) {
+            CaptureInventory inventory = inventory_taking.get();
+            expected_packets = inventory.packets;
+            std::fprintf(stderr, "sipscope: %s: %llu packets, %llu bytes\n", options.replay_file.c_str(),
+                         static_cast<unsigned long long>(inventory.packets), static_cast<unsigned long long>(inventory.bytes));
+        }
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "sipscope: %s\n", error.what());
+        if (eal_ready) rte_eal_cleanup();
+        return 1;
+    }
+    if (!eal_ready) {
         std::fprintf(stderr, "sipscope: DPDK EAL initialisation failed: %s; check the EAL arguments after -- "
                              "(see the lines above from DPDK)\n",
-                     rte_strerror(rte_errno));
+                     rte_strerror(eal_errno));
         return 1;
     }
     if (options.mode == Mode::replay && expected_packets == 0) {

@@ -557,7 +557,7 @@ void Worker::emit_alert(const FlowState& flow, fingerprint::AlertKind kind, uint
     record->flow = flow;
     record->worker = static_cast<uint16_t>(context_.index);
     record->has_detail = flow.fingerprint_slot < kFingerprintRefused;
-    if (record->has_detail) record->detail = details_.at(flow.fingerprint_slot);
+    if (record->has_detail) details_.at(flow.fingerprint_slot).copy_to(record->detail);
     send_record(record);
 }
 
@@ -602,7 +602,7 @@ void Worker::emit(const FlowState& closing, CloseReason reason) {
     record->reason = reason;
     record->worker = static_cast<uint16_t>(context_.index);
     record->has_detail = detail != nullptr;
-    if (detail) record->detail = *detail;
+    if (detail) detail->copy_to(record->detail);
     send_record(record);
 }
 

@@ -73,22 +73,6 @@ constexpr std::string_view kOtherRegisteredHeaders[] = {
 
 inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
-bool equals_ignoring_case(std::string_view text, std::string_view lower_case) {
-    if (text.size() != lower_case.size()) return false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (lower(text[i]) != lower_case[i]) return false;
-    }
-    return true;
-}
-
-bool is_registered_extension(std::string_view name) {
-    if (name.size() > 2 && lower(name[0]) == 'x' && name[1] == '-') return true;  // private use
-    for (auto known : kOtherRegisteredHeaders) {
-        if (equals_ignoring_case(name, known)) return true;
-    }
-    return false;
-}
-
 inline bool is_space(char c) { return c == ' ' || c == '\t'; }
 
 // Known header names in a compile-time open-addressing table keyed on
@@ -98,7 +82,7 @@ inline bool is_space(char c) { return c == ' ' || c == '\t'; }
 struct HeaderSlot {
     uint8_t used = 0;
     uint8_t length = 0;
-    HeaderId id = HeaderId::unknown;
+    HeaderId id = HeaderId::unknown;  // unknown: a registered name the sensor does not look at
     uint64_t words[4] = {};
 };
 constexpr std::size_t kHeaderSlots = 256;
@@ -117,18 +101,24 @@ struct HeaderTable {
 
 constexpr HeaderTable build_header_table() {
     HeaderTable table;
-    for (const auto& known : kKnownHeaders) {
-        std::size_t slot = header_hash(known.name.size(), known.name.front(), known.name.back());
+    auto insert = [&table](std::string_view name, HeaderId id) {
+        std::size_t slot = header_hash(name.size(), name.front(), name.back());
         while (table.slots[slot].used) slot = (slot + 1) & (kHeaderSlots - 1);
         HeaderSlot& entry = table.slots[slot];
         entry.used = 1;
-        entry.length = static_cast<uint8_t>(known.name.size());
-        entry.id = known.id;
-        for (std::size_t i = 0; i < known.name.size(); ++i)
-            entry.words[i / 8] |= static_cast<uint64_t>(static_cast<unsigned char>(known.name[i])) << (8 * (i % 8));
-    }
+        entry.length = static_cast<uint8_t>(name.size());
+        entry.id = id;
+        for (std::size_t i = 0; i < name.size(); ++i)
+            entry.words[i / 8] |= static_cast<uint64_t>(static_cast<unsigned char>(name[i])) << (8 * (i % 8));
+    };
+    for (const auto& known : kKnownHeaders) insert(known.name, known.id);
+    // Registered names the sensor does not look at: found in the same
+    // lookup, so that they cost no second pass.
+    for (auto registered : kOtherRegisteredHeaders) insert(registered, HeaderId::unknown);
     return table;
 }
+static_assert(std::size(kKnownHeaders) + std::size(kOtherRegisteredHeaders) <= kHeaderSlots / 2,
+              "keep the header table at most half full");
 constexpr HeaderTable kHeaderTable = build_header_table();
 
 // Loads bytes [offset, offset + count) of `text` (count ≤ 8) little-endian.
@@ -268,19 +258,53 @@ std::string_view canonical_name(HeaderId id) {
 }
 
 namespace {
-HeaderId identify_header(std::string_view name, const char* readable_end) {
-    if (name.empty() || name.size() > 32) return HeaderId::unknown;
+struct HeaderLookup {
+    HeaderId id = HeaderId::unknown;
+    bool registered = false;  // a known or registered name (or private use, X-)
+};
+
+HeaderLookup identify_header(std::string_view name, const char* readable_end) {
+    if (name.empty() || name.size() > 32) return {};
     std::size_t slot = header_hash(name.size(), name.front(), name.back());
     while (kHeaderTable.slots[slot].used) {
         const HeaderSlot& entry = kHeaderTable.slots[slot];
-        if (entry.length == name.size() && equals_slot(name, entry, readable_end)) return entry.id;
+        if (entry.length == name.size() && equals_slot(name, entry, readable_end)) return {entry.id, true};
         slot = (slot + 1) & (kHeaderSlots - 1);
     }
-    return HeaderId::unknown;
+    bool private_use = name.size() > 2 && lower(name[0]) == 'x' && name[1] == '-';
+    return {HeaderId::unknown, private_use};
+}
+
+// Misspelling checks cost an edit distance against every registered name
+// of similar length; a scanner repeats the same odd name in every packet.
+// So the answers are remembered per thread (each worker lcore has its
+// own), in a small direct-mapped cache keyed by the lower-cased name.
+bool is_misspelt_header_name_remembered(std::string_view name) {
+    struct Remembered {
+        uint8_t length = 0;  // 0: empty slot
+        bool misspelt = false;
+        char name[32];
+    };
+    constexpr std::size_t kSlots = 64;
+    thread_local Remembered cache[kSlots];
+    if (name.empty() || name.size() > 32) return is_misspelt_header_name(name);
+    char folded[32];
+    uint64_t hash = 1469598103934665603ULL;  // FNV-1a over the folded name
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        folded[i] = lower(name[i]);
+        hash = (hash ^ static_cast<unsigned char>(folded[i])) * 1099511628211ULL;
+    }
+    Remembered& slot = cache[(hash ^ (hash >> 29)) & (kSlots - 1)];
+    if (slot.length == name.size() && std::memcmp(slot.name, folded, name.size()) == 0) return slot.misspelt;
+    bool misspelt = is_misspelt_header_name(name);
+    slot.length = static_cast<uint8_t>(name.size());
+    slot.misspelt = misspelt;
+    std::memcpy(slot.name, folded, name.size());
+    return misspelt;
 }
 }  // namespace
 
-HeaderId header_id_from_name(std::string_view name) { return identify_header(name, name.data() + name.size()); }
+HeaderId header_id_from_name(std::string_view name) { return identify_header(name, name.data() + name.size()).id; }
 
 bool is_misspelt_header_name(std::string_view name) {
     if (name.size() < 4 || name.size() > 32) return false;
@@ -293,6 +317,8 @@ bool is_misspelt_header_name(std::string_view name) {
     }
     for (auto known : kOtherRegisteredHeaders) {
         if (known.size() < 4) continue;
+        std::size_t difference = known.size() > name.size() ? known.size() - name.size() : name.size() - known.size();
+        if (difference > allowed) continue;
         if (edit_distance_at_most(name, known, allowed)) return true;
     }
     return false;
@@ -425,10 +451,11 @@ SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& messa
         SipHeader& header = message.headers[message.header_count];
         header.name = trim_name(std::string_view(begin + line_start, colon - line_start));
         header.value = trim_value(std::string_view(begin + colon + 1, line_end - colon - 1));
-        header.id = identify_header(header.name, begin + size);
-        if (header.id == HeaderId::unknown && !is_registered_extension(header.name)) {
-            message.violations |= bit(is_misspelt_header_name(header.name) ? SipViolation::misspelt_header_name
-                                                                          : SipViolation::unknown_header_name);
+        HeaderLookup lookup = identify_header(header.name, begin + size);
+        header.id = lookup.id;
+        if (!lookup.registered) {
+            message.violations |= bit(is_misspelt_header_name_remembered(header.name) ? SipViolation::misspelt_header_name
+                                                                                      : SipViolation::unknown_header_name);
         }
         auto& first = message.first_index[static_cast<std::size_t>(header.id)];
         if (first == SipMessage::kAbsent) first = static_cast<uint8_t>(message.header_count);
