@@ -12,21 +12,27 @@
 namespace sipscope::fingerprint {
 
 namespace {
-// rte_hash rounds small tables up to one bucket; keep the array in step.
 constexpr uint32_t kMinimumCapacity = 8;
+// The hash holds twice the flows it will ever hold at once. A cuckoo table
+// run full (as it is during a flood, where every packet evicts a flow)
+// spends its inserts displacing keys; at half load an insert finds a free
+// entry at once.
+constexpr uint32_t kHashEntriesPerFlow = 2;
 }  // namespace
 
 FlowTable::FlowTable(const std::string& name, uint32_t capacity, uint64_t timeout_us, int socket_id)
     : capacity_(std::max(capacity, kMinimumCapacity)), timeout_us_(timeout_us) {
+    free_slots_.reserve(capacity_);
+    for (uint32_t slot = capacity_; slot-- > 0;) free_slots_.push_back(slot);
     rte_hash_parameters parameters{};
     parameters.name = name.c_str();
-    parameters.entries = capacity_;
+    parameters.entries = capacity_ * kHashEntriesPerFlow;
     parameters.key_len = sizeof(parser::IpAddress);
     parameters.hash_func = rte_hash_crc;
     parameters.hash_func_init_val = 0;
     parameters.socket_id = socket_id;
     // Single writer (the owning worker), no concurrent readers: no locks.
-    // Extendable buckets: the table holds exactly `entries` keys.
+    // Extendable buckets: an insert never fails for want of a bucket.
     parameters.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
     hash_ = rte_hash_create(&parameters);
     if (hash_ == nullptr) {
@@ -50,36 +56,37 @@ FlowTable::~FlowTable() {
     rte_hash_free(hash_);
 }
 
+// The hash maps an address to its flow's slot in `flows_` (the key's data).
 void FlowTable::lookup_bulk(const parser::IpAddress* const* keys, unsigned count,
                             int32_t* positions) const {
     generation_at_lookup_ = generation_;
     if (count == 0) return;
-    rte_hash_lookup_bulk(hash_, reinterpret_cast<const void**>(const_cast<const parser::IpAddress**>(keys)),
-                         count, positions);
-    for (unsigned i = 0; i < count; ++i) {
-        if (positions[i] < 0) positions[i] = -1;
-    }
+    void* slots[kMaxBulk];
+    uint64_t hits = 0;
+    rte_hash_lookup_bulk_data(hash_, reinterpret_cast<const void**>(const_cast<const parser::IpAddress**>(keys)),
+                              count, &hits, slots);
+    for (unsigned i = 0; i < count; ++i)
+        positions[i] = (hits >> i) & 1 ? static_cast<int32_t>(reinterpret_cast<uintptr_t>(slots[i])) : -1;
 }
 
 int32_t FlowTable::lookup(const parser::IpAddress& key) const {
-    int32_t position = rte_hash_lookup(hash_, &key);
-    return position < 0 ? -1 : position;
+    void* slot = nullptr;
+    if (rte_hash_lookup_data(hash_, &key, &slot) < 0) return -1;
+    return static_cast<int32_t>(reinterpret_cast<uintptr_t>(slot));
 }
 
 int32_t FlowTable::add_key(const parser::IpAddress& key) {
-    int32_t position = rte_hash_add_key(hash_, &key);
-    if (position >= 0 && static_cast<uint32_t>(position) >= capacity_) {
-        // rte_hash never hands out a slot beyond `entries` without
-        // per-lcore caches; refuse rather than write past the array.
-        rte_hash_del_key(hash_, &key);
-        return -1;
-    }
-    return position;
+    if (free_slots_.empty()) return -1;
+    uint32_t slot = free_slots_.back();
+    if (rte_hash_add_key_data(hash_, &key, reinterpret_cast<void*>(static_cast<uintptr_t>(slot))) != 0) return -1;
+    free_slots_.pop_back();
+    return static_cast<int32_t>(slot);
 }
 
 void FlowTable::remove(uint32_t index) {
     unlink(index);
     rte_hash_del_key(hash_, &flows_[index].source);
+    free_slots_.push_back(index);  // never reallocates: reserved for every slot
     --size_;
     ++generation_;
 }

@@ -2,8 +2,8 @@
 //
 // Owned by exactly one worker lcore; not thread-safe by design (DESIGN.md
 // rule 1). Built on DPDK's rte_hash (cuckoo hash with extendable buckets,
-// so it holds exactly `capacity` keys) whose key positions index a flat
-// array of FlowState reserved at start. An intrusive list over that array,
+// sized at twice the capacity so that it never runs full) mapping an
+// address to a slot of a flat array of FlowState reserved at start. An intrusive list over that array,
 // kept in last-seen order, gives the oldest idle flow in O(1) for both
 // timeout expiry and eviction when the table is full: no allocation and no
 // scan on the data path.
@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "flow_state.hpp"
 
@@ -143,6 +144,7 @@ private:
     uint64_t timeout_us_ = 0;
     uint32_t head_ = kNone;  // least recently seen
     uint32_t tail_ = kNone;  // most recently seen
+    std::vector<uint32_t> free_slots_;  // slots of flows_ no flow uses
     bool leave_memory_to_eal_ = false;
 };
 

@@ -218,6 +218,9 @@ std::unique_ptr<ToolScratch> ToolDatabase::make_scratch() const {
     if (hs_clone_scratch(prototype_scratch_, &scratch->scratch_) != HS_SUCCESS)
         throw ToolDatabaseError("cannot clone Hyperscan scratch space");
     scratch->document_.reserve(kFingerprintKeys * (kFingerprintKeyBytes + kFingerprintValueBytes + 2));
+    scratch->require_matched_.resize(tools_.size());
+    scratch->expect_matched_.resize(tools_.size());
+    scratch->forbidden_.resize(tools_.size());
     return scratch;
 }
 
@@ -230,15 +233,19 @@ ToolMatch ToolDatabase::match_document(std::string_view document, ToolScratch& s
     scratch.matched_.reset();
     hs_scan(database_, document.data(), static_cast<unsigned>(document.size()), 0, scratch.scratch_, on_match,
             &scratch.matched_);
-    std::vector<uint16_t> require_matched(tools_.size(), 0), expect_matched(tools_.size(), 0);
-    std::vector<bool> forbidden(tools_.size(), false);
+    auto& require_matched = scratch.require_matched_;
+    auto& expect_matched = scratch.expect_matched_;
+    auto& forbidden = scratch.forbidden_;
+    std::fill(require_matched.begin(), require_matched.end(), 0);
+    std::fill(expect_matched.begin(), expect_matched.end(), 0);
+    std::fill(forbidden.begin(), forbidden.end(), 0);
     for (std::size_t id = 0; id < condition_tool_.size(); ++id) {
         if (!scratch.matched_.test(id)) continue;
         uint16_t tool = condition_tool_[id];
         switch (condition_kind_[id]) {
             case ConditionKind::require: ++require_matched[tool]; break;
             case ConditionKind::expect: ++expect_matched[tool]; break;
-            case ConditionKind::forbid: forbidden[tool] = true; break;
+            case ConditionKind::forbid: forbidden[tool] = 1; break;
         }
     }
     // A complete identification beats a partial one; among complete ones

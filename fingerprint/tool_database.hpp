@@ -99,7 +99,8 @@ private:
     hs_scratch* prototype_scratch_ = nullptr;
 };
 
-// A worker's Hyperscan scratch and document buffer. Owned by one worker.
+// A worker's Hyperscan scratch and buffers (nothing is allocated per
+// match). Owned by one worker.
 class ToolScratch {
 public:
     ~ToolScratch();
@@ -109,6 +110,8 @@ private:
     hs_scratch* scratch_ = nullptr;
     std::string document_;
     std::bitset<ToolDatabase::kMaxConditions> matched_;
+    std::vector<uint16_t> require_matched_, expect_matched_;  // per tool
+    std::vector<uint8_t> forbidden_;
 };
 
 // Builds the matcher's document: "key:value\n" per entry, markers as 0x1f.
