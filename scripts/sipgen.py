@@ -2,17 +2,19 @@
 """Writes deterministic Ethernet pcap files of SIP scanning and background
 traffic, with a ground-truth JSON file beside each capture.
 
-Standard library only, so it runs with any python3. This is the small first
-version the end-to-end tests need (SIPVicious- and Nmap-style OPTIONS
-scanners, a REGISTER scanner, responses from the watched network, non-SIP
-background, malformed frames); the full generator of every tool in
-TOOLS.md is tracked separately.
+Standard library only, so it runs with any python3. Scanners (every tool
+of TOOLS.md with --tools all, or a small SIPVicious/Nmap/REGISTER set),
+scanners over IPv6, INVITEs large enough to be IP-fragmented (IPv4 and
+IPv6), attackers beyond scanning, benign phones, port probers, a spoofed
+flood, non-SIP background (DNS over IPv4, VLAN and IPv6, QUIC-like UDP,
+HTTPS segments) and malformed frames.
 
     scripts/sipgen.py --out traffic.pcap --sources 20 --packets-per-source 50 --seed 1
 """
 import argparse
 import json
 import random
+import socket
 import struct
 import sys
 
@@ -39,8 +41,10 @@ def ethernet(payload: bytes, ethertype: int = 0x0800, vlan: int | None = None) -
     return header + struct.pack("!H", ethertype) + payload
 
 
-def ipv4(source: str, destination: str, protocol: int, payload: bytes, ttl: int = 64, ident: int = 0) -> bytes:
-    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, 0, ttl, protocol, 0,
+def ipv4(source: str, destination: str, protocol: int, payload: bytes, ttl: int = 64, ident: int = 0,
+         fragment: int = 0) -> bytes:
+    """`fragment`: the flags and offset field (MF = 0x2000, offset in 8-byte units)."""
+    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, fragment, ttl, protocol, 0,
                          ipv4_bytes(source), ipv4_bytes(destination))
     header = header[:10] + struct.pack("!H", checksum(header)) + header[12:]
     return header + payload
@@ -48,6 +52,67 @@ def ipv4(source: str, destination: str, protocol: int, payload: bytes, ttl: int 
 
 def udp(source_port: int, destination_port: int, payload: bytes) -> bytes:
     return struct.pack("!HHHH", source_port, destination_port, 8 + len(payload), 0) + payload
+
+
+def ipv6(source: str, destination: str, next_header: int, payload: bytes, hop_limit: int = 64) -> bytes:
+    return (struct.pack("!IHBB", 6 << 28, len(payload), next_header, hop_limit) + socket.inet_pton(socket.AF_INET6, source)
+            + socket.inet_pton(socket.AF_INET6, destination) + payload)
+
+
+def udp6(source: str, destination: str, source_port: int, destination_port: int, payload: bytes) -> bytes:
+    """UDP over IPv6, with the checksum IPv6 requires (RFC 8200 8.1)."""
+    length = 8 + len(payload)
+    pseudo = (socket.inet_pton(socket.AF_INET6, source) + socket.inet_pton(socket.AF_INET6, destination)
+              + struct.pack("!IxxxB", length, 17))
+    header = struct.pack("!HHHH", source_port, destination_port, length, 0)
+    value = checksum(pseudo + header + payload) or 0xFFFF
+    return struct.pack("!HHHH", source_port, destination_port, length, value) + payload
+
+
+def fragments_ipv4(source, destination, datagram, ident, mtu=1500, ttl=64):
+    """An IPv4 datagram (UDP header and payload) cut into fragments."""
+    step = (mtu - 20) // 8 * 8
+    pieces = [datagram[i:i + step] for i in range(0, len(datagram), step)]
+    return [ipv4(source, destination, 17, piece, ttl=ttl, ident=ident,
+                 fragment=(0x2000 if n + 1 < len(pieces) else 0) | (n * step // 8)) for n, piece in enumerate(pieces)]
+
+
+def fragments_ipv6(source, destination, datagram, ident, mtu=1280):
+    """An IPv6 UDP datagram cut behind Fragment headers (RFC 8200 4.5)."""
+    step = (mtu - 40 - 8) // 8 * 8
+    pieces = [datagram[i:i + step] for i in range(0, len(datagram), step)]
+    frames = []
+    for n, piece in enumerate(pieces):
+        offset_flags = (n * step // 8) << 3 | (1 if n + 1 < len(pieces) else 0)
+        fragment_header = struct.pack("!BBHI", 17, 0, offset_flags, ident)
+        frames.append(ipv6(source, destination, 44, fragment_header + piece))
+    return frames
+
+
+def big_invite(src, sport, dst, dport, rng, number):
+    """An INVITE with a long SDP offer (many codecs and candidates): more
+    than one MTU, so the network fragments it."""
+    lines = ["v=0", "o=- %d 1 IN IP4 %s" % (rng.getrandbits(31), src), "s=-", "c=IN IP4 %s" % src, "t=0 0",
+             "m=audio %d RTP/AVP 0 8 9 18 101" % rng.randint(10000, 20000)]
+    for index in range(60):
+        lines.append("a=candidate:%d 1 UDP %d %s %d typ host" % (index, rng.getrandbits(31), src, rng.randint(10000, 60000)))
+    body = "\r\n".join(lines) + "\r\n"
+    call_id = "%x@%s" % (rng.getrandbits(64), src)
+    head = ("INVITE sip:%s@%s SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK%x\r\n"
+            "Max-Forwards: 70\r\n"
+            "From: <sip:caller@%s>;tag=%x\r\n"
+            "To: <sip:%s@%s>\r\n"
+            "Call-ID: %s\r\n"
+            "CSeq: 1 INVITE\r\n"
+            "Contact: <sip:caller@%s:%d>\r\n"
+            "User-Agent: friendly-scanner\r\n"
+            "Content-Type: application/sdp\r\n"
+            "Content-Length: %d\r\n\r\n" % (number, dst if ":" not in dst else "[%s]" % dst, src if ":" not in src else "[%s]" % src,
+                                              sport, rng.getrandbits(48), src if ":" not in src else "[%s]" % src,
+                                              rng.getrandbits(32), number, dst if ":" not in dst else "[%s]" % dst, call_id,
+                                              src if ":" not in src else "[%s]" % src, sport, len(body)))
+    return (head + body).encode()
 
 
 def sip_options_sipvicious(src, sport, dst, dport, rng):
@@ -364,6 +429,11 @@ def main() -> int:
     parser.add_argument("--attackers", action="store_true",
                         help="add an extension enumerator, a digest brute-forcer, a username sprayer and a toll-fraud caller")
     parser.add_argument("--benign", type=int, default=0, help="phones of the watched network (register, refresh, call)")
+    parser.add_argument("--ipv6-sources", type=int, default=0,
+                        help="scanners over IPv6 (SIPVicious and Nmap style, alternately) into --home-net6")
+    parser.add_argument("--home-net6", default="2001:db8:5060::/64", help="the watched IPv6 network")
+    parser.add_argument("--fragmented", type=int, default=0,
+                        help="sources sending INVITEs longer than the MTU, IP-fragmented (even: IPv4, odd: IPv6)")
     parser.add_argument("--probers", type=int, default=1,
                         help="sources that only probe SIP ports (empty UDP to 5061, TCP SYN to 5060/5061)")
     parser.add_argument("--background", type=float, default=0.5,
@@ -451,6 +521,44 @@ def main() -> int:
                 when += 0.05
             truth["sip_requests"] += len(payloads)
             truth["attackers"][source] = {"kind": kind, "behaviour": behaviour, "requests": len(payloads)}
+    # Scanners over IPv6: the same requests, addresses written as IPv6.
+    prefix6 = arguments.home_net6.split("/")[0].rstrip(":")
+    for index in range(arguments.ipv6_sources):
+        source = "2001:db8:a::%x" % (index + 1)
+        tool, build = (("sipvicious", sip_options_sipvicious) if index % 2 == 0 else ("nmap", sip_options_nmap))
+        sport = 5060 if tool == "sipvicious" else None
+        requests = arguments.packets_per_source
+        for packet in range(requests):
+            target = "%s::%x" % (prefix6, packet + 1)
+            port = sport or rng.randint(1024, 65535)
+            payload = build("[%s]" % source, port, "[%s]" % target, 5060, rng)
+            events.append((time, ethernet(ipv6(source, target, 17, udp6(source, target, port, 5060, payload), hop_limit=52),
+                                          ethertype=0x86DD)))
+            time += arguments.gap
+        truth["sources"][source] = {"tool": tool, "requests": requests}
+        truth["sip_requests"] += requests
+    # INVITEs that do not fit one frame: the first fragment holds the UDP
+    # header and the start of the message; the others are later fragments.
+    truth["fragmented"] = {}
+    truth["later_fragments"] = {"ipv4": 0, "ipv6": 0}
+    for index in range(arguments.fragmented):
+        family = "ipv4" if index % 2 == 0 else "ipv6"
+        source = "198.20.0.%d" % (index + 1) if family == "ipv4" else "2001:db8:f::%x" % (index + 1)
+        for packet in range(4):
+            target = ("%s.%s.40.%d" % (home_base[0], home_base[1], packet + 1) if family == "ipv4"
+                      else "%s::40:%x" % (prefix6, packet + 1))
+            sport = rng.randint(20000, 60000)
+            payload = big_invite(source, sport, target, 5060, rng, "0046441408560")
+            if family == "ipv4":
+                frames = fragments_ipv4(source, target, udp(sport, 5060, payload), ident=rng.getrandbits(16))
+            else:
+                frames = fragments_ipv6(source, target, udp6(source, target, sport, 5060, payload), ident=rng.getrandbits(32))
+            for frame in frames:
+                events.append((time, ethernet(frame, ethertype=0x0800 if family == "ipv4" else 0x86DD)))
+                time += arguments.gap / 4
+            truth["later_fragments"][family] += len(frames) - 1
+        truth["fragmented"][source] = {"family": family, "requests": 4}
+        truth["sip_requests"] += 4
     truth["benign"] = {}
     for index in range(arguments.benign):
         frames = benign_phone_events(rng, index, arguments.start + index * 3.0, 0.05, home_base)
@@ -496,9 +604,14 @@ def main() -> int:
         elif kind == 2:  # TCP segment of an HTTPS stream
             tcp = struct.pack("!HHIIBBHHH", 443, rng.randint(1024, 65535), rng.getrandbits(32), rng.getrandbits(32), 0x50, 0x18, 502, 0, 0)
             frame = ethernet(ipv4("198.51.7.80", client, 6, tcp + b"\x17\x03\x03" + rng.randbytes(800)))
-        else:  # VLAN-tagged DNS, to exercise the L2 path
+        elif i % 8 == 3:  # VLAN-tagged DNS, to exercise the L2 path
             query = struct.pack("!HHHHHH", rng.getrandbits(16), 0x0100, 1, 0, 0, 0) + b"\x03www\x07example\x03org\x00\x00\x1c\x00\x01"
             frame = ethernet(ipv4(client, "198.51.7.53", 17, udp(rng.randint(1024, 65535), 53, query)), vlan=100)
+        else:  # DNS over IPv6
+            client6 = "2001:db8:c::%x" % (1 + i % 200)
+            query = struct.pack("!HHHHHH", rng.getrandbits(16), 0x0100, 1, 0, 0, 0) + b"\x03www\x07example\x03net\x00\x00\x1c\x00\x01"
+            frame = ethernet(ipv6(client6, "2001:db8:5060::53", 17, udp6(client6, "2001:db8:5060::53", rng.randint(1024, 65535), 53, query)),
+                             ethertype=0x86DD)
         events.append((when, frame))
         truth["background_packets"] += 1
     # A few malformed frames: truncated IPv4 and an ARP frame.

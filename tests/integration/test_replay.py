@@ -150,6 +150,35 @@ class SettledFingerprintSampling(unittest.TestCase):
                 self.assertLess(sampled["fingerprint_info"]["packets"], exact["flow"]["packets"], source)
 
 
+class ReplayIpv6AndFragments(unittest.TestCase):
+    """Scanners over IPv6 are flows named like their IPv4 twins; INVITEs cut
+    into IP fragments (IPv4 and IPv6) are parsed from their first fragment
+    and the later fragments are counted, not lost."""
+
+    def test_ipv6_scanners_and_fragmented_invites(self):
+        with TemporaryDirectory() as directory:
+            capture, truth = make_capture(directory, sources=2, ipv6_sources=4, fragmented=4, packets_per_source=25,
+                                          seed=21, background=0.5)
+            for workers in (1, 2):
+                _, events, samples = replay(directory, capture, workers)
+                flows = {event["src_ip"]: event for event in events if event["event_type"] == "sip_scan_flow"}
+                self.assertEqual(events[-1]["stats"]["packets"], truth["packets"])
+                v6 = [source for source in truth["sources"] if ":" in source]
+                self.assertEqual(len(v6), 4)
+                for source in v6:
+                    self.assertEqual(flows[source]["flow"]["packets"], truth["sources"][source]["requests"], source)
+                    self.assertEqual(flows[source]["tool"]["name"], truth["sources"][source]["tool"], source)
+                for source, fragmented in truth["fragmented"].items():
+                    self.assertEqual(flows[source]["sip"]["methods"], {"INVITE": fragmented["requests"]}, source)
+                self.assertEqual(metric_sum(samples, "sipscope_ip_first_fragments_total"),
+                                 sum(f["requests"] for f in truth["fragmented"].values()))
+                self.assertEqual(metric_sum(samples, "sipscope_frames_total", outcome="ipv4_later_fragment"),
+                                 truth["later_fragments"]["ipv4"])
+                self.assertEqual(metric_sum(samples, "sipscope_frames_total", outcome="ipv6_later_fragment"),
+                                 truth["later_fragments"]["ipv6"])
+                self.assertGreater(truth["later_fragments"]["ipv6"], 0)
+
+
 class ReplayUsesPacketTime(unittest.TestCase):
     """Flows split on the capture's clock, not on how fast the replay runs."""
 
