@@ -3,7 +3,9 @@
 traffic, with a ground-truth JSON file beside each capture.
 
 Standard library only, so it runs with any python3. Scanners (every tool
-of TOOLS.md with --tools all, or a small SIPVicious/Nmap/REGISTER set),
+of TOOLS.md with --tools all, each source at its own rate and start time,
+plus a distributed campaign with --campaign; or a small
+SIPVicious/Nmap/REGISTER set),
 scanners over IPv6, INVITEs large enough to be IP-fragmented (IPv4 and
 IPv6), attackers beyond scanning, benign phones, port probers, a spoofed
 flood, non-SIP background (DNS over IPv4, VLAN and IPv6, QUIC-like UDP,
@@ -13,6 +15,7 @@ HTTPS segments) and malformed frames.
 """
 import argparse
 import json
+import math
 import random
 import socket
 import struct
@@ -424,6 +427,12 @@ def main() -> int:
                         help="'all' for the 21 tools of TOOLS.md (one source each per --sources-per-tool), or the small "
                              "set of the end-to-end tests (default)")
     parser.add_argument("--sources-per-tool", type=int, default=2, help="with --tools all")
+    parser.add_argument("--rate-range", default="2,5000",
+                        help="with --tools all: LOW,HIGH requests per second; each source draws its rate log-uniformly")
+    parser.add_argument("--window", type=float, default=60.0,
+                        help="with --tools all: sources start at random times within this many seconds")
+    parser.add_argument("--campaign", type=int, default=0,
+                        help="with --tools all: N more SIPVicious sources scanning disjoint slices of the /16 together")
     parser.add_argument("--flood", type=int, default=0,
                         help="add this many SIPVicious OPTIONS, each from a new random source (a spoofed-source flood)")
     parser.add_argument("--attackers", action="store_true",
@@ -444,6 +453,12 @@ def main() -> int:
     arguments = parser.parse_args()
     if not 0 <= arguments.background < 1:
         parser.error("--background must be in [0, 1)")
+    try:
+        arguments.rate_range = tuple(float(part) for part in arguments.rate_range.split(","))
+        if len(arguments.rate_range) != 2 or not 0 < arguments.rate_range[0] <= arguments.rate_range[1]:
+            raise ValueError
+    except ValueError:
+        parser.error("--rate-range must be LOW,HIGH with 0 < LOW <= HIGH")
 
     rng = random.Random(arguments.seed)
     home_base = arguments.home_net.split("/")[0].split(".")[:2]
@@ -485,22 +500,55 @@ def main() -> int:
         time = arguments.start
         date = "Sat, 13 Nov 2010 23:29:00 GMT"
         source_index = 0
+        low, high = arguments.rate_range
+        window = arguments.window
+
+        def scan(tool, source, targets, port_mode, rate, start, extra_truth):
+            fixed_port = 5060 if port_mode == "fixed5060" else rng.randint(20000, 60000)
+            number = "00" + rng.choice(["46441408560", "4930123456", "97259912345"])
+            when = start
+            for sequence, target in enumerate(targets, 1):
+                sport = rng.randint(1024, 65535) if port_mode == "changing" else fixed_port
+                k = {"src": source, "dst": target, "sport": sport, "dport": 5060, "number": number, "date": date}
+                payload = build_table_i_request(tool, k, rng, sequence)
+                events.append((when, ethernet(ipv4(source, target, 17, udp(sport, 5060, payload), ttl=rng.choice([49, 52, 113])))))
+                when += rng.expovariate(rate)  # Poisson arrivals at the source's rate
+            name, strategy, _ = TABLE_I[tool]
+            truth["sources"][source] = dict({"tool": name, "table_id": tool, "strategy": strategy, "requests": len(targets),
+                                             "rate_pps": round(rate, 2)}, **extra_truth)
+            truth["sip_requests"] += len(targets)
+            return when
+
+        # Every source runs at its own rate (log-uniform in --rate-range)
+        # and starts at a random time in --window: sources overlap in time
+        # as on a real uplink.
+        end_time = arguments.start
         for tool, (name, strategy, port_mode) in TABLE_I.items():
             for copy in range(arguments.sources_per_tool):
                 source = "203.0.%d.%d" % (113 + source_index // 250, 1 + source_index % 250)
                 source_index += 1
-                fixed_port = 5060 if port_mode == "fixed5060" else rng.randint(20000, 60000)
-                number = "00" + rng.choice(["46441408560", "4930123456", "97259912345"])
+                rate = math.exp(rng.uniform(math.log(low), math.log(high)))
+                start = arguments.start + rng.uniform(0, window)
                 targets = destinations(strategy, home_base, arguments.packets_per_source, rng)
-                for sequence, target in enumerate(targets, 1):
-                    sport = rng.randint(1024, 65535) if port_mode == "changing" else fixed_port
-                    k = {"src": source, "dst": target, "sport": sport, "dport": 5060, "number": number, "date": date}
-                    payload = build_table_i_request(tool, k, rng, sequence)
-                    events.append((time, ethernet(ipv4(source, target, 17, udp(sport, 5060, payload), ttl=rng.choice([49, 52, 113])))))
-                    time += arguments.gap
-                truth["sources"][source] = {"tool": name, "table_id": tool, "strategy": strategy,
-                                            "requests": len(targets)}
-                truth["sip_requests"] += len(targets)
+                end_time = max(end_time, scan(tool, source, targets, port_mode, rate, start, {}))
+        # A distributed campaign: one tool from many sources, each sweeping
+        # its own slice of the watched /16 in parallel, at one shared rate.
+        truth["campaigns"] = {}
+        if arguments.campaign:
+            tool = 1  # SIPVicious, the tool the paper sees run from many hosts at once
+            rate = math.exp(rng.uniform(math.log(low), math.log(high)))
+            start = arguments.start + rng.uniform(0, window)
+            members = []
+            for member in range(arguments.campaign):
+                source = "192.0.%d.%d" % (2 + member // 250, 1 + member % 250)
+                first = 256 + member * arguments.packets_per_source
+                targets = ["%s.%s.%d.%d" % (home_base[0], home_base[1], (n >> 8) & 255, n & 255)
+                           for n in range(first, first + arguments.packets_per_source)]
+                end_time = max(end_time, scan(tool, source, targets, TABLE_I[tool][2], rate, start + rng.uniform(0, 1.0),
+                                              {"campaign": 1}))
+                members.append(source)
+            truth["campaigns"]["1"] = {"tool": TABLE_I[tool][0], "sources": members, "rate_pps": round(rate, 2)}
+        time = end_time
     for index in range(arguments.flood):
         source = "%d.%d.%d.%d" % (rng.randint(1, 223), rng.randint(0, 255), rng.randint(0, 255), rng.randint(1, 254))
         target = "%s.%s.%d.%d" % (home_base[0], home_base[1], rng.randint(0, 255), rng.randint(1, 254))

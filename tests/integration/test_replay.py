@@ -179,6 +179,36 @@ class ReplayIpv6AndFragments(unittest.TestCase):
                 self.assertGreater(truth["later_fragments"]["ipv6"], 0)
 
 
+class GeneratedTrafficShape(unittest.TestCase):
+    """What the sensor measures on --tools all traffic matches the generator's
+    truth: each source's own rate, sources overlapping in time, and a
+    distributed campaign of one tool over disjoint slices of the /16."""
+
+    def test_rates_overlap_and_campaign(self):
+        with TemporaryDirectory() as directory:
+            capture, truth = make_capture(directory, tools="all", sources_per_tool=2, packets_per_source=120, campaign=6,
+                                          background=0.3, seed=5)
+            _, events, _ = replay(directory, capture, 1)
+            flows = {event["src_ip"]: event for event in events if event["event_type"] == "sip_scan_flow"}
+            rates = []
+            for source, expected in truth["sources"].items():
+                flow = flows[source]["flow"]
+                self.assertEqual(flow["packets"], expected["requests"], source)
+                # Poisson arrivals over 120 requests: within 40 % of the rate.
+                self.assertAlmostEqual(flow["packets_per_second"], expected["rate_pps"], delta=expected["rate_pps"] * 0.4,
+                                       msg=source)
+                rates.append(expected["rate_pps"])
+            self.assertGreater(max(rates) / min(rates), 50)  # from a few per second to thousands
+            spans = sorted((flows[source]["flow"]["start"], flows[source]["flow"]["end"]) for source in truth["sources"])
+            overlapping = sum(1 for (_, end), (start, _) in zip(spans, spans[1:]) if start < end)
+            self.assertGreater(overlapping, len(spans) // 4)
+            members = truth["campaigns"]["1"]["sources"]
+            self.assertEqual(len(members), 6)
+            for source in members:
+                self.assertEqual(flows[source]["tool"]["name"], "sipvicious", source)
+                self.assertEqual(flows[source]["strategy"], "sequential", source)
+
+
 class ReplayUsesPacketTime(unittest.TestCase):
     """Flows split on the capture's clock, not on how fast the replay runs."""
 
