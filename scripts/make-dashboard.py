@@ -32,6 +32,9 @@ PANELS = [
     ("Worker load (busy share of the poll loop)", "percentunit", [
         ("sum by (worker) (rate(sipscope_worker_busy_seconds_total[1m])) / sum by (worker) (rate(sipscope_worker_loop_seconds_total[1m]))",
          "worker {{worker}}")]),
+    ("Time per packet by worker stage (sampled bursts)", "ns", [
+        ("1e9 * sum by (stage) (rate(sipscope_stage_sampled_seconds_total[5m])) / sum by (stage) (rate(sipscope_stage_sampled_packets_total[5m]))",
+         "{{stage}}")]),
     ("Events written", "short", [("sum by (event_type) (rate(sipscope_events_written_total[5m]))", "{{event_type}}")]),
     ("Packet time reached (replays)", "dateTimeAsIso", [("max(sipscope_packet_time_seconds) * 1000", "packet time")]),
 ]
