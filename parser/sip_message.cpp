@@ -210,10 +210,10 @@ inline std::string_view trim_value(std::string_view value) {
     return value.substr(start, end - start);
 }
 
+// Two vectorised scans beat a byte loop over a 30-byte Call-ID.
 inline bool has_white_space(std::string_view text) {
-    for (char c : text)
-        if (is_space(c)) return true;
-    return false;
+    return !text.empty() &&
+           (std::memchr(text.data(), ' ', text.size()) != nullptr || std::memchr(text.data(), '\t', text.size()) != nullptr);
 }
 
 // RFC 3261 token characters for a method name.
