@@ -540,7 +540,7 @@ def main() -> int:
             start = arguments.start + rng.uniform(0, window)
             members = []
             for member in range(arguments.campaign):
-                source = "192.0.%d.%d" % (2 + member // 250, 1 + member % 250)
+                source = "100.64.%d.%d" % (member // 250, 1 + member % 250)  # RFC 6598 space: no other role here
                 first = 256 + member * arguments.packets_per_source
                 targets = ["%s.%s.%d.%d" % (home_base[0], home_base[1], (n >> 8) & 255, n & 255)
                            for n in range(first, first + arguments.packets_per_source)]
@@ -591,7 +591,7 @@ def main() -> int:
     truth["later_fragments"] = {"ipv4": 0, "ipv6": 0}
     for index in range(arguments.fragmented):
         family = "ipv4" if index % 2 == 0 else "ipv6"
-        source = "198.20.0.%d" % (index + 1) if family == "ipv4" else "2001:db8:f::%x" % (index + 1)
+        source = "198.19.100.%d" % (index + 1) if family == "ipv4" else "2001:db8:f::%x" % (index + 1)
         for packet in range(4):
             target = ("%s.%s.40.%d" % (home_base[0], home_base[1], packet + 1) if family == "ipv4"
                       else "%s::40:%x" % (prefix6, packet + 1))
