@@ -504,7 +504,11 @@ def main() -> int:
         window = arguments.window
 
         def scan(tool, source, targets, port_mode, rate, start, extra_truth):
-            fixed_port = 5060 if port_mode == "fixed5060" else rng.randint(20000, 60000)
+            # SIPVicious binds 5060, or 5061 when 5060 is taken (one run in five here).
+            if port_mode == "fixed5060":
+                fixed_port = 5061 if rng.random() < 0.2 else 5060
+            else:
+                fixed_port = rng.randint(20000, 60000)
             number = "00" + rng.choice(["46441408560", "4930123456", "97259912345"])
             when = start
             for sequence, target in enumerate(targets, 1):
@@ -515,7 +519,9 @@ def main() -> int:
                 when += rng.expovariate(rate)  # Poisson arrivals at the source's rate
             name, strategy, _ = TABLE_I[tool]
             truth["sources"][source] = dict({"tool": name, "table_id": tool, "strategy": strategy, "requests": len(targets),
-                                             "rate_pps": round(rate, 2)}, **extra_truth)
+                                             "rate_pps": round(rate, 2),
+                                             "source_port": fixed_port if port_mode != "changing" else "changing"},
+                                            **extra_truth)
             truth["sip_requests"] += len(targets)
             return when
 

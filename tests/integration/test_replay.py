@@ -202,6 +202,17 @@ class GeneratedTrafficShape(unittest.TestCase):
             spans = sorted((flows[source]["flow"]["start"], flows[source]["flow"]["end"]) for source in truth["sources"])
             overlapping = sum(1 for (_, end), (start, _) in zip(spans, spans[1:]) if start < end)
             self.assertGreater(overlapping, len(spans) // 4)
+            # Source ports as each tool uses them: SIPVicious on 5060, or 5061
+            # when taken; Nmap-style tools a new one per request.
+            fixed_ports = set()
+            for source, expected in truth["sources"].items():
+                ports = flows[source]["src_ports"]
+                if expected["source_port"] == "changing":
+                    self.assertEqual(ports["behaviour"], "changing", source)
+                else:
+                    self.assertEqual((ports["behaviour"], ports["port"]), ("fixed", expected["source_port"]), source)
+                    fixed_ports.add(expected["source_port"])
+            self.assertTrue({5060, 5061} <= fixed_ports, fixed_ports)
             members = truth["campaigns"]["1"]["sources"]
             self.assertEqual(len(members), 6)
             for source in members:
