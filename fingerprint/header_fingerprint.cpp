@@ -192,15 +192,14 @@ PacketEndpoints PacketEndpoints::of(const parser::DecodedFrame& frame) {
         char* end = endpoints.first_characters + endpoints.first_count;
         if (std::find(endpoints.first_characters, end, first) == end) endpoints.first_characters[endpoints.first_count++] = first;
     }
+    // Repeats fill the unused places, so that the block scan always compares
+    // with four characters and has no inner loop.
+    for (unsigned i = endpoints.first_count; i < kNeedleCount && endpoints.first_count != 0; ++i)
+        endpoints.first_characters[i] = endpoints.first_characters[i % endpoints.first_count];
     return endpoints;
 }
 
-NeedleIndex::NeedleIndex(std::string_view text, const PacketEndpoints& endpoints) : text_(text), endpoints_(endpoints) {
-    // Always four first characters to compare with (repeats fill the
-    // gaps), so that the block scan has no inner loop.
-    for (unsigned i = 0; i < 4; ++i)
-        first_characters_[i] = endpoints.first_count ? endpoints.first_characters[i % endpoints.first_count] : '\0';
-}
+NeedleIndex::NeedleIndex(std::string_view text, const PacketEndpoints& endpoints) : text_(text), endpoints_(endpoints) {}
 
 uint64_t NeedleIndex::compute(std::size_t block) const {
     const std::size_t start = block * 64;
@@ -217,8 +216,9 @@ uint64_t NeedleIndex::compute(std::size_t block) const {
 #if defined(__SSE2__)
     const __m128i zero_digit = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
     const __m128i letter_a = _mm_set1_epi8('a'), five = _mm_set1_epi8(5), dot = _mm_set1_epi8('.');
-    const __m128i first0 = _mm_set1_epi8(first_characters_[0]), first1 = _mm_set1_epi8(first_characters_[1]);
-    const __m128i first2 = _mm_set1_epi8(first_characters_[2]), first3 = _mm_set1_epi8(first_characters_[3]);
+    const char* firsts = endpoints_.first_characters;
+    const __m128i first0 = _mm_set1_epi8(firsts[0]), first1 = _mm_set1_epi8(firsts[1]);
+    const __m128i first2 = _mm_set1_epi8(firsts[2]), first3 = _mm_set1_epi8(firsts[3]);
     for (int part = 0; part < 4; ++part) {
         __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at + 16 * part));
         // Unsigned range checks: c - '0' <= 9, c - 'a' <= 5.
@@ -236,7 +236,7 @@ uint64_t NeedleIndex::compute(std::size_t block) const {
     for (int i = 0; i < 64; ++i) {
         char c = at[i];
         joins |= static_cast<uint64_t>(joins_number(c)) << i;
-        for (char first : first_characters_) needle_starts |= static_cast<uint64_t>(c == first) << i;
+        for (char first : endpoints_.first_characters) needle_starts |= static_cast<uint64_t>(c == first) << i;
     }
 #endif
     if (available < 64) needle_starts &= (uint64_t{1} << available) - 1;

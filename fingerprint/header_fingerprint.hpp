@@ -121,7 +121,9 @@ struct PacketEndpoints {
     // sip:100@SourceIP:SourcePort.
     enum { kSourceIp, kDestinationIp, kSourcePort, kDestinationPort, kNeedleCount };
     std::array<Needle, kNeedleCount> needles{};
-    char first_characters[kNeedleCount] = {};  // distinct first characters of the needles
+    // The distinct first characters of the needles (first_count of them),
+    // repeated to fill all four places.
+    char first_characters[kNeedleCount] = {};
     uint8_t first_count = 0;
 
     static PacketEndpoints of(const parser::DecodedFrame& frame);
@@ -151,7 +153,6 @@ private:
 
     std::string_view text_;
     const PacketEndpoints& endpoints_;
-    char first_characters_[4];
     mutable uint64_t cached_ = 0;  // a bit per block already computed
     mutable uint64_t blocks_[kCachedBlocks];
 };

@@ -92,6 +92,11 @@ def fragments_ipv6(source, destination, datagram, ident, mtu=1280):
     return frames
 
 
+def uri_host(address):
+    """An address as a SIP URI host: IPv6 in brackets (RFC 3261 25.1)."""
+    return "[%s]" % address if ":" in address else address
+
+
 def big_invite(src, sport, dst, dport, rng, number):
     """An INVITE with a long SDP offer (many codecs and candidates): more
     than one MTU, so the network fragments it."""
@@ -101,6 +106,7 @@ def big_invite(src, sport, dst, dport, rng, number):
         lines.append("a=candidate:%d 1 UDP %d %s %d typ host" % (index, rng.getrandbits(31), src, rng.randint(10000, 60000)))
     body = "\r\n".join(lines) + "\r\n"
     call_id = "%x@%s" % (rng.getrandbits(64), src)
+    src_host, dst_host = uri_host(src), uri_host(dst)
     head = ("INVITE sip:%s@%s SIP/2.0\r\n"
             "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK%x\r\n"
             "Max-Forwards: 70\r\n"
@@ -111,10 +117,8 @@ def big_invite(src, sport, dst, dport, rng, number):
             "Contact: <sip:caller@%s:%d>\r\n"
             "User-Agent: friendly-scanner\r\n"
             "Content-Type: application/sdp\r\n"
-            "Content-Length: %d\r\n\r\n" % (number, dst if ":" not in dst else "[%s]" % dst, src if ":" not in src else "[%s]" % src,
-                                              sport, rng.getrandbits(48), src if ":" not in src else "[%s]" % src,
-                                              rng.getrandbits(32), number, dst if ":" not in dst else "[%s]" % dst, call_id,
-                                              src if ":" not in src else "[%s]" % src, sport, len(body)))
+            "Content-Length: %d\r\n\r\n" % (number, dst_host, src_host, sport, rng.getrandbits(48), src_host,
+                                              rng.getrandbits(32), number, dst_host, call_id, src_host, sport, len(body)))
     return (head + body).encode()
 
 
@@ -585,7 +589,7 @@ def main() -> int:
         for packet in range(requests):
             target = "%s::%x" % (prefix6, packet + 1)
             port = sport or rng.randint(1024, 65535)
-            payload = build("[%s]" % source, port, "[%s]" % target, 5060, rng)
+            payload = build(uri_host(source), port, uri_host(target), 5060, rng)
             events.append((time, ethernet(ipv6(source, target, 17, udp6(source, target, port, 5060, payload), hop_limit=52),
                                           ethertype=0x86DD)))
             time += arguments.gap
