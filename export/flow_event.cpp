@@ -6,8 +6,6 @@
 namespace sipscope::exporter {
 
 namespace {
-constexpr std::string_view kResponseClassLabels[fingerprint::kResponseClassCount] = {
-    "1xx", "2xx", "3xx", "4xx", "5xx", "6xx"};
 
 void write_tool(JsonObject& event, const fingerprint::FlowState& flow, const FlowEventContext& context) {
     const fingerprint::ToolEntry* tool = nullptr;
@@ -94,7 +92,7 @@ void format_flow_event(std::string& out, const fingerprint::FlowRecord& record,
     event.field("timestamp", format_rfc3339(flow.last_seen_us))
         .field("event_type", "sip_scan_flow")
         .field("src_ip", flow.source.to_string());
-    bool sent = flow.packets > 0 || flow.probes[0] || flow.probes[1] || flow.probes[2];
+    bool sent = flow.requests > 0 || flow.probes[0] || flow.probes[1] || flow.probes[2];
     if (sent) {
         event.field("src_port", static_cast<unsigned>(flow.first_source_port))
             .field("dest_ip", flow.first_destination.to_string())
@@ -105,10 +103,10 @@ void format_flow_event(std::string& out, const fingerprint::FlowRecord& record,
         .field("start", format_rfc3339(flow.first_seen_us))
         .field("end", format_rfc3339(flow.last_seen_us))
         .field("duration_s", duration_s)
-        .field("packets", flow.packets)
+        .field("packets", flow.requests)
         .field("bytes", flow.bytes)
-        .field("packets_per_second", duration_s > 0 ? static_cast<double>(flow.packets) / duration_s
-                                                    : static_cast<double>(flow.packets))
+        .field("packets_per_second", duration_s > 0 ? static_cast<double>(flow.requests) / duration_s
+                                                    : static_cast<double>(flow.requests))
         .field("responses", static_cast<uint64_t>(flow.responses))
         .field("close_reason", fingerprint::label(record.reason))
         .field("source_scope", internal ? "internal" : "external")
@@ -121,7 +119,7 @@ void format_flow_event(std::string& out, const fingerprint::FlowRecord& record,
     event.end().begin_object("responses");
     for (std::size_t i = 0; i < fingerprint::kResponseClassCount; ++i) {
         if (flow.responses_by_class[i] != 0)
-            event.field(kResponseClassLabels[i], static_cast<uint64_t>(flow.responses_by_class[i]));
+            event.field(fingerprint::kResponseClassLabels[i], static_cast<uint64_t>(flow.responses_by_class[i]));
     }
     event.end().begin_array("rfc_violations");
     for (std::size_t i = 0; i < parser::kSipViolationCount; ++i) {
@@ -203,7 +201,7 @@ void format_alert_event(std::string& out, const fingerprint::FlowRecord& record,
     event.field("timestamp", format_rfc3339(flow.last_seen_us))
         .field("event_type", "alert")
         .field("src_ip", flow.source.to_string());
-    if (flow.packets > 0) {
+    if (flow.requests > 0) {
         event.field("src_port", static_cast<unsigned>(flow.first_source_port))
             .field("dest_ip", flow.first_destination.to_string())
             .field("dest_port", static_cast<unsigned>(flow.first_destination_port))
@@ -218,7 +216,7 @@ void format_alert_event(std::string& out, const fingerprint::FlowRecord& record,
         .end();
     event.begin_object("flow")
         .field("start", format_rfc3339(flow.first_seen_us))
-        .field("packets", flow.packets)
+        .field("packets", flow.requests)
         .field("responses", static_cast<uint64_t>(flow.responses))
         .end();
     write_tool(event, flow, context);

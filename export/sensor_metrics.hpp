@@ -61,6 +61,8 @@ struct SensorIdentity {
     uint64_t tsc_hz = 0;
 };
 
+class FamilyBuilder;  // sensor_metrics.cpp
+
 class SensorMetrics : public prometheus::Collectable {
 public:
     SensorMetrics(SensorIdentity identity, std::span<const WorkerCounters* const> workers,
@@ -72,6 +74,10 @@ public:
     std::vector<prometheus::MetricFamily> Collect() const override;
 
 private:
+    void collect_ports(FamilyBuilder& out) const;
+    void collect_workers(FamilyBuilder& out, double cycles_per_second) const;
+    void collect_tools(FamilyBuilder& out, const CounterSums& sums) const;
+
     SensorIdentity identity_;
     std::vector<const WorkerCounters*> workers_;
     const PortCounterBoard& ports_;

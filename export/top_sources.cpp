@@ -18,7 +18,7 @@
 namespace sipscope::exporter {
 
 void TopSources::observe(const fingerprint::FlowRecord& record) {
-    if (record.flow.packets == 0) return;  // probers and responses-only flows: not "sending"
+    if (record.flow.requests == 0) return;  // probers and responses-only flows: not "sending"
     std::lock_guard lock(mutex_);
     std::string key = record.flow.source.to_string();
     auto found = entries_.find(key);
@@ -39,7 +39,7 @@ void TopSources::observe(const fingerprint::FlowRecord& record) {
         entry = Entry{};
         entry.first_seen_us = record.flow.first_seen_us;
     }
-    entry.requests = std::max(entry.requests, record.flow.packets);
+    entry.requests = std::max(entry.requests, record.flow.requests);
     entry.last_seen_us = std::max(entry.last_seen_us, record.flow.last_seen_us);
     if (record.flow.tool >= 0) entry.tool = record.flow.tool;
     entry.open = record.kind != fingerprint::RecordKind::closed_flow;

@@ -16,7 +16,7 @@ void reset_flow(FlowState& flow, const parser::IpAddress& source, uint64_t now_u
 
 namespace {
 bool has_sent_anything(const FlowState& flow) {
-    return flow.packets != 0 || flow.probes[0] != 0 || flow.probes[1] != 0 || flow.probes[2] != 0;
+    return flow.requests != 0 || flow.probes[0] != 0 || flow.probes[1] != 0 || flow.probes[2] != 0;
 }
 }  // namespace
 
@@ -32,13 +32,13 @@ void account_probe(FlowState& flow, const parser::DecodedFrame& frame, ProbeKind
 
 void account_request(FlowState& flow, const parser::DecodedFrame& frame,
                      const parser::SipMessage& message, uint32_t frame_bytes) {
-    if (flow.packets == 0) {
+    if (flow.requests == 0) {
         flow.first_destination = frame.destination;
         flow.first_source_port = frame.source_port;
         flow.first_destination_port = frame.destination_port;
         flow.transport = frame.transport;
     }
-    ++flow.packets;
+    ++flow.requests;
     flow.bytes += frame_bytes;
     ++flow.requests_by_method[static_cast<std::size_t>(message.method)];
     flow.violations_seen |= message.violations;

@@ -6,6 +6,8 @@
 // in which flow data leaves the worker (over its record ring).
 #pragma once
 
+#include "labelled_enum.hpp"
+
 #include <array>
 #include <cstdint>
 #include <string_view>
@@ -24,36 +26,25 @@ namespace sipscope::fingerprint {
     X(end_of_capture, "end_of_capture")    \
     X(shutdown, "shutdown")
 
-enum class CloseReason : uint8_t {
-#define SIPSCOPE_ENUM_ENTRY(name, label) name,
-    SIPSCOPE_CLOSE_REASONS(SIPSCOPE_ENUM_ENTRY)
-#undef SIPSCOPE_ENUM_ENTRY
-};
-inline constexpr std::size_t kCloseReasonCount = static_cast<std::size_t>(CloseReason::shutdown) + 1;
-inline constexpr std::array<std::string_view, kCloseReasonCount> kCloseReasonLabels = {
-#define SIPSCOPE_LABEL_ENTRY(name, label) label,
-    SIPSCOPE_CLOSE_REASONS(SIPSCOPE_LABEL_ENTRY)
-#undef SIPSCOPE_LABEL_ENTRY
-};
-constexpr std::string_view label(CloseReason reason) {
-    return kCloseReasonLabels[static_cast<std::size_t>(reason)];
-}
+SIPSCOPE_LABELLED_ENUM(CloseReason, SIPSCOPE_CLOSE_REASONS, kCloseReasonCount, kCloseReasonLabels)
 
 // Transport-level probes: packets to a SIP port (5060, 5061) that carry no
 // SIP message. A pure port scanner of SIP ports shows only these.
-enum class ProbeKind : uint8_t { udp_empty, udp_not_sip, tcp_syn };
-inline constexpr std::size_t kProbeKindCount = 3;
-inline constexpr std::array<std::string_view, kProbeKindCount> kProbeKindLabels = {"udp_empty", "udp_not_sip", "tcp_syn"};
+#define SIPSCOPE_PROBE_KINDS(X) X(udp_empty, "udp_empty") X(udp_not_sip, "udp_not_sip") X(tcp_syn, "tcp_syn")
+SIPSCOPE_LABELLED_ENUM(ProbeKind, SIPSCOPE_PROBE_KINDS, kProbeKindCount, kProbeKindLabels)
 
 // Response classes 1xx…6xx, index 0 for 1xx.
-inline constexpr std::size_t kResponseClassCount = 6;
+#define SIPSCOPE_RESPONSE_CLASSES(X) \
+    X(informational, "1xx") X(success, "2xx") X(redirection, "3xx") X(client_error, "4xx") X(server_error, "5xx") \
+    X(global_failure, "6xx")
+SIPSCOPE_LABELLED_ENUM(ResponseClass, SIPSCOPE_RESPONSE_CLASSES, kResponseClassCount, kResponseClassLabels)
 
 struct FlowState {
     // --- hot: touched by every packet of the flow
     parser::IpAddress source;          // the requesting address (the key)
     uint64_t first_seen_us = 0;        // packet time, µs since the epoch
     uint64_t last_seen_us = 0;
-    uint64_t packets = 0;              // SIP requests sent by the source
+    uint64_t requests = 0;             // SIP requests sent by the source (events: flow.packets)
     uint64_t bytes = 0;                // their frame bytes
     uint32_t responses = 0;            // SIP responses sent to the source
     uint32_t lru_previous = 0;         // FlowTable's idle list (indices)
@@ -70,9 +61,11 @@ struct FlowState {
     uint16_t first_source_port = 0;
     uint16_t first_destination_port = 0;
     parser::Transport transport = parser::Transport::none;
-    // --- fingerprint and tool (set by the owning worker)
-    static constexpr uint32_t kNoFingerprint = UINT32_MAX;
-    uint32_t fingerprint_slot = kNoFingerprint;  // index in the worker's FlowDetailPool
+    // --- detail storage and tool (set by the owning worker's SourceTracker)
+    static constexpr uint32_t kNoDetail = UINT32_MAX;          // not asked for yet
+    static constexpr uint32_t kDetailRefused = UINT32_MAX - 1;  // the pool was empty: not asked again
+    uint32_t detail_slot = kNoDetail;  // index in the worker's FlowDetailPool, or one of the above
+    bool has_detail() const { return detail_slot < kDetailRefused; }
     int16_t tool = -1;                            // index in the ToolDatabase, -1 = unknown
     bool tool_complete = false;
     float tool_confidence = 0;

@@ -1,34 +1,43 @@
 // A worker's table of open flows, keyed by requesting address.
 //
 // Owned by exactly one worker lcore; not thread-safe by design (DESIGN.md
-// rule 1). Built on DPDK's rte_hash (cuckoo hash with extendable buckets,
-// sized at twice the capacity so that it never runs full) mapping an
-// address to a slot of a flat array of FlowState reserved at start. An intrusive list over that array,
-// kept in last-seen order, gives the oldest idle flow in O(1) for both
-// timeout expiry and eviction when the table is full: no allocation and no
-// scan on the data path.
+// rule 1). A FlowIndex (in the sensor DPDK's rte_hash: a cuckoo hash with
+// extendable buckets, sized at twice the capacity so that it never runs
+// full) maps an address to a slot of a flat array of FlowState reserved at
+// start. An intrusive list over that array, kept in last-seen order, gives
+// the oldest idle flow in O(1) for both timeout expiry and eviction when
+// the table is full: no allocation and no scan on the data path.
+//
+// The table itself needs no EAL; make_dpdk_flow_table builds the sensor's
+// (rte_hash index, storage on DPDK's heap).
 #pragma once
 
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "flow_index.hpp"
 #include "flow_state.hpp"
-
-struct rte_hash;
 
 namespace sipscope::fingerprint {
 
 class FlowTable {
 public:
     static constexpr uint32_t kNone = UINT32_MAX;
-    static constexpr unsigned kMaxBulk = 64;  // RTE_HASH_LOOKUP_BULK_MAX
+    static constexpr unsigned kMaxBulk = FlowIndex::kMaxBulk;
+    static constexpr uint32_t kMinimumCapacity = 8;
 
-    // Reserves everything up front. Throws std::runtime_error (start-up
-    // only) when DPDK memory is short. `name` must be unique per process.
-    FlowTable(const std::string& name, uint32_t capacity, uint64_t timeout_us, int socket_id);
+    // How the flow array is given back: `release(storage)` unless the
+    // memory is left to the EAL. nullptr: the caller keeps it.
+    using StorageRelease = void (*)(void*);
+
+    // `storage` holds `capacity` (≥ kMinimumCapacity) flows; `index` maps
+    // keys to its slots. Everything is reserved up front.
+    FlowTable(std::unique_ptr<FlowIndex> index, FlowState* storage, uint32_t capacity, uint64_t timeout_us,
+              StorageRelease release);
     ~FlowTable();
     FlowTable(const FlowTable&) = delete;
     FlowTable& operator=(const FlowTable&) = delete;
@@ -37,11 +46,13 @@ public:
     // rte_eal_cleanup instead of freeing it. DPDK's allocator zeroes what
     // is freed, which would touch every page of the table just before the
     // EAL unmaps it all anyway.
-    void leave_memory_to_eal() { leave_memory_to_eal_ = true; }
+    void leave_memory_to_eal() {
+        release_ = nullptr;
+        index_->leave_memory_to_eal();
+    }
 
     uint32_t capacity() const { return capacity_; }
     uint32_t size() const { return size_; }
-    uint64_t timeout_us() const { return timeout_us_; }
 
     // Looks up `count` (≤ kMaxBulk) keys at once; positions[i] is the
     // flow's index or -1.
@@ -137,7 +148,7 @@ private:
 
     uint64_t generation_ = 0;            // bumped by every insert and removal
     mutable uint64_t generation_at_lookup_ = 0;
-    rte_hash* hash_ = nullptr;
+    std::unique_ptr<FlowIndex> index_;
     FlowState* flows_ = nullptr;
     uint32_t capacity_ = 0;
     uint32_t size_ = 0;
@@ -145,7 +156,13 @@ private:
     uint32_t head_ = kNone;  // least recently seen
     uint32_t tail_ = kNone;  // most recently seen
     std::vector<uint32_t> free_slots_;  // slots of flows_ no flow uses
-    bool leave_memory_to_eal_ = false;
+    StorageRelease release_ = nullptr;
 };
+
+// The sensor's table: an rte_hash index and the flow array on DPDK's heap
+// of `socket_id` (EAL running). Throws std::runtime_error (start-up only)
+// when DPDK memory is short. `name` must be unique per process.
+std::unique_ptr<FlowTable> make_dpdk_flow_table(const std::string& name, uint32_t capacity, uint64_t timeout_us,
+                                                int socket_id);
 
 }  // namespace sipscope::fingerprint

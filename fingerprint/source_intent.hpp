@@ -9,6 +9,8 @@
 // Fixed size, no allocation; lives in the owning worker's detail pool.
 #pragma once
 
+#include "labelled_enum.hpp"
+
 #include <array>
 #include <cstdint>
 #include <string_view>
@@ -64,17 +66,7 @@ struct TextTally {
     X(credential_brute_force, "credential_brute_force") \
     X(call_attempts, "call_attempts")
 
-enum class Behaviour : uint8_t {
-#define SIPSCOPE_ENUM_ENTRY(name, label) name,
-    SIPSCOPE_BEHAVIOURS(SIPSCOPE_ENUM_ENTRY)
-#undef SIPSCOPE_ENUM_ENTRY
-};
-inline constexpr std::size_t kBehaviourCount = 4;
-inline constexpr std::array<std::string_view, kBehaviourCount> kBehaviourLabels = {
-#define SIPSCOPE_LABEL_ENTRY(name, label) label,
-    SIPSCOPE_BEHAVIOURS(SIPSCOPE_LABEL_ENTRY)
-#undef SIPSCOPE_LABEL_ENTRY
-};
+SIPSCOPE_LABELLED_ENUM(Behaviour, SIPSCOPE_BEHAVIOURS, kBehaviourCount, kBehaviourLabels)
 
 // When a flow shows a behaviour. Operator-configurable (see lcore options).
 struct BehaviourThresholds {

@@ -40,8 +40,6 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-SignalFlags& signal_flags() { return g_signal_flags; }
-
 void install_signal_handlers() {
     struct sigaction action {};
     sigemptyset(&action.sa_mask);
@@ -56,7 +54,7 @@ unsigned ControlLoop::drain_records() {
     unsigned total = 0;
     std::array<void*, kRecordBurst> objects;
     for (WorkerContext* worker : workers_) {
-        unsigned count = rte_ring_sc_dequeue_burst(worker->records, objects.data(), kRecordBurst, nullptr);
+        unsigned count = rte_ring_sc_dequeue_burst(worker->records->ring(), objects.data(), kRecordBurst, nullptr);
         for (unsigned i = 0; i < count; ++i) {
             const auto& record = *static_cast<const fingerprint::FlowRecord*>(objects[i]);
             top_sources_.observe(record);
@@ -78,11 +76,11 @@ unsigned ControlLoop::drain_records() {
             ++summary_.records_by_reason[static_cast<std::size_t>(record.reason)];
             if (settings_.replay) {
                 auto& tally = summary_.sources[record.flow.source.to_string()];
-                tally.requests += record.flow.packets;
+                tally.requests += record.flow.requests;
                 tally.responses += record.flow.responses;
                 ++tally.flows;
                 for (std::size_t m = 0; m < parser::kSipMethodCount; ++m) tally.methods[m] += record.flow.requests_by_method[m];
-                if (record.flow.packets > 0) {
+                if (record.flow.requests > 0) {
                     const auto& tools = tools_->tools();
                     source_tool_[record.flow.source.to_string()] =
                         record.flow.tool >= 0 && static_cast<std::size_t>(record.flow.tool) < tools.size()
@@ -118,54 +116,38 @@ uint64_t ControlLoop::refresh_port_counters() {
     return delivered;
 }
 
+exporter::CounterSums ControlLoop::sum_worker_counters() const {
+    std::vector<const exporter::WorkerCounters*> blocks;
+    for (const WorkerContext* worker : workers_) blocks.push_back(worker->counters);
+    return exporter::sum_counters(blocks);
+}
+
 void ControlLoop::log_progress(double elapsed_seconds) {
-    uint64_t packets = 0, sip = 0, active = 0, dropped = 0;
-    for (WorkerContext* worker : workers_) {
-        for (const auto& counter : worker->counters->rx_packets) packets += counter.read();
-        sip += worker->counters->sip_packets.read();
-        active += worker->counters->flows_active.read();
-        dropped += worker->counters->handoff_dropped.read() + worker->counters->records_dropped.read();
-    }
+    exporter::CounterSums sums = sum_worker_counters();
+    auto number = [](uint64_t value) { return static_cast<unsigned long long>(value); };
+    uint64_t packets = sums.packets(), dropped = sums.handoff_dropped + sums.records_dropped;
     if (settings_.replay && settings_.expected_packets) {
         std::fprintf(stderr, "sipscope: %.0f s: %llu of %llu packets (%.0f%%), %llu SIP, %llu flows open, %llu dropped\n",
-                     elapsed_seconds, static_cast<unsigned long long>(packets),
-                     static_cast<unsigned long long>(settings_.expected_packets),
+                     elapsed_seconds, number(packets), number(settings_.expected_packets),
                      100.0 * static_cast<double>(packets) / static_cast<double>(settings_.expected_packets),
-                     static_cast<unsigned long long>(sip), static_cast<unsigned long long>(active),
-                     static_cast<unsigned long long>(dropped));
+                     number(sums.sip_packets), number(sums.flows_active), number(dropped));
     } else {
         std::fprintf(stderr, "sipscope: %.0f s: %llu packets, %llu SIP, %llu flows open, %llu events, %llu dropped\n",
-                     elapsed_seconds, static_cast<unsigned long long>(packets), static_cast<unsigned long long>(sip),
-                     static_cast<unsigned long long>(active), static_cast<unsigned long long>(summary_.records),
-                     static_cast<unsigned long long>(dropped));
+                     elapsed_seconds, number(packets), number(sums.sip_packets), number(sums.flows_active),
+                     number(summary_.records), number(dropped));
     }
 }
 
 // A `stats` event: the sensor's totals so far, stamped with packet time
 // (the newest any worker reached), so that replays carry capture time.
 void ControlLoop::write_stats_event() {
-    uint64_t packets = 0, bytes = 0, sip = 0, active = 0, opened = 0, handoff_dropped = 0, records_dropped = 0, clock = 0;
-    uint64_t alerts = 0, probes = 0, requests = 0, responses = 0;
-    for (WorkerContext* worker : workers_) {
-        const exporter::WorkerCounters& counters = *worker->counters;
-        for (const auto& counter : counters.rx_packets) packets += counter.read();
-        for (const auto& counter : counters.rx_bytes) bytes += counter.read();
-        for (const auto& counter : counters.requests_by_method) requests += counter.read();
-        for (const auto& counter : counters.responses_by_class) responses += counter.read();
-        for (const auto& counter : counters.alerts) alerts += counter.read();
-        for (const auto& counter : counters.probes) probes += counter.read();
-        sip += counters.sip_packets.read();
-        active += counters.flows_active.read();
-        opened += counters.flows_opened.read();
-        handoff_dropped += counters.handoff_dropped.read();
-        records_dropped += counters.records_dropped.read();
-        clock = std::max(clock, counters.packet_clock_us.read());
-    }
+    exporter::CounterSums sums = sum_worker_counters();
     uint64_t missed = 0, nombuf = 0;
     for (const auto& port : port_board_.snapshot()) {
         missed += port.rx_missed;
         nombuf += port.rx_nombuf;
     }
+    uint64_t clock = sums.packet_clock_us;
     if (clock == 0) {
         clock = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                           std::chrono::system_clock::now().time_since_epoch()).count());
@@ -173,11 +155,13 @@ void ControlLoop::write_stats_event() {
     line_.clear();
     exporter::JsonObject event(line_);
     event.field("timestamp", exporter::format_rfc3339(clock)).field("event_type", "stats").begin_object("stats");
-    event.field("packets", packets).field("bytes", bytes).field("sip_packets", sip).field("sip_requests", requests)
-        .field("sip_responses", responses).field("transport_probes", probes).field("flows_opened", opened)
-        .field("flows_active", active).field("flows_closed", summary_.records).field("alerts", alerts);
+    event.field("packets", sums.packets()).field("bytes", sums.bytes()).field("sip_packets", sums.sip_packets)
+        .field("sip_requests", sums.requests()).field("sip_responses", sums.responses())
+        .field("transport_probes", sums.transport_probes()).field("flows_opened", sums.flows_opened)
+        .field("flows_active", sums.flows_active).field("flows_closed", summary_.records)
+        .field("alerts", sums.alerts_raised());
     event.begin_object("dropped").field("port_missed", missed).field("port_nombuf", nombuf)
-        .field("handoff", handoff_dropped).field("records", records_dropped).end();
+        .field("handoff", sums.handoff_dropped).field("records", sums.records_dropped).end();
     event.end().end();
     events_.write_line(line_);
 }

@@ -24,7 +24,6 @@ struct SignalFlags {
     std::atomic<int> stop{0};    // SIGINT, SIGTERM
     std::atomic<int> reopen{0};  // SIGHUP
 };
-SignalFlags& signal_flags();
 void install_signal_handlers();
 
 struct ControlSettings {
@@ -69,6 +68,7 @@ private:
     unsigned drain_records();
     uint64_t refresh_port_counters();
     void stop_workers(fingerprint::CloseReason reason);
+    exporter::CounterSums sum_worker_counters() const;
     void log_progress(double elapsed_seconds);
     void write_stats_event();
 

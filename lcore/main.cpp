@@ -73,13 +73,13 @@ std::vector<unsigned> allowed_cpus() {
 // PCI probing, the capture as a net_pcap port, and lcores mapped onto the
 // CPUs we have (more workers than CPUs share them, which is slower but
 // gives the same records).
-std::vector<std::string> replay_eal_arguments(const SensorOptions& options) {
+std::vector<std::string> replay_eal_arguments(const RunPlan& plan) {
     std::vector<std::string> arguments;
-    const auto& user = options.eal_arguments;
+    const auto& user = plan.eal_arguments;
     if (!has_argument(user, {"-l", "--lcores", "-c"})) {
         auto cpus = allowed_cpus();
         std::string map;
-        for (unsigned lcore = 0; lcore <= options.workers; ++lcore) {
+        for (unsigned lcore = 0; lcore <= plan.workers; ++lcore) {
             if (!map.empty()) map += ',';
             map += std::to_string(lcore) + "@" + std::to_string(cpus[lcore % cpus.size()]);
         }
@@ -87,12 +87,12 @@ std::vector<std::string> replay_eal_arguments(const SensorOptions& options) {
     }
     if (!has_argument(user, {"--huge-dir", "--no-huge"})) arguments.push_back("--no-huge");
     if (!has_argument(user, {"-m", "--socket-mem"})) {
-        // Flow tables (state + hash), mbufs, rings and record pool, with room.
-        uint64_t flow_bytes = static_cast<uint64_t>(options.workers) * options.flow_capacity * (sizeof(fingerprint::FlowState) + 96);
-        uint64_t fingerprint_bytes =
-            static_cast<uint64_t>(options.workers) * options.fingerprint_capacity * sizeof(fingerprint::FlowDetail);
+        // Flow tables (state + hash), detail pools and the record pool, with room.
+        uint64_t flow_bytes = static_cast<uint64_t>(plan.workers) * plan.sources.flow_capacity * (sizeof(fingerprint::FlowState) + 96);
+        uint64_t detail_bytes =
+            static_cast<uint64_t>(plan.workers) * plan.sources.detail_capacity * sizeof(fingerprint::FlowDetail);
         uint64_t record_bytes = static_cast<uint64_t>(kRecordPoolSize) * (sizeof(fingerprint::FlowRecord) + 64);
-        uint64_t megabytes = 320 + (flow_bytes + fingerprint_bytes + record_bytes) * 5 / 4 / (1 << 20);
+        uint64_t megabytes = 320 + (flow_bytes + detail_bytes + record_bytes) * 5 / 4 / (1 << 20);
         arguments.push_back("-m");
         arguments.push_back(std::to_string(megabytes));
     }
@@ -103,87 +103,85 @@ std::vector<std::string> replay_eal_arguments(const SensorOptions& options) {
     if (!has_argument(user, {"-a", "--allow", "-b", "--block", "--no-pci"})) arguments.push_back("--no-pci");
     if (!has_argument(user, {"--log-level"})) arguments.push_back("--log-level=*:warning");
     if (!has_argument(user, {"--telemetry", "--no-telemetry"})) arguments.push_back("--no-telemetry");
-    arguments.push_back("--vdev=net_pcap_sipscope0,rx_pcap=" + options.replay_file);
+    arguments.push_back("--vdev=net_pcap_sipscope0,rx_pcap=" + plan.replay_file);
     return arguments;
 }
 
-std::vector<std::string> run_eal_arguments(const SensorOptions& options) {
-    std::vector<std::string> arguments;
-    if (!has_argument(options.eal_arguments, {"--log-level"})) arguments.push_back("--log-level=*:notice");
+// The EAL's argv: ours, then the user's (a later argument wins).
+std::vector<std::string> eal_arguments(const RunPlan& plan) {
+    std::vector<std::string> arguments{"sipscope"};
+    if (plan.replay()) {
+        for (auto& argument : replay_eal_arguments(plan)) arguments.push_back(std::move(argument));
+    } else if (!has_argument(plan.eal_arguments, {"--log-level"})) {
+        arguments.push_back("--log-level=*:notice");
+    }
+    arguments.insert(arguments.end(), plan.eal_arguments.begin(), plan.eal_arguments.end());
     return arguments;
 }
 
-void print_summary(const SensorOptions& options, const RunSummary& summary, const std::vector<WorkerContext*>& workers,
+unsigned long long number(uint64_t value) { return static_cast<unsigned long long>(value); }
+
+// The five sources that sent most SIP requests (replay).
+void print_top_sources(std::FILE* out, const RunSummary& summary) {
+    std::vector<std::pair<std::string, RunSummary::SourceTally>> ranked(summary.sources.begin(), summary.sources.end());
+    std::size_t shown = std::min<std::size_t>(5, ranked.size());
+    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<long>(shown), ranked.end(), [](const auto& a, const auto& b) {
+        return a.second.requests != b.second.requests ? a.second.requests > b.second.requests : a.first < b.first;
+    });
+    std::fprintf(out, "  top sources by SIP requests:\n");
+    for (std::size_t i = 0; i < shown; ++i) {
+        const auto& [address, tally] = ranked[i];
+        std::string methods;
+        for (std::size_t m = 0; m < parser::kSipMethodCount; ++m) {
+            if (!tally.methods[m]) continue;
+            if (!methods.empty()) methods += ' ';
+            methods += std::string(parser::kSipMethodLabels[m]) + "=" + std::to_string(tally.methods[m]);
+        }
+        std::fprintf(out, "    %-40s %10llu  %s\n", address.c_str(), number(tally.requests),
+                     methods.empty() ? "(responses only)" : methods.c_str());
+    }
+}
+
+void print_tool_ranking(std::FILE* out, const RunSummary& summary) {
+    std::vector<std::pair<std::string, uint64_t>> ranked(summary.tools.begin(), summary.tools.end());
+    std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    std::fprintf(out, "  sources by tool:");
+    for (std::size_t i = 0; i < ranked.size() && i < 8; ++i)
+        std::fprintf(out, "%s %s %llu", i ? "," : "", ranked[i].first.c_str(), number(ranked[i].second));
+    std::fprintf(out, "\n");
+}
+
+void print_summary(const RunPlan& plan, const RunSummary& summary, const exporter::CounterSums& sums,
                    uint64_t expected_packets, double elapsed_seconds, const std::string& metrics_url) {
-    uint64_t packets = 0, sip = 0, opened = 0, handoff_dropped = 0, records_dropped = 0, requests = 0, responses = 0;
-    for (const WorkerContext* worker : workers) {
-        for (const auto& counter : worker->counters->rx_packets) packets += counter.read();
-        sip += worker->counters->sip_packets.read();
-        opened += worker->counters->flows_opened.read();
-        handoff_dropped += worker->counters->handoff_dropped.read();
-        records_dropped += worker->counters->records_dropped.read();
-        for (const auto& counter : worker->counters->requests_by_method) requests += counter.read();
-        for (const auto& counter : worker->counters->responses_by_class) responses += counter.read();
-    }
     std::FILE* out = stdout;
-    std::fprintf(out, "sipscope %s summary%s%s\n", options.mode == Mode::replay ? "replay" : "run",
-                 options.mode == Mode::replay ? ": " : "", options.replay_file.c_str());
-    if (options.mode == Mode::replay) {
-        std::fprintf(out, "  packets        %llu (the capture holds %llu)\n", static_cast<unsigned long long>(packets),
-                     static_cast<unsigned long long>(expected_packets));
-    } else {
-        std::fprintf(out, "  packets        %llu\n", static_cast<unsigned long long>(packets));
-    }
-    std::fprintf(out, "  SIP packets    %llu (%llu requests, %llu responses)\n", static_cast<unsigned long long>(sip),
-                 static_cast<unsigned long long>(requests), static_cast<unsigned long long>(responses));
-    if (options.mode == Mode::replay) {
-        std::fprintf(out, "  sources        %zu\n", summary.sources.size());
-    }
-    std::fprintf(out, "  flows          %llu (", static_cast<unsigned long long>(opened));
+    uint64_t packets = sums.packets();
+    std::fprintf(out, "sipscope %s summary%s%s\n", plan.replay() ? "replay" : "run", plan.replay() ? ": " : "",
+                 plan.replay_file.c_str());
+    if (plan.replay()) std::fprintf(out, "  packets        %llu (the capture holds %llu)\n", number(packets), number(expected_packets));
+    else std::fprintf(out, "  packets        %llu\n", number(packets));
+    std::fprintf(out, "  SIP packets    %llu (%llu requests, %llu responses)\n", number(sums.sip_packets),
+                 number(sums.requests()), number(sums.responses()));
+    if (plan.replay()) std::fprintf(out, "  sources        %zu\n", summary.sources.size());
+    std::fprintf(out, "  flows          %llu (", number(sums.flows_opened));
     for (std::size_t i = 0; i < fingerprint::kCloseReasonCount; ++i) {
         std::fprintf(out, "%s%s %llu", i ? ", " : "", std::string(fingerprint::kCloseReasonLabels[i]).c_str(),
-                     static_cast<unsigned long long>(summary.records_by_reason[i]));
+                     number(summary.records_by_reason[i]));
     }
     std::fprintf(out, ")\n");
-    if (handoff_dropped || records_dropped) {
-        std::fprintf(out, "  dropped        %llu hand-offs, %llu records\n", static_cast<unsigned long long>(handoff_dropped),
-                     static_cast<unsigned long long>(records_dropped));
+    if (sums.handoff_dropped || sums.records_dropped) {
+        std::fprintf(out, "  dropped        %llu hand-offs, %llu records\n", number(sums.handoff_dropped),
+                     number(sums.records_dropped));
     }
-    if (!summary.sources.empty()) {
-        std::vector<std::pair<std::string, RunSummary::SourceTally>> ranked(summary.sources.begin(), summary.sources.end());
-        std::size_t shown = std::min<std::size_t>(5, ranked.size());
-        std::partial_sort(ranked.begin(), ranked.begin() + static_cast<long>(shown), ranked.end(), [](const auto& a, const auto& b) {
-            return a.second.requests != b.second.requests ? a.second.requests > b.second.requests : a.first < b.first;
-        });
-        std::fprintf(out, "  top sources by SIP requests:\n");
-        for (std::size_t i = 0; i < shown; ++i) {
-            const auto& [address, tally] = ranked[i];
-            std::string methods;
-            for (std::size_t m = 0; m < parser::kSipMethodCount; ++m) {
-                if (!tally.methods[m]) continue;
-                if (!methods.empty()) methods += ' ';
-                methods += std::string(parser::kSipMethodLabels[m]) + "=" + std::to_string(tally.methods[m]);
-            }
-            std::fprintf(out, "    %-40s %10llu  %s\n", address.c_str(), static_cast<unsigned long long>(tally.requests),
-                         methods.empty() ? "(responses only)" : methods.c_str());
-        }
-    }
-    if (!summary.tools.empty()) {
-        std::vector<std::pair<std::string, uint64_t>> ranked(summary.tools.begin(), summary.tools.end());
-        std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
-            return a.second != b.second ? a.second > b.second : a.first < b.first;
-        });
-        std::fprintf(out, "  sources by tool:");
-        for (std::size_t i = 0; i < ranked.size() && i < 8; ++i)
-            std::fprintf(out, "%s %s %llu", i ? "," : "", ranked[i].first.c_str(), static_cast<unsigned long long>(ranked[i].second));
-        std::fprintf(out, "\n");
-    }
-    if (!options.events_file.empty()) {
-        std::fprintf(out, "  events         %s (%llu sip_scan_flow, %llu alert lines)\n", options.events_file.c_str(),
-                     static_cast<unsigned long long>(summary.records), static_cast<unsigned long long>(summary.alerts));
+    if (!summary.sources.empty()) print_top_sources(out, summary);
+    if (!summary.tools.empty()) print_tool_ranking(out, summary);
+    if (!plan.outputs.events_file.empty()) {
+        std::fprintf(out, "  events         %s (%llu sip_scan_flow, %llu alert lines)\n", plan.outputs.events_file.c_str(),
+                     number(summary.records), number(summary.alerts));
     }
     if (!metrics_url.empty()) std::fprintf(out, "  metrics        %s\n", metrics_url.c_str());
-    if (!options.metrics_file.empty()) std::fprintf(out, "  metrics file   %s\n", options.metrics_file.c_str());
+    if (!plan.outputs.metrics_file.empty()) std::fprintf(out, "  metrics file   %s\n", plan.outputs.metrics_file.c_str());
     std::fprintf(out, "  elapsed        %.3f s", elapsed_seconds);
     if (elapsed_seconds > 0) std::fprintf(out, " (%.0f packets/s)", static_cast<double>(packets) / elapsed_seconds);
     std::fprintf(out, "\n");
@@ -205,220 +203,325 @@ void print_tools(const fingerprint::ToolDatabase& tools, const std::string& path
     }
 }
 
-// Everything after EAL start. Returns the exit code.
-int run_sensor(SensorOptions& options, uint64_t expected_packets, const fingerprint::ToolDatabase& tools) {
+// A start-up failure after the EAL is up: one line, exit status 1.
+struct StartError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Workers: the plan's count, or every EAL worker lcore.
+unsigned worker_count(const RunPlan& plan) {
     unsigned available = rte_lcore_count() - 1;
-    if (available == 0) {
-        std::fprintf(stderr, "sipscope: the EAL has only the main lcore; workers need more: pass -l 0-N (N workers) after --\n");
-        return 1;
+    if (available == 0)
+        throw StartError("the EAL has only the main lcore; workers need more: pass -l 0-N (N workers) after --");
+    unsigned workers = plan.workers == 0 ? available : plan.workers;
+    if (workers > available) {
+        throw StartError("--workers " + std::to_string(workers) + " needs " + std::to_string(workers + 1) +
+                         " lcores but the EAL has " + std::to_string(available + 1) + "; pass -l 0-" +
+                         std::to_string(workers) + " after --");
     }
-    if (options.workers == 0) options.workers = available;
-    if (options.workers > available) {
-        std::fprintf(stderr, "sipscope: --workers %u needs %u lcores but the EAL has %u; pass -l 0-%u after --\n",
-                     options.workers, options.workers + 1, available + 1, options.workers);
-        return 1;
-    }
+    return workers;
+}
 
-    PortRequest request;
-    request.ports = options.ports;
-    request.workers = options.workers;
-    request.queues_per_port = options.queues_per_port;
-    request.rx_descriptors = options.rx_descriptors;
-    request.mbufs = options.mbufs;
-    request.handoff_ring_size = options.handoff_ring_size;
-    PortSetup ports = set_up_ports(request);
-
-    // Packet time: net_pcap stamps each mbuf with the capture time.
+// Packet time: net_pcap stamps each mbuf with the capture time; live
+// traffic uses the TSC anchored to wall time.
+PacketClockSource packet_clock(const RunPlan& plan) {
     PacketClockSource clock;
     clock.tsc_hz = rte_get_tsc_hz();
     clock.tsc_at_start = rte_rdtsc();
     clock.wall_us_at_start = static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-    if (options.mode == Mode::replay) {
-        int offset = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, nullptr);
-        int flag_bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, nullptr);
-        if (offset >= 0 && flag_bit >= 0) {
-            clock.use_packet_timestamps = true;
-            clock.timestamp_offset = offset;
-            clock.timestamp_flag = 1ULL << flag_bit;
-        } else {
-            std::fprintf(stderr, "sipscope: the capture port gives no packet timestamps; flow times are wall-clock times\n");
-        }
+    if (!plan.replay()) return clock;
+    int offset = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, nullptr);
+    int flag_bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, nullptr);
+    if (offset >= 0 && flag_bit >= 0) {
+        clock.use_packet_timestamps = true;
+        clock.timestamp_offset = offset;
+        clock.timestamp_flag = 1ULL << flag_bit;
+    } else {
+        std::fprintf(stderr, "sipscope: the capture port gives no packet timestamps; flow times are wall-clock times\n");
     }
+    return clock;
+}
 
-    rte_mempool* record_pool = rte_mempool_create("sipscope_records", kRecordPoolSize, sizeof(fingerprint::FlowRecord), 64, 0,
-                                                  nullptr, nullptr, nullptr, nullptr, static_cast<int>(rte_socket_id()), 0);
-    if (record_pool == nullptr) {
-        std::fprintf(stderr, "sipscope: cannot create the record pool: %s (give DPDK more memory with -m)\n", rte_strerror(rte_errno));
-        return 1;
-    }
-
-    SourceOwner owner(options.workers);
+// Every worker's state, built on the control lcore before launch.
+struct WorkerSet {
+    rte_mempool* record_pool = nullptr;
+    std::unique_ptr<SourceOwner> owner;
     std::vector<std::unique_ptr<WorkerContext>> contexts;
-    std::vector<const exporter::WorkerCounters*> counter_blocks;
-    std::vector<void*> tool_counters;
-    unsigned lcore_id = rte_get_next_lcore(-1, 1, 0);
-    for (unsigned w = 0; w < options.workers; ++w, lcore_id = rte_get_next_lcore(lcore_id, 1, 0)) {
-        auto context = std::make_unique<WorkerContext>();
-        context->index = w;
-        context->lcore_id = lcore_id;
-        context->rx_queues = ports.worker_queues[w];
-        int socket = static_cast<int>(rte_lcore_to_socket_id(lcore_id));
-        std::string name = "handoff" + std::to_string(w);
-        context->inbound = rte_ring_create(name.c_str(), options.handoff_ring_size, socket, RING_F_SC_DEQ);
-        name = "records" + std::to_string(w);
-        context->records = rte_ring_create(name.c_str(), kRecordRingSize, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-        if (!context->inbound || !context->records) {
-            std::fprintf(stderr, "sipscope: cannot create the rings of worker %u: %s\n", w, rte_strerror(rte_errno));
-            return 1;
-        }
-        context->record_pool = record_pool;
-        context->owner = &owner;
-        context->clock = clock;
-        context->wait_when_records_full = options.mode == Mode::replay;
-        context->idle_sleep_us = options.idle_sleep_us;
-        context->fingerprint_sampling = options.fingerprint_sampling;
-        // Memory per tracked source, measured on DPDK's heap around the
-        // allocations (not computed from sizeof): reported once at start.
-        rte_malloc_socket_stats before_flows{}, after_flows{}, after_details{};
-        rte_malloc_get_socket_stats(socket, &before_flows);
-        context->flows = std::make_unique<fingerprint::FlowTable>("flows" + std::to_string(w), options.flow_capacity,
-                                                                  static_cast<uint64_t>(options.timeout_seconds * 1e6), socket);
-        context->counters = static_cast<exporter::WorkerCounters*>(
-            rte_zmalloc_socket("counters", sizeof(exporter::WorkerCounters), RTE_CACHE_LINE_SIZE, socket));
-        if (!context->counters) {
-            std::fprintf(stderr, "sipscope: cannot reserve the counters of worker %u\n", w);
-            return 1;
-        }
-        new (context->counters) exporter::WorkerCounters();
-        context->counters->flow_capacity.set(context->flows->capacity());
-        rte_malloc_get_socket_stats(socket, &after_flows);
-        // Fingerprint pool, tool scratch and per-tool counters, all reserved now.
-        auto* storage = static_cast<fingerprint::FlowDetail*>(rte_malloc_socket(
-            "flow_details", sizeof(fingerprint::FlowDetail) * options.fingerprint_capacity, RTE_CACHE_LINE_SIZE, socket));
-        // closed_by_tool and active_by_tool, one allocation.
-        auto* by_tool = static_cast<exporter::OwnedCounter*>(rte_zmalloc_socket(
-            "by_tool", 2 * sizeof(exporter::OwnedCounter) * (tools.tools().size() + 1), RTE_CACHE_LINE_SIZE, socket));
-        if (!storage || !by_tool) {
-            std::fprintf(stderr, "sipscope: cannot reserve %zu bytes of fingerprints for worker %u (lower "
-                                 "--fingerprint-capacity or give DPDK more memory with -m)\n",
-                         sizeof(fingerprint::FlowDetail) * options.fingerprint_capacity, w);
-            return 1;
-        }
-        rte_malloc_get_socket_stats(socket, &after_details);
-        if (w == 0) {
-            double flow_bytes = static_cast<double>(after_flows.heap_allocsz_bytes - before_flows.heap_allocsz_bytes);
-            double detail_bytes = static_cast<double>(after_details.heap_allocsz_bytes - after_flows.heap_allocsz_bytes);
-            std::fprintf(stderr,
-                         "sipscope: memory per worker: flow table %.1f MiB for %u sources (%.0f bytes each, hash "
-                         "included), detail pool %.1f MiB for %u SIP sources (%.0f bytes each)\n",
-                         flow_bytes / (1 << 20), context->flows->capacity(), flow_bytes / context->flows->capacity(),
-                         detail_bytes / (1 << 20), options.fingerprint_capacity, detail_bytes / options.fingerprint_capacity);
-        }
-        tool_counters.push_back(by_tool);
-        context->details = std::make_unique<fingerprint::FlowDetailPool>(storage, options.fingerprint_capacity);
-        context->tools = &tools;
-        context->alerts = &options.alert_policy;
-        context->tool_scratch = tools.make_scratch();
-        context->counters->closed_by_tool = by_tool;
-        context->counters->active_by_tool = by_tool + tools.tools().size() + 1;
-        context->counters->tool_slots = static_cast<uint32_t>(tools.tools().size() + 1);
-        counter_blocks.push_back(context->counters);
-        contexts.push_back(std::move(context));
+    std::vector<void*> tool_counters;  // per worker: closed_by_tool and active_by_tool
+    std::vector<WorkerContext*> workers() const {
+        std::vector<WorkerContext*> result;
+        for (const auto& context : contexts) result.push_back(context.get());
+        return result;
     }
-    std::vector<WorkerContext*> workers;
-    for (auto& context : contexts) workers.push_back(context.get());
-    for (WorkerContext* worker : workers) {
-        for (WorkerContext* peer : workers) {
+    std::vector<const exporter::WorkerCounters*> counter_blocks() const {
+        std::vector<const exporter::WorkerCounters*> result;
+        for (const auto& context : contexts) result.push_back(context->counters);
+        return result;
+    }
+};
+
+// The worker's counter block, with its per-tool arrays, on its socket.
+exporter::WorkerCounters* make_counters(unsigned worker, int socket, std::size_t tool_slots, std::vector<void*>& tool_counters) {
+    auto* counters = static_cast<exporter::WorkerCounters*>(
+        rte_zmalloc_socket("counters", sizeof(exporter::WorkerCounters), RTE_CACHE_LINE_SIZE, socket));
+    auto* by_tool = static_cast<fingerprint::OwnedCounter*>(
+        rte_zmalloc_socket("by_tool", 2 * sizeof(fingerprint::OwnedCounter) * tool_slots, RTE_CACHE_LINE_SIZE, socket));
+    if (!counters || !by_tool) throw StartError("cannot reserve the counters of worker " + std::to_string(worker));
+    new (counters) exporter::WorkerCounters();
+    counters->sources.closed_by_tool = by_tool;
+    counters->sources.active_by_tool = by_tool + tool_slots;
+    counters->sources.tool_slots = static_cast<uint32_t>(tool_slots);
+    tool_counters.push_back(by_tool);
+    return counters;
+}
+
+// The worker's SourceTracker: flow table and detail pool on its socket.
+// Memory per tracked source is measured on DPDK's heap around the
+// allocations (not computed from sizeof), and logged once.
+std::unique_ptr<fingerprint::SourceTracker> make_tracker(const RunPlan& plan, WorkerContext& context, int socket,
+                                                         const fingerprint::ToolDatabase& tools) {
+    const auto& sources = plan.sources;
+    rte_malloc_socket_stats before_flows{}, after_flows{}, after_details{};
+    rte_malloc_get_socket_stats(socket, &before_flows);
+    auto flows = fingerprint::make_dpdk_flow_table("flows" + std::to_string(context.index), sources.flow_capacity,
+                                                   sources.timeout_us, socket);
+    rte_malloc_get_socket_stats(socket, &after_flows);
+    std::size_t detail_bytes = sizeof(fingerprint::FlowDetail) * sources.detail_capacity;
+    auto* storage = static_cast<fingerprint::FlowDetail*>(rte_malloc_socket("flow_details", detail_bytes, RTE_CACHE_LINE_SIZE, socket));
+    if (!storage) {
+        throw StartError("cannot reserve " + std::to_string(detail_bytes) + " bytes of source detail for worker " +
+                         std::to_string(context.index) + " (lower --detail-capacity or give DPDK more memory with -m)");
+    }
+    rte_malloc_get_socket_stats(socket, &after_details);
+    if (context.index == 0) {
+        double flow_bytes = static_cast<double>(after_flows.heap_allocsz_bytes - before_flows.heap_allocsz_bytes);
+        double details = static_cast<double>(after_details.heap_allocsz_bytes - after_flows.heap_allocsz_bytes);
+        std::fprintf(stderr,
+                     "sipscope: memory per worker: flow table %.1f MiB for %u sources (%.0f bytes each, hash "
+                     "included), detail pool %.1f MiB for %u SIP sources (%.0f bytes each)\n",
+                     flow_bytes / (1 << 20), flows->capacity(), flow_bytes / flows->capacity(), details / (1 << 20),
+                     sources.detail_capacity, details / sources.detail_capacity);
+    }
+    fingerprint::TrackerSettings settings{static_cast<uint16_t>(context.index), sources.fingerprint_sampling, sources.alerts};
+    return std::make_unique<fingerprint::SourceTracker>(
+        std::move(flows), std::make_unique<fingerprint::FlowDetailPool>(storage, sources.detail_capacity), tools,
+        std::move(settings), context.counters->sources, *context.records, context.stage_timer.get());
+}
+
+std::unique_ptr<WorkerContext> make_worker(const RunPlan& plan, unsigned index, unsigned lcore_id, const PortSetup& ports,
+                                           const PacketClockSource& clock, WorkerSet& set,
+                                           const fingerprint::ToolDatabase& tools) {
+    auto context = std::make_unique<WorkerContext>();
+    context->index = index;
+    context->lcore_id = lcore_id;
+    context->rx_queues = ports.worker_queues[index];
+    int socket = static_cast<int>(rte_lcore_to_socket_id(lcore_id));
+    std::string name = "handoff" + std::to_string(index);
+    context->inbound = rte_ring_create(name.c_str(), plan.ports.handoff_ring_size, socket, RING_F_SC_DEQ);
+    name = "records" + std::to_string(index);
+    rte_ring* records = rte_ring_create(name.c_str(), kRecordRingSize, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (!context->inbound || !records)
+        throw StartError("cannot create the rings of worker " + std::to_string(index) + ": " + rte_strerror(rte_errno));
+    context->record_pool = set.record_pool;
+    context->owner = set.owner.get();
+    context->clock = clock;
+    context->idle_sleep_us = plan.idle_sleep_us;
+    context->counters = make_counters(index, socket, tools.tools().size() + 1, set.tool_counters);
+    // Replay never drops a record: it waits for the control lcore.
+    context->records = std::make_unique<RecordChannel>(records, set.record_pool, context->counters->records_dropped, plan.replay());
+    context->stage_timer = std::make_unique<fingerprint::StageTimer>(context->counters->stages);
+    context->sources = make_tracker(plan, *context, socket, tools);
+    return context;
+}
+
+WorkerSet make_workers(const RunPlan& plan, unsigned workers, const PortSetup& ports, const fingerprint::ToolDatabase& tools) {
+    WorkerSet set;
+    set.record_pool = rte_mempool_create("sipscope_records", kRecordPoolSize, sizeof(fingerprint::FlowRecord), 64, 0,
+                                         nullptr, nullptr, nullptr, nullptr, static_cast<int>(rte_socket_id()), 0);
+    if (set.record_pool == nullptr)
+        throw StartError(std::string("cannot create the record pool: ") + rte_strerror(rte_errno) + " (give DPDK more memory with -m)");
+    set.owner = std::make_unique<SourceOwner>(workers);
+    PacketClockSource clock = packet_clock(plan);
+    unsigned lcore_id = rte_get_next_lcore(-1, 1, 0);
+    for (unsigned w = 0; w < workers; ++w, lcore_id = rte_get_next_lcore(lcore_id, 1, 0))
+        set.contexts.push_back(make_worker(plan, w, lcore_id, ports, clock, set, tools));
+    for (auto& worker : set.contexts) {
+        for (auto& peer : set.contexts) {
             worker->handoff_rings.push_back(peer->inbound);
             if (!peer->rx_queues.empty()) worker->dispatch_clocks.push_back(&peer->dispatch_clock_us);
         }
     }
+    return set;
+}
 
-    exporter::EventWriter events(options.events_file, options.mode == Mode::replay ? exporter::EventWriter::Mode::truncate
-                                                                                   : exporter::EventWriter::Mode::append);
-    exporter::FlowEventContext event_context{options.home_networks, &tools, options.alert_policy.thresholds};
+// What leaves the sensor: events file, Prometheus, /top.
+struct Outputs {
+    Outputs(const RunPlan& plan, const WorkerSet& workers, const fingerprint::ToolDatabase& tools)
+        : events(plan.outputs.events_file, plan.replay() ? exporter::EventWriter::Mode::truncate : exporter::EventWriter::Mode::append),
+          event_context{plan.outputs.home_networks, &tools, plan.sources.alerts.thresholds},
+          metrics(std::make_shared<exporter::SensorMetrics>(
+              exporter::SensorIdentity{SIPSCOPE_VERSION, rte_version(), plan.replay() ? "replay" : "run", rte_get_tsc_hz()},
+              workers.counter_blocks(), port_board, control_counters, events, &tools)),
+          top_sources(10000, &tools) {}
+
+    void serve(const RunPlan& plan) {
+        if (!plan.outputs.metrics_bind.empty()) {
+            try {
+                exposer = std::make_unique<prometheus::Exposer>(plan.outputs.metrics_bind, 2);
+            } catch (const std::exception& error) {
+                throw StartError("cannot serve metrics on " + plan.outputs.metrics_bind + " (" + error.what() +
+                                 "): is the port in use? choose another with --metrics or disable it with --metrics none");
+            }
+            exposer->RegisterCollectable(metrics);
+            metrics_url = "http://" + plan.outputs.metrics_bind + "/metrics";
+            std::fprintf(stderr, "sipscope: metrics at %s\n", metrics_url.c_str());
+        }
+        if (plan.outputs.api_address.empty()) return;
+        try {
+            api = std::make_unique<exporter::TopSourcesServer>(plan.outputs.api_address, plan.outputs.api_port, top_sources);
+        } catch (const std::exception& error) {
+            throw StartError(std::string(error.what()) + ": is the port in use? choose another with --api or disable it with --api none");
+        }
+        std::fprintf(stderr, "sipscope: top sources at http://%s:%u/top\n", plan.outputs.api_address.c_str(), plan.outputs.api_port);
+    }
+
+    exporter::EventWriter events;
+    exporter::FlowEventContext event_context;
     exporter::PortCounterBoard port_board;
     exporter::ControlCounters control_counters;
-    exporter::SensorIdentity identity{SIPSCOPE_VERSION, rte_version(), options.mode == Mode::replay ? "replay" : "run",
-                                      rte_get_tsc_hz()};
-    auto metrics =
-        std::make_shared<exporter::SensorMetrics>(identity, counter_blocks, port_board, control_counters, events, &tools);
+    std::shared_ptr<exporter::SensorMetrics> metrics;
+    exporter::TopSources top_sources;
     std::unique_ptr<prometheus::Exposer> exposer;
-    std::string metrics_url;
-    if (!options.metrics_bind.empty()) {
-        try {
-            exposer = std::make_unique<prometheus::Exposer>(options.metrics_bind, 2);
-        } catch (const std::exception& error) {
-            std::fprintf(stderr, "sipscope: cannot serve metrics on %s (%s): is the port in use? choose another with --metrics "
-                                 "or disable it with --metrics none\n",
-                         options.metrics_bind.c_str(), error.what());
-            return 1;
-        }
-        exposer->RegisterCollectable(metrics);
-        metrics_url = "http://" + options.metrics_bind + "/metrics";
-        std::fprintf(stderr, "sipscope: metrics at %s\n", metrics_url.c_str());
-    }
-
-    exporter::TopSources top_sources(10000, &tools);
     std::unique_ptr<exporter::TopSourcesServer> api;
-    if (!options.api_address.empty()) {
-        try {
-            api = std::make_unique<exporter::TopSourcesServer>(options.api_address, options.api_port, top_sources);
-        } catch (const std::exception& error) {
-            std::fprintf(stderr, "sipscope: %s: is the port in use? choose another with --api or disable it with --api none\n",
-                         error.what());
-            return 1;
-        }
-        std::fprintf(stderr, "sipscope: top sources at http://%s:%u/top\n", options.api_address.c_str(), options.api_port);
-    }
+    std::string metrics_url;
+};
 
+void launch_workers(const WorkerSet& set, const RunPlan& plan) {
     install_signal_handlers();
-    for (WorkerContext* worker : workers) {
-        int status = rte_eal_remote_launch(worker_main, worker, worker->lcore_id);
+    for (const auto& worker : set.contexts) {
+        int status = rte_eal_remote_launch(worker_main, worker.get(), worker->lcore_id);
         if (status != 0) {
-            std::fprintf(stderr, "sipscope: cannot launch worker %u on lcore %u: %s\n", worker->index, worker->lcore_id,
-                         rte_strerror(-status));
-            return 1;
+            throw StartError("cannot launch worker " + std::to_string(worker->index) + " on lcore " +
+                             std::to_string(worker->lcore_id) + ": " + rte_strerror(-status));
         }
     }
-    std::fprintf(stderr, "sipscope: %u worker(s) running%s\n", options.workers,
-                 options.mode == Mode::replay ? "" : "; SIGINT or SIGTERM stops, SIGHUP reopens the events file");
+    std::fprintf(stderr, "sipscope: %zu worker(s) running%s\n", set.contexts.size(),
+                 plan.replay() ? "" : "; SIGINT or SIGTERM stops, SIGHUP reopens the events file");
+}
+
+// The process ends with rte_eal_cleanup, which releases all DPDK memory at
+// once. Freeing the data-path tables (flow tables, detail pools, mempools:
+// hundreds of MiB) one by one first would cost more than the rest of a
+// short replay: DPDK's allocator zeroes what it frees, touching every
+// page. So only the small objects are freed.
+void tear_down(WorkerSet& set, const PortSetup& ports) {
+    close_ports(ports);
+    for (void* counters : set.tool_counters) rte_free(counters);
+    for (auto& context : set.contexts) {
+        context->sources->flows().leave_memory_to_eal();
+        context->sources.reset();
+        rte_ring_free(context->inbound);
+        rte_ring_free(context->records->ring());
+        rte_free(context->counters);
+    }
+}
+
+// Everything after EAL start: build, start, wait, tear down. Returns the
+// exit status.
+int run_sensor(const RunPlan& plan, uint64_t expected_packets, const fingerprint::ToolDatabase& tools) {
+    unsigned workers = worker_count(plan);
+    PortSetup ports = set_up_ports({plan.ports.names, workers, plan.ports.queues_per_port, plan.ports.rx_descriptors,
+                                    plan.ports.mbufs, plan.ports.handoff_ring_size});
+    WorkerSet set = make_workers(plan, workers, ports, tools);
+    Outputs outputs(plan, set, tools);
+    outputs.serve(plan);
+    launch_workers(set, plan);
 
     auto started = std::chrono::steady_clock::now();
-    ControlSettings settings;
-    settings.replay = options.mode == Mode::replay;
-    settings.expected_packets = expected_packets;
-    settings.progress_seconds = options.progress_seconds;
-    settings.stats_seconds = options.stats_seconds;
-    ControlLoop control(settings, workers, ports, events, event_context, port_board, control_counters, &tools, top_sources);
+    ControlSettings settings{plan.replay(), expected_packets, plan.outputs.progress_seconds, plan.outputs.stats_seconds};
+    ControlLoop control(settings, set.workers(), ports, outputs.events, outputs.event_context, outputs.port_board,
+                        outputs.control_counters, &tools, outputs.top_sources);
     RunSummary summary = control.run();
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-    if (!options.metrics_file.empty()) {
-        std::ofstream file(options.metrics_file, std::ios::trunc);
-        file << exporter::serialize_metrics(*metrics);
-        if (!file) std::fprintf(stderr, "sipscope: cannot write metrics file '%s'\n", options.metrics_file.c_str());
+    if (!plan.outputs.metrics_file.empty()) {
+        std::ofstream file(plan.outputs.metrics_file, std::ios::trunc);
+        file << exporter::serialize_metrics(*outputs.metrics);
+        if (!file) std::fprintf(stderr, "sipscope: cannot write metrics file '%s'\n", plan.outputs.metrics_file.c_str());
     }
-    print_summary(options, summary, workers, expected_packets, elapsed, metrics_url);
-
-    exposer.reset();
-    api.reset();
-    close_ports(ports);
-    // The process ends with rte_eal_cleanup, which releases all DPDK
-    // memory at once. Freeing the data-path tables (flow tables, detail
-    // pools, mempools: hundreds of MiB) one by one first would cost more
-    // than the rest of a short replay: DPDK's allocator zeroes what it
-    // frees, touching every page. So only the small objects are freed.
-    for (void* counters : tool_counters) rte_free(counters);
-    for (auto& context : contexts) {
-        context->flows->leave_memory_to_eal();
-        context->flows.reset();
-        rte_ring_free(context->inbound);
-        rte_ring_free(context->records);
-        rte_free(context->counters);
-    }
+    auto blocks = set.counter_blocks();
+    print_summary(plan, summary, exporter::sum_counters(blocks), expected_packets, elapsed, outputs.metrics_url);
+    outputs.exposer.reset();
+    outputs.api.reset();
+    tear_down(set, ports);
     return summary.capture_short ? 3 : 0;
+}
+
+// What runs beside the EAL's initialisation: the tool database compile
+// (Hyperscan) and, in replay, the capture count. Both are independent of
+// DPDK; our own errors from them say more than the EAL's (a capture that
+// cannot be read also fails the EAL's pcap device), so they come first.
+struct StartUpWork {
+    std::future<std::unique_ptr<fingerprint::ToolDatabase>> tools;
+    std::future<CaptureInventory> inventory;
+};
+
+// Starts the EAL with the plan's arguments, then the sensor. Returns the
+// exit status.
+int start_and_run(const RunPlan& plan) {
+    StartUpWork work;
+    work.tools = std::async(std::launch::async, [&plan] { return fingerprint::ToolDatabase::load(plan.tool_db); });
+    if (plan.replay())
+        work.inventory = std::async(std::launch::async, [&plan] { return take_capture_inventory(plan.replay_file); });
+    std::vector<std::string> arguments = eal_arguments(plan);
+    std::vector<char*> argv;
+    for (auto& argument : arguments) argv.push_back(argument.data());
+    argv.push_back(nullptr);
+    bool eal_ready = rte_eal_init(static_cast<int>(arguments.size()), argv.data()) >= 0;
+    int eal_errno = rte_errno;
+
+    std::unique_ptr<fingerprint::ToolDatabase> tools;
+    uint64_t expected_packets = 0;
+    try {
+        tools = work.tools.get();
+        if (work.inventory.valid()) {
+            CaptureInventory inventory = work.inventory.get();
+            expected_packets = inventory.packets;
+            std::fprintf(stderr, "sipscope: %s: %llu packets, %llu bytes\n", plan.replay_file.c_str(),
+                         number(inventory.packets), number(inventory.bytes));
+        }
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "sipscope: %s\n", error.what());
+        if (eal_ready) rte_eal_cleanup();
+        return 1;
+    }
+    if (!eal_ready) {
+        std::fprintf(stderr, "sipscope: DPDK EAL initialisation failed: %s; check the EAL arguments after -- "
+                             "(see the lines above from DPDK)\n",
+                     rte_strerror(eal_errno));
+        return 1;
+    }
+    if (plan.replay() && expected_packets == 0) std::fprintf(stderr, "sipscope: the capture holds no packets; nothing to do\n");
+    int status;
+    try {
+        status = run_sensor(plan, expected_packets, *tools);
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "sipscope: %s\n", error.what());
+        status = 1;
+    }
+    rte_eal_cleanup();
+    return status;
+}
+
+int list_tools(const RunPlan& plan) {
+    try {
+        print_tools(*fingerprint::ToolDatabase::load(plan.tool_db), plan.tool_db);
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "sipscope: %s\n", error.what());
+        return 1;
+    }
+    return 0;
 }
 
 }  // namespace
@@ -446,73 +549,10 @@ int main(int argc, char** argv) {
         std::printf("sipscope %s (%s)\n", SIPSCOPE_VERSION, rte_version());
         return 0;
     }
-    std::string problem = validate(options);
-    if (!problem.empty()) {
+    RunPlan plan;
+    if (std::string problem = make_run_plan(options, plan); !problem.empty()) {
         std::fprintf(stderr, "sipscope: %s\n", problem.c_str());
         return 2;
     }
-    // The tool database is checked before anything runs: a broken entry
-    // stops the sensor with its file, line, name and reason. Compiling it
-    // (Hyperscan) and counting the capture are independent of DPDK, so
-    // they run on their own threads while the EAL initialises.
-    auto load_tools = [&options] { return sipscope::fingerprint::ToolDatabase::load(options.tool_db); };
-    if (options.mode == Mode::tools) {
-        try {
-            print_tools(*load_tools(), options.tool_db);
-        } catch (const std::exception& error) {
-            std::fprintf(stderr, "sipscope: %s\n", error.what());
-            return 1;
-        }
-        return 0;
-    }
-    auto tools_loading = std::async(std::launch::async, load_tools);
-    std::future<CaptureInventory> inventory_taking;
-    if (options.mode == Mode::replay)
-        inventory_taking = std::async(std::launch::async, [&options] { return take_capture_inventory(options.replay_file); });
-
-    std::vector<std::string> eal_arguments{"sipscope"};
-    for (auto& argument : options.mode == Mode::replay ? replay_eal_arguments(options) : run_eal_arguments(options))
-        eal_arguments.push_back(argument);
-    for (const auto& argument : options.eal_arguments) eal_arguments.push_back(argument);
-    std::vector<char*> eal_argv;
-    for (auto& argument : eal_arguments) eal_argv.push_back(argument.data());
-    eal_argv.push_back(nullptr);
-    bool eal_ready = rte_eal_init(static_cast<int>(eal_arguments.size()), eal_argv.data()) >= 0;
-    int eal_errno = rte_errno;
-
-    // Our own errors first: they say more than the EAL's (a capture that
-    // cannot be read also fails the EAL's pcap device).
-    std::unique_ptr<sipscope::fingerprint::ToolDatabase> tools;
-    uint64_t expected_packets = 0;
-    try {
-        tools = tools_loading.get();
-        if (inventory_taking.valid()) {
-            CaptureInventory inventory = inventory_taking.get();
-            expected_packets = inventory.packets;
-            std::fprintf(stderr, "sipscope: %s: %llu packets, %llu bytes\n", options.replay_file.c_str(),
-                         static_cast<unsigned long long>(inventory.packets), static_cast<unsigned long long>(inventory.bytes));
-        }
-    } catch (const std::exception& error) {
-        std::fprintf(stderr, "sipscope: %s\n", error.what());
-        if (eal_ready) rte_eal_cleanup();
-        return 1;
-    }
-    if (!eal_ready) {
-        std::fprintf(stderr, "sipscope: DPDK EAL initialisation failed: %s; check the EAL arguments after -- "
-                             "(see the lines above from DPDK)\n",
-                     rte_strerror(eal_errno));
-        return 1;
-    }
-    if (options.mode == Mode::replay && expected_packets == 0) {
-        std::fprintf(stderr, "sipscope: the capture holds no packets; nothing to do\n");
-    }
-    int status;
-    try {
-        status = run_sensor(options, expected_packets, *tools);
-    } catch (const std::exception& error) {
-        std::fprintf(stderr, "sipscope: %s\n", error.what());
-        status = 1;
-    }
-    rte_eal_cleanup();
-    return status;
+    return plan.mode == Mode::tools ? list_tools(plan) : start_and_run(plan);
 }

@@ -15,7 +15,7 @@ namespace sipscope::lcore {
 namespace {
 
 constexpr unsigned kMbufCache = 256;
-constexpr unsigned kBurst = 32;
+
 
 std::string error_text(int code) { return rte_strerror(code < 0 ? -code : code); }
 
@@ -79,7 +79,7 @@ PortSetup set_up_ports(const PortRequest& request) {
     unsigned needed = total_queues * request.rx_descriptors + request.workers * (request.handoff_ring_size + 4 * kBurst) +
                       (request.workers + 1) * kMbufCache;
     unsigned mbufs = request.mbufs ? request.mbufs : std::max(needed, 8191u);
-    setup.mbuf_pool = rte_pktmbuf_pool_create("sipscope_mbufs", mbufs, kMbufCache, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+    setup.mbuf_pool = rte_pktmbuf_pool_create("sipscope_mbufs", mbufs, kMbufCache, kMbufPrivateBytes, RTE_MBUF_DEFAULT_BUF_SIZE,
                                               rte_socket_id());
     if (setup.mbuf_pool == nullptr) {
         throw std::runtime_error("cannot create a pool of " + std::to_string(mbufs) + " mbufs: " + error_text(rte_errno) +

@@ -21,9 +21,10 @@ void add_shared_options(CLI::App& command, SensorOptions& options) {
     command.add_option("--timeout", options.timeout_seconds,
                        "Inactivity timeout of a flow, in seconds of packet time (the paper uses 20 minutes)")
         ->capture_default_str()->check(CLI::Range(0.001, 31536000.0));
-    command.add_option("--fingerprint-capacity", options.fingerprint_capacity,
-                       "Flows per worker that keep a fingerprint at once (about 2 KiB each); flows beyond "
-                       "are counted and go unnamed")
+    command.add_option("--detail-capacity,--fingerprint-capacity", options.detail_capacity,
+                       "SIP sources per worker that keep detail at once: fingerprint, scan profile and intent "
+                       "(about 3.6 KiB each). Sources beyond are counted (sipscope_details_unavailable_total) and "
+                       "go without tool, strategy and behaviour alerts. --fingerprint-capacity is the old name")
         ->capture_default_str()->check(CLI::Range(1u, 1u << 24));
     command.add_option("--fingerprint-sampling", options.fingerprint_sampling,
                        "Once a flow's fingerprint went 16 requests without changing, merge only 1 request in N "
@@ -39,16 +40,16 @@ void add_shared_options(CLI::App& command, SensorOptions& options) {
     command.add_option("--alert-dest-net", options.alert_destination_text,
                        "Count only requests to these networks towards --alert-method (repeatable; default all)")
         ->type_name("CIDR");
-    command.add_option("--scan-destinations", options.alert_policy.thresholds.horizontal_destinations,
+    command.add_option("--scan-destinations", options.thresholds.horizontal_destinations,
                        "Horizontal scan: a source reached this many distinct destinations")
         ->capture_default_str()->check(CLI::Range(1u, 1u << 30));
-    command.add_option("--enumeration-extensions", options.alert_policy.thresholds.enumeration_extensions,
+    command.add_option("--enumeration-extensions", options.thresholds.enumeration_extensions,
                        "Extension enumeration: this many distinct extensions asked of at most 3 hosts")
         ->capture_default_str()->check(CLI::Range(1u, 1u << 30));
-    command.add_option("--brute-force-attempts", options.alert_policy.thresholds.brute_force_attempts,
+    command.add_option("--brute-force-attempts", options.thresholds.brute_force_attempts,
                        "Credential brute force: this many requests carrying digest credentials")
         ->capture_default_str()->check(CLI::Range(1u, 1u << 30));
-    command.add_option("--call-attempts", options.alert_policy.thresholds.call_attempts,
+    command.add_option("--call-attempts", options.thresholds.call_attempts,
                        "Call attempts: this many INVITEs to telephone numbers")
         ->capture_default_str()->check(CLI::Range(1u, 1u << 30));
     command.add_flag("--no-behaviour-alerts", options.no_behaviour_alerts,
@@ -149,13 +150,11 @@ void add_options(CLI::App& app, SensorOptions& options) {
     version->callback([&options] { options.mode = Mode::version; });
 }
 
-std::string validate(SensorOptions& options) {
-    for (const auto& text : options.home_networks_text) {
-        auto network = parser::IpNetwork::parse(text);
-        if (!network) return "--home-net '" + text + "' is not a network: write it as ADDRESS/PREFIX, e.g. 198.51.100.0/24";
-        options.home_networks.push_back(*network);
-    }
-    for (const auto& text : options.alert_method_text) {
+namespace {
+
+// --alert-method METHOD=COUNT, repeated.
+std::string parse_method_alerts(const std::vector<std::string>& texts, fingerprint::AlertPolicy& policy) {
+    for (const auto& text : texts) {
         auto equals = text.find('=');
         std::string method = text.substr(0, equals);
         unsigned long count = 0;
@@ -170,42 +169,84 @@ std::string validate(SensorOptions& options) {
         auto known = parser::method_from_token(method);
         if (known == parser::SipMethod::other && method != "other")
             return "--alert-method '" + text + "': unknown method '" + method + "' (INVITE, REGISTER, OPTIONS, …)";
-        options.alert_policy.method_minimum[static_cast<std::size_t>(known)] = static_cast<uint32_t>(count);
+        policy.method_minimum[static_cast<std::size_t>(known)] = static_cast<uint32_t>(count);
     }
-    for (const auto& text : options.alert_destination_text) {
+    return {};
+}
+
+// Networks given as CIDR text, for the option named `option`.
+std::string parse_networks(const char* option, const std::vector<std::string>& texts, std::vector<parser::IpNetwork>& out) {
+    for (const auto& text : texts) {
         auto network = parser::IpNetwork::parse(text);
-        if (!network) return "--alert-dest-net '" + text + "' is not a network: write it as ADDRESS/PREFIX";
-        options.alert_policy.destinations.push_back(*network);
+        if (!network)
+            return std::string(option) + " '" + text + "' is not a network: write it as ADDRESS/PREFIX, e.g. 198.51.100.0/24";
+        out.push_back(*network);
     }
-    options.alert_policy.behaviours = !options.no_behaviour_alerts;
+    return {};
+}
+
+// --metrics and --api: where to serve, or nothing.
+std::string plan_endpoints(const SensorOptions& options, RunPlan::Outputs& outputs) {
     const std::string& metrics = options.metrics_address_text;
-    if (metrics.empty() || metrics == "none" || metrics == "off") {
-        options.metrics_bind.clear();
-    } else {
+    if (!metrics.empty() && metrics != "none" && metrics != "off") {
         std::string host;
         unsigned port = 0;
         if (auto problem = parse_endpoint("--metrics", metrics, host, port); !problem.empty()) return problem;
-        options.metrics_bind = metrics;
+        outputs.metrics_bind = metrics;
     }
     std::string api = options.api_text.empty() ? (options.mode == Mode::run ? "127.0.0.1:9562" : "none") : options.api_text;
     if (api != "none" && api != "off") {
         unsigned port = 0;
-        if (auto problem = parse_endpoint("--api", api, options.api_address, port); !problem.empty()) return problem;
-        options.api_port = static_cast<uint16_t>(port);
+        if (auto problem = parse_endpoint("--api", api, outputs.api_address, port); !problem.empty()) return problem;
+        outputs.api_port = static_cast<uint16_t>(port);
     }
-    if ((options.handoff_ring_size & (options.handoff_ring_size - 1)) != 0)
-        return "--handoff-ring " + std::to_string(options.handoff_ring_size) + " must be a power of two";
-    if (options.tool_db.empty()) {
+    return {};
+}
+
+}  // namespace
+
+std::string make_run_plan(const SensorOptions& options, RunPlan& plan) {
+    plan = RunPlan{};
+    plan.mode = options.mode;
+    plan.replay_file = options.replay_file;
+    plan.workers = options.workers != 0 || options.mode != Mode::replay ? options.workers : 1;
+    plan.ports = {options.ports, options.queues_per_port, options.rx_descriptors, options.mbufs, options.handoff_ring_size};
+    if ((plan.ports.handoff_ring_size & (plan.ports.handoff_ring_size - 1)) != 0)
+        return "--handoff-ring " + std::to_string(plan.ports.handoff_ring_size) + " must be a power of two";
+
+    auto& sources = plan.sources;
+    sources.flow_capacity = options.flow_capacity;
+    sources.timeout_us = static_cast<uint64_t>(options.timeout_seconds * 1e6);
+    sources.detail_capacity = options.detail_capacity;
+    sources.fingerprint_sampling = options.fingerprint_sampling;
+    sources.alerts.thresholds = options.thresholds;
+    sources.alerts.behaviours = !options.no_behaviour_alerts;
+    if (auto problem = parse_method_alerts(options.alert_method_text, sources.alerts); !problem.empty()) return problem;
+    if (auto problem = parse_networks("--alert-dest-net", options.alert_destination_text, sources.alerts.destinations);
+        !problem.empty())
+        return problem;
+
+    auto& outputs = plan.outputs;
+    if (auto problem = parse_networks("--home-net", options.home_networks_text, outputs.home_networks); !problem.empty())
+        return problem;
+    if (auto problem = plan_endpoints(options, outputs); !problem.empty()) return problem;
+    outputs.events_file = options.events_file;
+    outputs.metrics_file = options.metrics_file;
+    outputs.progress_seconds = options.progress_seconds;
+    outputs.stats_seconds = options.stats_seconds;
+
+    plan.tool_db = options.tool_db;
+    if (plan.tool_db.empty()) {
         // The installed copy, else the one in the source tree of this build.
         struct stat status {};
-        options.tool_db = stat(SIPSCOPE_TOOL_DB_INSTALLED, &status) == 0 ? SIPSCOPE_TOOL_DB_INSTALLED : SIPSCOPE_TOOL_DB_SOURCE;
+        plan.tool_db = stat(SIPSCOPE_TOOL_DB_INSTALLED, &status) == 0 ? SIPSCOPE_TOOL_DB_INSTALLED : SIPSCOPE_TOOL_DB_SOURCE;
     }
-    if (options.mode == Mode::replay) {
+    plan.idle_sleep_us = options.idle_sleep_us;
+    plan.eal_arguments = options.eal_arguments;
+    if (plan.replay()) {
         struct stat status {};
-        if (stat(options.replay_file.c_str(), &status) != 0)
-            return "capture file '" + options.replay_file + "' does not exist";
-        if (!S_ISREG(status.st_mode)) return "capture '" + options.replay_file + "' is not a regular file";
-        if (options.workers == 0) options.workers = 1;
+        if (stat(plan.replay_file.c_str(), &status) != 0) return "capture file '" + plan.replay_file + "' does not exist";
+        if (!S_ISREG(status.st_mode)) return "capture '" + plan.replay_file + "' is not a regular file";
     }
     return {};
 }

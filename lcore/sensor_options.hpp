@@ -1,6 +1,6 @@
-// Deployment settings of the sensor, from flags or a config file.
-// Parsed and validated once by main() on the control lcore, before the
-// EAL starts; read-only afterwards.
+// Deployment settings of the sensor, from flags or a config file, and the
+// immutable RunPlan they are validated into once, by main() on the control
+// lcore, before the EAL starts. Nothing after that changes either.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -30,23 +30,19 @@ struct SensorOptions {
     // --- flows
     unsigned flow_capacity = 131072;         // per worker
     double timeout_seconds = 1200;           // inactivity timeout, packet time
-    unsigned fingerprint_capacity = 16384;   // per worker: flows with a fingerprint at once
+    unsigned detail_capacity = 16384;        // per worker: flows with detail (fingerprint, scan profile, intent) at once
     unsigned fingerprint_sampling = 16;      // settled templates: merge 1 request in N (1 = every one)
     std::string tool_db;                     // "" = the shipped fingerprint/tools.conf
     std::vector<std::string> home_networks_text;
-    std::vector<parser::IpNetwork> home_networks;
     // --- alerts, as a flow-based detector's operator configures them
     std::vector<std::string> alert_method_text;       // METHOD=COUNT
     std::vector<std::string> alert_destination_text;  // CIDR
     bool no_behaviour_alerts = false;
-    fingerprint::AlertPolicy alert_policy;            // derived
+    fingerprint::BehaviourThresholds thresholds;
     // --- outputs
     std::string metrics_address_text = "127.0.0.1:9561";
-    std::string metrics_bind;                // "" = no exposer ("none")
     std::string metrics_file;                // final exposition written at exit
     std::string api_text;                    // "" = run: 127.0.0.1:9562, replay: none
-    std::string api_address;                 // derived; "" = no API
-    uint16_t api_port = 0;
     std::string events_file = "sipscope-events.jsonl";
     double progress_seconds = 10;            // log line interval; 0 = quiet
     double stats_seconds = 60;               // `stats` event interval; 0 = only at the end
@@ -59,8 +55,43 @@ struct SensorOptions {
 // Adds every option and subcommand to `app`, bound to `options`.
 void add_options(CLI::App& app, SensorOptions& options);
 
-// Checks what CLI11 cannot: addresses, networks, ranges, files. Fills the
-// derived fields. Returns an error line (empty when all is well).
-std::string validate(SensorOptions& options);
+// What a run will do, checked: built once from SensorOptions, then only read.
+struct RunPlan {
+    Mode mode = Mode::none;
+    std::string replay_file;                 // replay: the capture (a regular file)
+    unsigned workers = 0;                    // 0: every EAL worker lcore (run only)
+    struct Ports {
+        std::vector<std::string> names;      // ids or device names; empty = all
+        unsigned queues_per_port = 0;
+        unsigned rx_descriptors = 1024;
+        unsigned mbufs = 0;
+        unsigned handoff_ring_size = 4096;   // a power of two
+    } ports;
+    struct Sources {
+        uint32_t flow_capacity = 0;          // per worker
+        uint64_t timeout_us = 0;             // inactivity, packet time
+        uint32_t detail_capacity = 0;        // per worker
+        uint32_t fingerprint_sampling = 1;
+        fingerprint::AlertPolicy alerts;
+    } sources;
+    struct Outputs {
+        std::vector<parser::IpNetwork> home_networks;
+        std::string events_file;             // "" = none, "-" = stdout
+        std::string metrics_bind;            // "" = no exposer
+        std::string metrics_file;            // "" = none
+        std::string api_address;             // "" = no /top API
+        uint16_t api_port = 0;
+        double progress_seconds = 10;
+        double stats_seconds = 60;
+    } outputs;
+    std::string tool_db;                     // the file to load (default resolved)
+    unsigned idle_sleep_us = 0;
+    std::vector<std::string> eal_arguments;  // the user's, after --
+    bool replay() const { return mode == Mode::replay; }
+};
+
+// Checks what CLI11 cannot (addresses, networks, ranges, files) and builds
+// the plan. Returns an error line, or "" with `plan` filled.
+std::string make_run_plan(const SensorOptions& options, RunPlan& plan);
 
 }  // namespace sipscope::lcore

@@ -9,16 +9,32 @@
 #include <memory>
 #include <vector>
 
-#include "flow_detail_pool.hpp"
-#include "flow_table.hpp"
+#include <rte_mbuf.h>
+
+#include "frame_decoder.hpp"
+#include "record_channel.hpp"
 #include "source_owner.hpp"
-#include "tool_database.hpp"
+#include "source_tracker.hpp"
+#include "stage_timer.hpp"
 #include "worker_counters.hpp"
 
 struct rte_ring;
 struct rte_mempool;
 
 namespace sipscope::lcore {
+
+// Packets a worker takes at once from a queue or its hand-off ring.
+inline constexpr unsigned kBurst = 32;
+
+// What travels with a handed-off packet in its mbuf's private area, so
+// that the owner does not decode the frame a second time. The mbuf pool is
+// created with room for it (port_setup.cpp).
+struct HandoffNote {
+    parser::DecodedFrame frame;
+    bool decoded = false;  // false: decode again (the payload pointed into the sender's own copy)
+};
+inline HandoffNote& handoff_note(rte_mbuf* mbuf) { return *static_cast<HandoffNote*>(rte_mbuf_to_priv(mbuf)); }
+inline constexpr uint16_t kMbufPrivateBytes = (sizeof(HandoffNote) + RTE_MBUF_PRIV_ALIGN - 1) & ~(RTE_MBUF_PRIV_ALIGN - 1);
 
 struct RxQueue {
     uint16_t port_id;
@@ -51,24 +67,20 @@ struct WorkerContext {
     std::vector<RxQueue> rx_queues;           // may be empty: a pure hand-off consumer
     rte_ring* inbound = nullptr;              // hand-offs to this worker (MP enqueue, SC dequeue)
     std::vector<rte_ring*> handoff_rings;     // every worker's inbound ring, by owner
-    rte_ring* records = nullptr;              // closed flows to the control lcore (SP/SC)
-    rte_mempool* record_pool = nullptr;       // FlowRecord objects, shared
+    rte_mempool* record_pool = nullptr;       // FlowRecord objects, shared (the control lcore returns them)
     const SourceOwner* owner = nullptr;
-    const fingerprint::ToolDatabase* tools = nullptr;  // compiled once by the control lcore
-    const fingerprint::AlertPolicy* alerts = nullptr;
     PacketClockSource clock;
-    bool wait_when_records_full = false;      // replay: never drop a record, wait for the writer
-    uint32_t fingerprint_sampling = 1;        // settled templates merge 1 request in this many
     unsigned idle_sleep_us = 0;
     // Dispatch clocks of the workers that poll ports; the safe expiry time
     // is their minimum (see worker_loop.cpp).
     std::vector<const std::atomic<uint64_t>*> dispatch_clocks;
 
     // --- owned by this worker (written only by it once launched)
-    std::unique_ptr<fingerprint::FlowTable> flows;
-    std::unique_ptr<fingerprint::FlowDetailPool> details;
-    std::unique_ptr<fingerprint::ToolScratch> tool_scratch;  // this worker's Hyperscan scratch
     exporter::WorkerCounters* counters = nullptr;  // rte_zmalloc'd, cache aligned
+    std::unique_ptr<RecordChannel> records;        // closed flows, alerts, progress to the control lcore (SP/SC ring)
+    std::unique_ptr<fingerprint::StageTimer> stage_timer;
+    // Flow table, detail pool, tool scratch and alert policy, and the rules.
+    std::unique_ptr<fingerprint::SourceTracker> sources;
     // Packet time up to which this worker has dispatched (processed or
     // handed off) every packet it received from its ports, µs. Stored with
     // release after the hand-offs were enqueued. worker: wo; others: ro.

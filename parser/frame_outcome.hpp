@@ -6,6 +6,8 @@
 // reason a frame carried no transport payload we could look at.
 #pragma once
 
+#include "labelled_enum.hpp"
+
 #include <array>
 #include <cstdint>
 #include <string_view>
@@ -34,26 +36,6 @@ namespace sipscope::parser {
     X(truncated_tcp, "truncated_tcp")                                      \
     X(bad_tcp_header_length, "bad_tcp_header_length")
 
-enum class FrameOutcome : uint8_t {
-#define SIPSCOPE_ENUM_ENTRY(name, label) name,
-    SIPSCOPE_FRAME_OUTCOMES(SIPSCOPE_ENUM_ENTRY)
-#undef SIPSCOPE_ENUM_ENTRY
-};
-
-inline constexpr std::size_t kFrameOutcomeCount = 0
-#define SIPSCOPE_COUNT_ENTRY(name, label) +1
-    SIPSCOPE_FRAME_OUTCOMES(SIPSCOPE_COUNT_ENTRY)
-#undef SIPSCOPE_COUNT_ENTRY
-    ;
-
-inline constexpr std::array<std::string_view, kFrameOutcomeCount> kFrameOutcomeLabels = {
-#define SIPSCOPE_LABEL_ENTRY(name, label) label,
-    SIPSCOPE_FRAME_OUTCOMES(SIPSCOPE_LABEL_ENTRY)
-#undef SIPSCOPE_LABEL_ENTRY
-};
-
-constexpr std::string_view label(FrameOutcome outcome) {
-    return kFrameOutcomeLabels[static_cast<std::size_t>(outcome)];
-}
+SIPSCOPE_LABELLED_ENUM(FrameOutcome, SIPSCOPE_FRAME_OUTCOMES, kFrameOutcomeCount, kFrameOutcomeLabels)
 
 }  // namespace sipscope::parser

@@ -7,6 +7,8 @@
 // the start line is SIP, the message is reported with `violations` set.
 #pragma once
 
+#include "labelled_enum.hpp"
+
 #include <array>
 #include <cstdint>
 #include <span>
@@ -31,20 +33,7 @@ namespace sipscope::parser {
     X(update, "UPDATE")         \
     X(other, "other")
 
-enum class SipMethod : uint8_t {
-#define SIPSCOPE_ENUM_ENTRY(name, label) name,
-    SIPSCOPE_SIP_METHODS(SIPSCOPE_ENUM_ENTRY)
-#undef SIPSCOPE_ENUM_ENTRY
-};
-inline constexpr std::size_t kSipMethodCount = static_cast<std::size_t>(SipMethod::other) + 1;
-inline constexpr std::array<std::string_view, kSipMethodCount> kSipMethodLabels = {
-#define SIPSCOPE_LABEL_ENTRY(name, label) label,
-    SIPSCOPE_SIP_METHODS(SIPSCOPE_LABEL_ENTRY)
-#undef SIPSCOPE_LABEL_ENTRY
-};
-constexpr std::string_view label(SipMethod method) {
-    return kSipMethodLabels[static_cast<std::size_t>(method)];
-}
+SIPSCOPE_LABELLED_ENUM(SipMethod, SIPSCOPE_SIP_METHODS, kSipMethodCount, kSipMethodLabels)
 // Maps a method token (case-sensitive, RFC 3261 7.1) to the enum.
 SipMethod method_from_token(std::string_view token);
 
@@ -58,21 +47,7 @@ SipMethod method_from_token(std::string_view token);
     X(malformed_request_line, "malformed_request_line")  \
     X(malformed_status_line, "malformed_status_line")
 
-enum class SipOutcome : uint8_t {
-#define SIPSCOPE_ENUM_ENTRY(name, label) name,
-    SIPSCOPE_SIP_OUTCOMES(SIPSCOPE_ENUM_ENTRY)
-#undef SIPSCOPE_ENUM_ENTRY
-};
-inline constexpr std::size_t kSipOutcomeCount =
-    static_cast<std::size_t>(SipOutcome::malformed_status_line) + 1;
-inline constexpr std::array<std::string_view, kSipOutcomeCount> kSipOutcomeLabels = {
-#define SIPSCOPE_LABEL_ENTRY(name, label) label,
-    SIPSCOPE_SIP_OUTCOMES(SIPSCOPE_LABEL_ENTRY)
-#undef SIPSCOPE_LABEL_ENTRY
-};
-constexpr std::string_view label(SipOutcome outcome) {
-    return kSipOutcomeLabels[static_cast<std::size_t>(outcome)];
-}
+SIPSCOPE_LABELLED_ENUM(SipOutcome, SIPSCOPE_SIP_OUTCOMES, kSipOutcomeCount, kSipOutcomeLabels)
 
 // RFC violations found in a message that is otherwise SIP. Bit flags.
 #define SIPSCOPE_SIP_VIOLATIONS(X)                                   \
@@ -96,18 +71,7 @@ constexpr std::string_view label(SipOutcome outcome) {
     X(bad_content_length, "bad_content_length")                      \
     X(content_length_mismatch, "content_length_mismatch")
 
-enum class SipViolation : uint8_t {
-#define SIPSCOPE_ENUM_ENTRY(name, label) name,
-    SIPSCOPE_SIP_VIOLATIONS(SIPSCOPE_ENUM_ENTRY)
-#undef SIPSCOPE_ENUM_ENTRY
-};
-inline constexpr std::size_t kSipViolationCount =
-    static_cast<std::size_t>(SipViolation::content_length_mismatch) + 1;
-inline constexpr std::array<std::string_view, kSipViolationCount> kSipViolationLabels = {
-#define SIPSCOPE_LABEL_ENTRY(name, label) label,
-    SIPSCOPE_SIP_VIOLATIONS(SIPSCOPE_LABEL_ENTRY)
-#undef SIPSCOPE_LABEL_ENTRY
-};
+SIPSCOPE_LABELLED_ENUM(SipViolation, SIPSCOPE_SIP_VIOLATIONS, kSipViolationCount, kSipViolationLabels)
 constexpr uint32_t bit(SipViolation violation) { return 1u << static_cast<unsigned>(violation); }
 
 // Headers the sensor looks at by name. Compact forms (RFC 3261 7.3.3 and
@@ -169,5 +133,14 @@ struct SipMessage {
 // Parses `payload` into `message` (which is reset first). Returns
 // message.outcome. Reads only inside the span.
 SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& message);
+
+// Whether a transport payload starts as a SIP response ("SIP/2.0 "): the
+// cheap test a worker makes before parsing, to find a packet's owner (the
+// requesting address is the destination of a response).
+inline bool starts_as_sip_response(std::span<const uint8_t> payload) {
+    constexpr std::string_view kStatusLineStart = "SIP/2.0 ";
+    return payload.size() >= kStatusLineStart.size() &&
+           std::string_view(reinterpret_cast<const char*>(payload.data()), kStatusLineStart.size()) == kStatusLineStart;
+}
 
 }  // namespace sipscope::parser

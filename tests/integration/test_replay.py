@@ -102,7 +102,7 @@ class ReplayCountsExactly(unittest.TestCase):
         for name in ("sipvicious", "nmap"):
             count = sum(1 for source in truth["sources"].values() if source["tool"] == name)
             self.assertEqual(metric_sum(samples, "sipscope_flows_closed_by_tool_total", tool=name), count)
-        self.assertEqual(metric_sum(samples, "sipscope_fingerprints_unavailable_total"), 0)
+        self.assertEqual(metric_sum(samples, "sipscope_details_unavailable_total"), 0)
         # Metrics.
         self.assertEqual(metric_sum(samples, "sipscope_port_rx_packets_total"), truth["packets"])
         self.assertEqual(metric_sum(samples, "sipscope_worker_rx_packets_total"), truth["packets"])

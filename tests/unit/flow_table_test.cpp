@@ -1,4 +1,6 @@
-// FlowTable on a real rte_hash: the EAL is started once, without hugepages.
+// FlowTable on both indexes: a real rte_hash (the EAL is started once,
+// without hugepages) and the unit tests' std::unordered_map. Every case
+// runs on each, so the map the tracker's tests rely on behaves the same.
 #include <gtest/gtest.h>
 
 #include <rte_eal.h>
@@ -6,6 +8,7 @@
 #include <vector>
 
 #include "flow_table.hpp"
+#include "map_flow_index.hpp"
 
 namespace sipscope::fingerprint {
 namespace {
@@ -24,8 +27,13 @@ struct Closed {
     uint64_t last_seen_us;
 };
 
-class FlowTableTest : public ::testing::Test {
+class FlowTableTest : public ::testing::TestWithParam<bool> {
 protected:
+    // GetParam(): the rte_hash index (true) or the map (false).
+    std::unique_ptr<FlowTable> make_table(const std::string& name, uint32_t capacity, uint64_t timeout_us) {
+        if (GetParam()) return make_dpdk_flow_table(name, capacity, timeout_us, 0);
+        return test::make_map_flow_table(capacity, timeout_us);
+    }
     std::vector<Closed> closed;
     auto sink() {
         return [this](const FlowState& flow, CloseReason reason) {
@@ -40,8 +48,9 @@ protected:
     }
 };
 
-TEST_F(FlowTableTest, OpensOnceAndFindsAgain) {
-    FlowTable table("t_open", 64, 1200 * kSecond, 0);
+TEST_P(FlowTableTest, OpensOnceAndFindsAgain) {
+    auto owned = make_table("t_open", 64, 1200 * kSecond);
+    FlowTable& table = *owned;
     bool opened = false;
     touch(table, address(203, 0, 113, 1), 10 * kSecond, &opened);
     EXPECT_TRUE(opened);
@@ -52,8 +61,9 @@ TEST_F(FlowTableTest, OpensOnceAndFindsAgain) {
     EXPECT_EQ(table.lookup(address(203, 0, 113, 2)), -1);
 }
 
-TEST_F(FlowTableTest, SameNewSourceTwiceInOneBulkLookup) {
-    FlowTable table("t_bulk", 64, 1200 * kSecond, 0);
+TEST_P(FlowTableTest, SameNewSourceTwiceInOneBulkLookup) {
+    auto owned = make_table("t_bulk", 64, 1200 * kSecond);
+    FlowTable& table = *owned;
     parser::IpAddress a = address(1, 1, 1, 1), b = address(2, 2, 2, 2);
     const parser::IpAddress* keys[] = {&a, &b, &a, &b, &a};
     int32_t positions[5];
@@ -62,17 +72,18 @@ TEST_F(FlowTableTest, SameNewSourceTwiceInOneBulkLookup) {
     for (int i = 0; i < 5; ++i) {
         bool opened = false;
         FlowState& flow = table.acquire(*keys[i], positions[i], kSecond, opened, sink());
-        ++flow.packets;
+        ++flow.requests;
         opened_count += opened;
     }
     EXPECT_EQ(opened_count, 2);
     EXPECT_EQ(table.size(), 2u);
-    EXPECT_EQ(table.at(table.lookup(a)).packets, 3u);
-    EXPECT_EQ(table.at(table.lookup(b)).packets, 2u);
+    EXPECT_EQ(table.at(table.lookup(a)).requests, 3u);
+    EXPECT_EQ(table.at(table.lookup(b)).requests, 2u);
 }
 
-TEST_F(FlowTableTest, PacketAfterTimeoutClosesAndReopens) {
-    FlowTable table("t_reopen", 64, 1200 * kSecond, 0);
+TEST_P(FlowTableTest, PacketAfterTimeoutClosesAndReopens) {
+    auto owned = make_table("t_reopen", 64, 1200 * kSecond);
+    FlowTable& table = *owned;
     parser::IpAddress a = address(1, 1, 1, 1);
     touch(table, a, 100 * kSecond);
     touch(table, a, 1300 * kSecond);  // exactly the timeout later: same flow
@@ -87,8 +98,9 @@ TEST_F(FlowTableTest, PacketAfterTimeoutClosesAndReopens) {
     EXPECT_EQ(table.size(), 1u);
 }
 
-TEST_F(FlowTableTest, ExpireClosesOnlyIdleFlowsOldestFirst) {
-    FlowTable table("t_expire", 64, 10 * kSecond, 0);
+TEST_P(FlowTableTest, ExpireClosesOnlyIdleFlowsOldestFirst) {
+    auto owned = make_table("t_expire", 64, 10 * kSecond);
+    FlowTable& table = *owned;
     touch(table, address(1, 0, 0, 1), 1 * kSecond);
     touch(table, address(1, 0, 0, 2), 2 * kSecond);
     touch(table, address(1, 0, 0, 3), 5 * kSecond);
@@ -102,8 +114,9 @@ TEST_F(FlowTableTest, ExpireClosesOnlyIdleFlowsOldestFirst) {
     EXPECT_EQ(table.size(), 0u);
 }
 
-TEST_F(FlowTableTest, FullTableEvictsOldestIdleAndKeepsGoing) {
-    FlowTable table("t_evict", 16, 1200 * kSecond, 0);
+TEST_P(FlowTableTest, FullTableEvictsOldestIdleAndKeepsGoing) {
+    auto owned = make_table("t_evict", 16, 1200 * kSecond);
+    FlowTable& table = *owned;
     ASSERT_EQ(table.capacity(), 16u);
     for (uint32_t i = 0; i < 1000; ++i) {
         touch(table, address(10, static_cast<uint8_t>(i >> 16), static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)), i + 1);
@@ -118,8 +131,9 @@ TEST_F(FlowTableTest, FullTableEvictsOldestIdleAndKeepsGoing) {
     EXPECT_GE(table.lookup(address(10, 0, 3, 0xe7)), 0);   // source 999
 }
 
-TEST_F(FlowTableTest, CloseAllReportsEveryFlowWithTheReason) {
-    FlowTable table("t_close", 64, 1200 * kSecond, 0);
+TEST_P(FlowTableTest, CloseAllReportsEveryFlowWithTheReason) {
+    auto owned = make_table("t_close", 64, 1200 * kSecond);
+    FlowTable& table = *owned;
     for (uint8_t i = 0; i < 20; ++i) touch(table, address(5, 5, 5, i), kSecond);
     table.close_all(CloseReason::end_of_capture, sink());
     EXPECT_EQ(closed.size(), 20u);
@@ -130,14 +144,18 @@ TEST_F(FlowTableTest, CloseAllReportsEveryFlowWithTheReason) {
     EXPECT_TRUE(opened);
 }
 
-TEST_F(FlowTableTest, Ipv6AndMappedIpv4AreDistinctKeys) {
-    FlowTable table("t_v6", 64, 1200 * kSecond, 0);
+TEST_P(FlowTableTest, Ipv6AndMappedIpv4AreDistinctKeys) {
+    auto owned = make_table("t_v6", 64, 1200 * kSecond);
+    FlowTable& table = *owned;
     auto v6 = parser::IpAddress::parse("2001:db8::1");
     ASSERT_TRUE(v6.has_value());
     touch(table, *v6, kSecond);
     touch(table, address(0x20, 0x01, 0x0d, 0xb8), kSecond);
     EXPECT_EQ(table.size(), 2u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Indexes, FlowTableTest, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "rte_hash" : "map"; });
 
 }  // namespace
 }  // namespace sipscope::fingerprint

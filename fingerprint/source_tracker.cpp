@@ -1,0 +1,230 @@
+// The per-source rules of a worker (see source_tracker.hpp). Worker lcore,
+// hot path: no allocation once constructed.
+#include "source_tracker.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace sipscope::fingerprint {
+
+SourceTracker::SourceTracker(std::unique_ptr<FlowTable> flows, std::unique_ptr<FlowDetailPool> details,
+                             const ToolDatabase& tools, TrackerSettings settings, SourceCounters& counters,
+                             RecordSink& sink, StageTimer* timer)
+    : flows_(std::move(flows)), details_(std::move(details)), tools_(tools), scratch_(tools.make_scratch()),
+      settings_(std::move(settings)), counters_(counters), sink_(sink), timer_(timer) {
+    counters_.flow_capacity.set(flows_->capacity());
+}
+
+void SourceTracker::observe(std::span<const SourcePacket> packets) {
+    std::array<const parser::IpAddress*, kMaxBurst> keys;
+    std::array<int32_t, kMaxBurst> positions;
+    unsigned count = static_cast<unsigned>(std::min<std::size_t>(packets.size(), kMaxBurst));
+    for (unsigned i = 0; i < count; ++i) keys[i] = &packets[i].requester();
+    flows_->lookup_bulk(keys.data(), count, positions.data());
+    auto on_close = [this](const FlowState& flow, CloseReason reason) { close(flow, reason); };
+    for (unsigned i = 0; i < count; ++i) {
+        const SourcePacket& packet = packets[i];
+        bool opened = false;
+        FlowState& flow = flows_->acquire(*keys[i], positions[i], packet.time_us, opened, on_close);
+        if (opened) {
+            counters_.flows_opened.increment();
+            counters_.flows_active.increment();
+            counters_.active_by_tool[0].increment();  // unknown until named
+        }
+        if (packet.message == nullptr) {
+            account_probe(flow, *packet.frame, packet.probe);
+            lap(WorkerStage::flow);
+        } else if (packet.is_response()) {
+            account_response(flow, *packet.message);
+            lap(WorkerStage::flow);
+            if (flow.has_detail()) details_->at(flow.detail_slot).intent.observe_response(*packet.message, *packet.frame);
+            lap(WorkerStage::fingerprint);
+        } else {
+            account_request(flow, *packet.frame, *packet.message, packet.frame_bytes);
+            lap(WorkerStage::flow);
+            observe_request(flow, packet);
+            lap(WorkerStage::fingerprint);
+        }
+    }
+}
+
+void SourceTracker::expire(uint64_t now_us) {
+    flows_->expire(now_us, [this](const FlowState& flow, CloseReason reason) { close(flow, reason); });
+}
+
+void SourceTracker::close_all(CloseReason reason) {
+    flows_->close_all(reason, [this](const FlowState& flow, CloseReason why) { close(flow, why); });
+}
+
+// Admission: a flow takes detail storage with its first parseable SIP
+// request (a flood of spoofed non-SIP sources costs only small flow
+// entries). When the pool is empty the flow goes without, is counted once,
+// and does not ask again.
+FlowDetail* SourceTracker::admit(FlowState& flow) {
+    if (flow.has_detail()) return &details_->at(flow.detail_slot);
+    if (flow.detail_slot == FlowState::kDetailRefused) return nullptr;
+    uint32_t slot = details_->acquire();
+    if (slot == FlowDetailPool::kNone) {
+        flow.detail_slot = FlowState::kDetailRefused;
+        counters_.details_unavailable.increment();
+        return nullptr;
+    }
+    flow.detail_slot = slot;
+    return &details_->at(slot);
+}
+
+void SourceTracker::observe_request(FlowState& flow, const SourcePacket& packet) {
+    if (FlowDetail* detail = admit(flow)) {
+        HeaderFingerprint& fingerprint = detail->fingerprint;
+        if (fingerprint.offer(settings_.fingerprint_sampling)) {
+            if (fingerprint.packets == 1) identify(flow, fingerprint);  // the first request, still unblurred
+            aggregate(fingerprint, *packet.message, PacketEndpoints::of(*packet.frame));
+            if (fingerprint.packets == kRematchAfterRequests) identify(flow, fingerprint);
+        }
+        detail->scan.observe(*packet.frame);
+        detail->intent.observe_request(*packet.message);
+    }
+    if (flow.requests >= kFirstProgressRequests && (flow.requests & (flow.requests - 1)) == 0) send_progress(flow);
+    check_method_alert(flow, packet);
+    check_behaviours(flow);
+}
+
+// Keeps the best identification of the flow's life: aggregation can blur
+// a template (extensions of changing length shift every character after
+// them), so a later match may see less than an earlier one. A later match
+// wins when it is complete where the earlier was not, or equally complete
+// and at least as confident (e.g. svcrack's first REGISTER has no
+// Authorization yet; its later ones complete the rule).
+void SourceTracker::identify(FlowState& flow, const HeaderFingerprint& fingerprint) {
+    ToolMatch match = tools_.match(fingerprint, *scratch_);
+    counters_.tool_matches.increment();
+    if (match.tool < 0) return;
+    bool better = flow.tool < 0 || (match.complete && !flow.tool_complete) ||
+                  (match.complete == flow.tool_complete && match.confidence >= flow.tool_confidence);
+    if (!better) return;
+    move_active_tool(flow.tool, static_cast<int16_t>(match.tool));
+    flow.tool = static_cast<int16_t>(match.tool);
+    flow.tool_complete = match.complete;
+    flow.tool_confidence = match.confidence;
+}
+
+// The per-tool gauge counts an open flow under the tool it has now (slot 0:
+// unknown, tool i at slot i + 1).
+void SourceTracker::move_active_tool(int16_t from, int16_t to) {
+    uint32_t from_slot = static_cast<uint32_t>(from + 1), to_slot = static_cast<uint32_t>(to + 1);
+    if (from_slot == to_slot || from_slot >= counters_.tool_slots || to_slot >= counters_.tool_slots) return;
+    counters_.active_by_tool[from_slot].decrement();
+    counters_.active_by_tool[to_slot].increment();
+}
+
+// Per-method thresholds, on requests to the alert destinations.
+void SourceTracker::check_method_alert(FlowState& flow, const SourcePacket& packet) {
+    const AlertPolicy& policy = settings_.alerts;
+    std::size_t method = static_cast<std::size_t>(packet.message->method);
+    if (policy.method_minimum[method] == 0) return;
+    bool counted = policy.destinations.empty();
+    for (const auto& network : policy.destinations) counted = counted || network.contains(packet.frame->destination);
+    if (!counted) return;
+    uint32_t count = ++flow.alert_requests[method];
+    uint16_t bit = static_cast<uint16_t>(1u << method);
+    if (count < policy.method_minimum[method] || (flow.method_alerts_raised & bit)) return;
+    flow.method_alerts_raised |= bit;
+    raise_alert(flow, AlertKind::method_threshold, static_cast<uint8_t>(method), policy.method_minimum[method], count);
+}
+
+BehaviourEvidence behaviour_evidence(Behaviour behaviour, const FlowDetail& detail, const BehaviourThresholds& thresholds) {
+    switch (behaviour) {
+        case Behaviour::horizontal_scan:
+            return {thresholds.horizontal_destinations, static_cast<uint32_t>(detail.scan.distinct_destinations())};
+        case Behaviour::extension_enumeration:
+            return {thresholds.enumeration_extensions, static_cast<uint32_t>(detail.intent.distinct_extensions())};
+        case Behaviour::credential_brute_force:
+            return {thresholds.brute_force_attempts, detail.intent.auth_attempts};
+        case Behaviour::call_attempts:
+            return {thresholds.call_attempts, detail.intent.invites_to_numbers};
+    }
+    return {};
+}
+
+// Behaviours. Evaluated on every request while the distinct counts are
+// exact and cheap, then every 16th (the estimate walks its registers).
+// Each behaviour raises one alert per flow, the first time it shows.
+void SourceTracker::check_behaviours(FlowState& flow) {
+    const AlertPolicy& policy = settings_.alerts;
+    if (!policy.behaviours || !flow.has_detail()) return;
+    FlowDetail& detail = details_->at(flow.detail_slot);
+    if (detail.scan.destinations_estimated() && (flow.requests & 15) != 0) return;
+    uint32_t invites = flow.requests_by_method[static_cast<std::size_t>(parser::SipMethod::invite)];
+    uint8_t now = behaviours_of(detail.intent, detail.scan.distinct_destinations(), invites, policy.thresholds);
+    uint8_t fresh = static_cast<uint8_t>(now & ~detail.intent.behaviours_raised);
+    if (fresh == 0) return;
+    detail.intent.behaviours_raised |= fresh;
+    for (unsigned behaviour = 0; behaviour < kBehaviourCount; ++behaviour) {
+        if (!(fresh & (1u << behaviour))) continue;
+        BehaviourEvidence evidence = behaviour_evidence(static_cast<Behaviour>(behaviour), detail, policy.thresholds);
+        raise_alert(flow, AlertKind::behaviour, static_cast<uint8_t>(behaviour), evidence.threshold, evidence.count);
+    }
+}
+
+void SourceTracker::raise_alert(const FlowState& flow, AlertKind kind, uint8_t subject, uint32_t threshold,
+                                uint32_t count) {
+    counters_.alerts[kind == AlertKind::behaviour ? subject : kMethodAlertSlot].increment();
+    FlowRecord* record = sink_.take(RecordKind::alert);
+    if (record == nullptr) return;
+    record->kind = RecordKind::alert;
+    record->alert_kind = kind;
+    record->alert_subject = subject;
+    record->alert_threshold = threshold;
+    record->alert_count = count;
+    record->flow = flow;
+    record->worker = settings_.worker;
+    record->has_detail = flow.has_detail();
+    if (record->has_detail) details_->at(flow.detail_slot).copy_to(record->detail);
+    sink_.send(record);
+}
+
+// Progress is a convenience for the top-sources view: best effort.
+void SourceTracker::send_progress(const FlowState& flow) {
+    FlowRecord* record = sink_.take(RecordKind::progress);
+    if (record == nullptr) return;
+    record->kind = RecordKind::progress;
+    record->flow = flow;
+    record->worker = settings_.worker;
+    record->has_detail = false;
+    sink_.send(record);
+}
+
+// A flow closes: its final identification (on everything it sent), the
+// counters and gauges, its record; the detail slot goes back to the pool
+// whatever happens to the record.
+void SourceTracker::close(const FlowState& closing, CloseReason reason) {
+    counters_.flows_closed[static_cast<std::size_t>(reason)].increment();
+    counters_.flows_active.decrement();
+    FlowState flow = closing;
+    const FlowDetail* detail = flow.has_detail() ? &details_->at(flow.detail_slot) : nullptr;
+    ScanStrategy strategy = ScanStrategy::unknown;
+    if (detail) {
+        // Unless the eighth request just matched on exactly this fingerprint.
+        if (detail->fingerprint.packets != kRematchAfterRequests) identify(flow, detail->fingerprint);
+        strategy = detail->scan.strategy();
+    }
+    counters_.closed_by_strategy[static_cast<std::size_t>(strategy)].increment();
+    uint32_t tool_slot = static_cast<uint32_t>(flow.tool + 1);
+    if (tool_slot < counters_.tool_slots) {
+        counters_.closed_by_tool[tool_slot].increment();
+        counters_.active_by_tool[tool_slot].decrement();
+    }
+    if (FlowRecord* record = sink_.take(RecordKind::closed_flow)) {
+        record->kind = RecordKind::closed_flow;
+        record->flow = flow;
+        record->flow.detail_slot = FlowState::kNoDetail;
+        record->reason = reason;
+        record->worker = settings_.worker;
+        record->has_detail = detail != nullptr;
+        if (detail) detail->copy_to(record->detail);
+        sink_.send(record);
+    }
+    if (detail) details_->release(flow.detail_slot);
+}
+
+}  // namespace sipscope::fingerprint
