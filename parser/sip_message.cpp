@@ -324,94 +324,139 @@ bool is_misspelt_header_name(std::string_view name) {
     return false;
 }
 
-SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& message) {
-    // Only `outcome` is meaningful for payloads that are not SIP; the rest
-    // is reset once the start line says this is SIP.
-    message.outcome = SipOutcome::not_sip;
-    message.header_count = 0;
-    const char* const begin = reinterpret_cast<const char*>(payload.data());
-    const std::size_t size = payload.size();
-    if (size == 0) return message.outcome = SipOutcome::empty_payload;
+namespace {
 
-    // --- Fast reject: a request starts with an upper-case token and a
-    // space, a response with "SIP/2.0 ". Most non-SIP payloads (DNS, TLS,
-    // QUIC) fail on the first byte.
-    bool is_response = size >= 8 && std::memcmp(begin, "SIP/2.0 ", 8) == 0;
-    std::size_t method_length = 0;
-    if (!is_response) {
-        if (!(begin[0] >= 'A' && begin[0] <= 'Z')) return message.outcome;
-        while (method_length < size && method_length <= kMaxMethodLength && is_token_char(begin[method_length])) {
-            ++method_length;
-        }
-        if (method_length == size || method_length > kMaxMethodLength || begin[method_length] != ' ') {
-            return message.outcome;
-        }
-    }
-
-    // --- The start line decides whether this is SIP, before any set-up:
-    // HTTP and other text protocols also start with an upper-case token.
-    const char* newline_at = static_cast<const char*>(std::memchr(begin, '\n', size));
-    std::size_t start_line_end = newline_at ? static_cast<std::size_t>(newline_at - begin) : size;
-    bool has_line_end = newline_at != nullptr;
-    std::string_view start_line(begin, start_line_end);
+// What the start line said: a request or a response and its parts, or the
+// outcome that ends parsing (not SIP, truncated, malformed).
+struct StartLine {
+    SipOutcome outcome = SipOutcome::not_sip;
+    std::size_t method_length = 0;  // requests: the method token's length
+    std::size_t end = 0;            // offset of its line end (or the payload size)
+    bool has_line_end = false;
     bool bare_lf = false;
-    if (!start_line.empty() && start_line.back() == '\r') start_line.remove_suffix(1);
-    else if (has_line_end) bare_lf = true;
     uint16_t status_code = 0;
     std::string_view reason_phrase, request_uri;
-    if (is_response) {
-        // SIP/2.0 SP 3DIGIT SP Reason-Phrase
-        if (!has_line_end) return message.outcome = SipOutcome::truncated_start_line;
-        if (start_line.size() < 11 || !(start_line[8] >= '1' && start_line[8] <= '6') ||
-            !(start_line[9] >= '0' && start_line[9] <= '9') || !(start_line[10] >= '0' && start_line[10] <= '9') ||
-            (start_line.size() > 11 && start_line[11] != ' ')) {
-            return message.outcome = SipOutcome::malformed_status_line;
-        }
-        status_code = static_cast<uint16_t>((start_line[8] - '0') * 100 + (start_line[9] - '0') * 10 + (start_line[10] - '0'));
-        reason_phrase = start_line.size() > 12 ? start_line.substr(12) : std::string_view{};
-    } else {
-        // Method SP Request-URI SP SIP-Version
-        std::string_view rest = start_line.substr(method_length + 1);
-        auto last_space = rest.rfind(' ');
-        bool version_ok = last_space != std::string_view::npos && rest.substr(last_space + 1) == kSipVersion;
-        if (!version_ok) {
-            // Without a line end the start line may just be cut short (a
-            // first fragment, a snap length): say so separately.
-            if (!has_line_end && kSipVersion.starts_with(rest.substr(last_space + 1))) {
-                return message.outcome = SipOutcome::truncated_start_line;
-            }
-            if (!has_line_end) return message.outcome;
-            // A method token followed by a URI scheme is SIP-shaped enough
-            // to call malformed rather than not SIP.
-            if (rest.starts_with("sip:") || rest.starts_with("sips:") || rest.starts_with("tel:"))
-                return message.outcome = SipOutcome::malformed_request_line;
-            return message.outcome;
-        }
-        request_uri = trim(rest.substr(0, last_space));
-    }
+};
 
-    // --- SIP: reset the rest of the result.
-    message.status_code = status_code;
-    message.reason_phrase = reason_phrase;
-    message.request_uri = request_uri;
-    message.violations = bare_lf ? bit(SipViolation::bare_lf_line_end) : 0;
+// The method token of a request, or 0 when the payload cannot start one.
+// Most non-SIP payloads (DNS, TLS, QUIC) fail on the first byte.
+[[gnu::always_inline]] inline std::size_t method_token_length(const char* begin, std::size_t size) {
+    if (!(begin[0] >= 'A' && begin[0] <= 'Z')) return 0;
+    std::size_t length = 0;
+    while (length < size && length <= kMaxMethodLength && is_token_char(begin[length])) ++length;
+    if (length == size || length > kMaxMethodLength || begin[length] != ' ') return 0;
+    return length;
+}
+
+// SIP/2.0 SP 3DIGIT SP Reason-Phrase
+[[gnu::always_inline]] inline SipOutcome parse_status_line(std::string_view line, StartLine& start) {
+    if (!start.has_line_end) return SipOutcome::truncated_start_line;
+    if (line.size() < 11 || !(line[8] >= '1' && line[8] <= '6') || !(line[9] >= '0' && line[9] <= '9') ||
+        !(line[10] >= '0' && line[10] <= '9') || (line.size() > 11 && line[11] != ' ')) {
+        return SipOutcome::malformed_status_line;
+    }
+    start.status_code = static_cast<uint16_t>((line[8] - '0') * 100 + (line[9] - '0') * 10 + (line[10] - '0'));
+    start.reason_phrase = line.size() > 12 ? line.substr(12) : std::string_view{};
+    return SipOutcome::response;
+}
+
+// Method SP Request-URI SP SIP-Version
+[[gnu::always_inline]] inline SipOutcome parse_request_line(std::string_view line, StartLine& start) {
+    std::string_view rest = line.substr(start.method_length + 1);
+    auto last_space = rest.rfind(' ');
+    bool version_ok = last_space != std::string_view::npos && rest.substr(last_space + 1) == kSipVersion;
+    if (!version_ok) {
+        // Without a line end the start line may just be cut short (a first
+        // fragment, a snap length): say so separately.
+        if (!start.has_line_end && kSipVersion.starts_with(rest.substr(last_space + 1))) return SipOutcome::truncated_start_line;
+        if (!start.has_line_end) return SipOutcome::not_sip;
+        // A method token followed by a URI scheme is SIP-shaped enough to
+        // call malformed rather than not SIP.
+        if (rest.starts_with("sip:") || rest.starts_with("sips:") || rest.starts_with("tel:"))
+            return SipOutcome::malformed_request_line;
+        return SipOutcome::not_sip;
+    }
+    start.request_uri = trim(rest.substr(0, last_space));
+    return SipOutcome::request;
+}
+
+// The start line decides whether this is SIP, before any set-up: HTTP and
+// other text protocols also start with an upper-case token.
+[[gnu::always_inline]] inline StartLine parse_start_line(const char* begin, std::size_t size) {
+    StartLine start;
+    bool response = starts_as_sip_response({reinterpret_cast<const uint8_t*>(begin), size});
+    if (!response && (start.method_length = method_token_length(begin, size)) == 0) return start;
+    const char* newline_at = static_cast<const char*>(std::memchr(begin, '\n', size));
+    start.end = newline_at ? static_cast<std::size_t>(newline_at - begin) : size;
+    start.has_line_end = newline_at != nullptr;
+    std::string_view line(begin, start.end);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    else if (start.has_line_end) start.bare_lf = true;
+    start.outcome = response ? parse_status_line(line, start) : parse_request_line(line, start);
+    return start;
+}
+
+// Resets the message for a payload the start line says is SIP.
+[[gnu::always_inline]] inline void begin_message(const char* begin, std::size_t size, const StartLine& start, SipMessage& message) {
+    message.status_code = start.status_code;
+    message.reason_phrase = start.reason_phrase;
+    message.request_uri = start.request_uri;
+    message.violations = start.bare_lf ? bit(SipViolation::bare_lf_line_end) : 0;
     message.body = {};
     message.text = std::string_view(begin, size);
     message.content_length = -1;
     message.first_index.fill(SipMessage::kAbsent);
-    if (is_response) {
+    message.outcome = start.outcome;
+    if (start.outcome == SipOutcome::response) {
         message.method = SipMethod::other;
         message.method_token = {};
-        message.outcome = SipOutcome::response;
     } else {
-        message.method_token = std::string_view(begin, method_length);
+        message.method_token = std::string_view(begin, start.method_length);
         message.method = method_from_token(message.method_token);
-        message.outcome = SipOutcome::request;
     }
-    DelimiterIndex index(begin, size);
+}
 
-    // --- Headers, up to the blank line.
-    std::size_t position = has_line_end ? start_line_end + 1 : size;
+// Adds one "Name: value" line (no colon, or too many: a violation).
+// Returns the header added, or nullptr.
+[[gnu::always_inline]] inline SipHeader* add_header(const char* begin, std::size_t size, std::size_t line_start, std::size_t line_end,
+                      DelimiterIndex& index, SipMessage& message) {
+    std::size_t colon = index.next_colon(line_start, line_end);
+    if (colon == line_end) {
+        message.violations |= bit(SipViolation::header_line_without_colon);
+        return nullptr;
+    }
+    if (message.header_count == kMaxSipHeaders) {
+        message.violations |= bit(SipViolation::too_many_headers);
+        return nullptr;
+    }
+    SipHeader& header = message.headers[message.header_count];
+    header.name = trim_name(std::string_view(begin + line_start, colon - line_start));
+    header.value = trim_value(std::string_view(begin + colon + 1, line_end - colon - 1));
+    HeaderLookup lookup = identify_header(header.name, begin + size);
+    header.id = lookup.id;
+    if (!lookup.registered) {
+        message.violations |= bit(is_misspelt_header_name_remembered(header.name) ? SipViolation::misspelt_header_name
+                                                                                  : SipViolation::unknown_header_name);
+    }
+    auto& first = message.first_index[static_cast<std::size_t>(header.id)];
+    if (first == SipMessage::kAbsent) first = static_cast<uint8_t>(message.header_count);
+    ++message.header_count;
+    return &header;
+}
+
+// Continuation of the previous header's value (RFC 3261 7.3.1).
+[[gnu::noinline]] void unfold(const char* begin, std::size_t line_start, std::size_t line_end, SipHeader* current, SipMessage& message) {
+    message.violations |= bit(SipViolation::folded_header);
+    if (!current) return;
+    std::string_view extra = trim(std::string_view(begin + line_start, line_end - line_start));
+    if (extra.empty()) return;
+    const char* value_begin = current->value.empty() ? extra.data() : current->value.data();
+    current->value = std::string_view(value_begin, extra.data() + extra.size() - value_begin);
+}
+
+// Headers from `position` up to the blank line; returns where the body starts.
+[[gnu::always_inline]] inline std::size_t parse_headers(const char* begin, std::size_t size, std::size_t position, SipMessage& message) {
+    DelimiterIndex index(begin, size);
     bool terminated = false;
     SipHeader* current = nullptr;
     while (position < size) {
@@ -422,50 +467,30 @@ SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& messa
         std::size_t line_start = position;
         position = newline < size ? newline + 1 : size;
         if (line_end == line_start) {
-            if (newline < size) terminated = true;
+            terminated = newline < size;
             break;
         }
-        if (is_space(begin[line_start])) {
-            // Continuation of the previous header's value (RFC 3261 7.3.1).
-            message.violations |= bit(SipViolation::folded_header);
-            if (current) {
-                std::string_view extra = trim(std::string_view(begin + line_start, line_end - line_start));
-                if (!extra.empty()) {
-                    const char* value_begin = current->value.empty() ? extra.data() : current->value.data();
-                    current->value = std::string_view(value_begin, extra.data() + extra.size() - value_begin);
-                }
-            }
-            continue;
-        }
-        std::size_t colon = index.next_colon(line_start, line_end);
-        if (colon == line_end) {
-            message.violations |= bit(SipViolation::header_line_without_colon);
-            current = nullptr;
-            continue;
-        }
-        if (message.header_count == kMaxSipHeaders) {
-            message.violations |= bit(SipViolation::too_many_headers);
-            current = nullptr;
-            continue;
-        }
-        SipHeader& header = message.headers[message.header_count];
-        header.name = trim_name(std::string_view(begin + line_start, colon - line_start));
-        header.value = trim_value(std::string_view(begin + colon + 1, line_end - colon - 1));
-        HeaderLookup lookup = identify_header(header.name, begin + size);
-        header.id = lookup.id;
-        if (!lookup.registered) {
-            message.violations |= bit(is_misspelt_header_name_remembered(header.name) ? SipViolation::misspelt_header_name
-                                                                                      : SipViolation::unknown_header_name);
-        }
-        auto& first = message.first_index[static_cast<std::size_t>(header.id)];
-        if (first == SipMessage::kAbsent) first = static_cast<uint8_t>(message.header_count);
-        current = &header;
-        ++message.header_count;
+        if (is_space(begin[line_start])) unfold(begin, line_start, line_end, current, message);
+        else current = add_header(begin, size, line_start, line_end, index, message);
     }
     if (!terminated) message.violations |= bit(SipViolation::headers_not_terminated);
-    message.body = std::string_view(begin + position, size - position);
+    return position;
+}
 
-    // --- Header semantics that scanners get wrong.
+[[gnu::always_inline]] inline void check_cseq(const SipHeader& cseq, SipMessage& message) {
+    std::string_view value = cseq.value;
+    std::size_t space = 0;
+    while (space < value.size() && !is_space(value[space])) ++space;
+    int64_t number = 0;
+    if (space == value.size() || !parse_unsigned(value.substr(0, space), number)) {
+        message.violations |= bit(SipViolation::bad_cseq);
+    } else if (message.outcome == SipOutcome::request && trim(value.substr(space + 1)) != message.method_token) {
+        message.violations |= bit(SipViolation::cseq_method_mismatch);
+    }
+}
+
+// Header semantics that scanners get wrong.
+[[gnu::always_inline]] inline void check_headers(SipMessage& message) {
     if (const SipHeader* length = message.find(HeaderId::content_length)) {
         if (!parse_unsigned(length->value, message.content_length)) {
             message.violations |= bit(SipViolation::bad_content_length);
@@ -475,22 +500,9 @@ SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& messa
         }
     }
     if (const SipHeader* call_id = message.find(HeaderId::call_id)) {
-        if (has_white_space(call_id->value))
-            message.violations |= bit(SipViolation::space_in_call_id);
+        if (has_white_space(call_id->value)) message.violations |= bit(SipViolation::space_in_call_id);
     }
-    if (const SipHeader* cseq = message.find(HeaderId::cseq)) {
-        std::string_view value = cseq->value;
-        std::size_t space = 0;
-        while (space < value.size() && !is_space(value[space])) ++space;
-        if (space == value.size()) space = std::string_view::npos;
-        int64_t number = 0;
-        if (space == std::string_view::npos || !parse_unsigned(value.substr(0, space), number)) {
-            message.violations |= bit(SipViolation::bad_cseq);
-        } else if (message.outcome == SipOutcome::request &&
-                   trim(value.substr(space + 1)) != message.method_token) {
-            message.violations |= bit(SipViolation::cseq_method_mismatch);
-        }
-    }
+    if (const SipHeader* cseq = message.find(HeaderId::cseq)) check_cseq(*cseq, message);
     if (message.outcome == SipOutcome::request) {
         if (const SipHeader* max_forwards = message.find(HeaderId::max_forwards)) {
             int64_t hops = 0;
@@ -500,11 +512,30 @@ SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& messa
             message.violations |= bit(SipViolation::missing_max_forwards);
         }
     }
-    if (!message.find(HeaderId::via)) message.violations |= bit(SipViolation::missing_via);
-    if (!message.find(HeaderId::from)) message.violations |= bit(SipViolation::missing_from);
-    if (!message.find(HeaderId::to)) message.violations |= bit(SipViolation::missing_to);
-    if (!message.find(HeaderId::call_id)) message.violations |= bit(SipViolation::missing_call_id);
-    if (!message.find(HeaderId::cseq)) message.violations |= bit(SipViolation::missing_cseq);
+    constexpr std::pair<HeaderId, SipViolation> kRequired[] = {
+        {HeaderId::via, SipViolation::missing_via},         {HeaderId::from, SipViolation::missing_from},
+        {HeaderId::to, SipViolation::missing_to},           {HeaderId::call_id, SipViolation::missing_call_id},
+        {HeaderId::cseq, SipViolation::missing_cseq},
+    };
+    for (auto [header, violation] : kRequired)
+        if (!message.find(header)) message.violations |= bit(violation);
+}
+
+}  // namespace
+
+SipOutcome parse_sip_message(std::span<const uint8_t> payload, SipMessage& message) {
+    // Only `outcome` is meaningful for payloads that are not SIP; the rest
+    // is reset once the start line says this is SIP.
+    message.header_count = 0;
+    const char* const begin = reinterpret_cast<const char*>(payload.data());
+    const std::size_t size = payload.size();
+    if (size == 0) return message.outcome = SipOutcome::empty_payload;
+    StartLine start = parse_start_line(begin, size);
+    if (start.outcome != SipOutcome::request && start.outcome != SipOutcome::response) return message.outcome = start.outcome;
+    begin_message(begin, size, start, message);
+    std::size_t body = parse_headers(begin, size, start.has_line_end ? start.end + 1 : size, message);
+    message.body = std::string_view(begin + body, size - body);
+    check_headers(message);
     return message.outcome;
 }
 
