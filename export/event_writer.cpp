@@ -38,9 +38,7 @@ void EventWriter::open(const char* mode) {
 void EventWriter::write_line(std::string_view line) {
     if (!file_) return;
     bool ok = std::fwrite(line.data(), 1, line.size(), file_) == line.size() && std::fputc('\n', file_) != EOF;
-    if (ok) {
-        lines_written_.store(lines_written_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    } else {
+    if (!ok) {
         write_errors_.store(write_errors_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
         std::clearerr(file_);
     }

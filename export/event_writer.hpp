@@ -26,7 +26,6 @@ public:
     EventWriter(const EventWriter&) = delete;
     EventWriter& operator=(const EventWriter&) = delete;
 
-    bool enabled() const { return file_ != nullptr; }
     const std::string& path() const { return path_; }
 
     // Writes `line` (one JSON object, no newline) and a newline.
@@ -36,7 +35,6 @@ public:
     void reopen();
 
     // Read by the metrics collector from another thread.
-    uint64_t lines_written() const { return lines_written_.load(std::memory_order_relaxed); }
     uint64_t write_errors() const { return write_errors_.load(std::memory_order_relaxed); }
 
 private:
@@ -45,7 +43,6 @@ private:
     std::FILE* file_ = nullptr;
     bool owns_file_ = false;
     // control lcore: wo; exporter threads: ro
-    std::atomic<uint64_t> lines_written_{0};
     std::atomic<uint64_t> write_errors_{0};
 };
 

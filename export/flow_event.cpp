@@ -75,35 +75,18 @@ std::string_view transport_label(parser::Transport transport) {
 }
 }  // namespace
 
-void format_flow_event(std::string& out, const fingerprint::FlowRecord& record,
-                       const FlowEventContext& context) {
+namespace {
+
+void write_flow(JsonObject& event, const fingerprint::FlowRecord& record, const FlowEventContext& context) {
     const fingerprint::FlowState& flow = record.flow;
     bool internal = false;
-    for (const auto& network : context.home_networks) {
-        if (network.contains(flow.source)) {
-            internal = true;
-            break;
-        }
-    }
-    uint64_t duration_us = flow.last_seen_us - flow.first_seen_us;
-    double duration_s = static_cast<double>(duration_us) / 1e6;
-
-    JsonObject event(out);
-    event.field("timestamp", format_rfc3339(flow.last_seen_us))
-        .field("event_type", "sip_scan_flow")
-        .field("src_ip", flow.source.to_string());
-    bool sent = flow.requests > 0 || flow.probes[0] || flow.probes[1] || flow.probes[2];
-    if (sent) {
-        event.field("src_port", static_cast<unsigned>(flow.first_source_port))
-            .field("dest_ip", flow.first_destination.to_string())
-            .field("dest_port", static_cast<unsigned>(flow.first_destination_port))
-            .field("proto", transport_label(flow.transport));
-    }
+    for (const auto& network : context.home_networks) internal = internal || network.contains(flow.source);
+    double duration_s = static_cast<double>(flow.last_seen_us - flow.first_seen_us) / 1e6;
     event.begin_object("flow")
         .field("start", format_rfc3339(flow.first_seen_us))
         .field("end", format_rfc3339(flow.last_seen_us))
         .field("duration_s", duration_s)
-        .field("packets", flow.requests)
+        .field("packets", flow.requests)  // SIP requests; schema 1 calls them packets
         .field("bytes", flow.bytes)
         .field("packets_per_second", duration_s > 0 ? static_cast<double>(flow.requests) / duration_s
                                                     : static_cast<double>(flow.requests))
@@ -111,6 +94,9 @@ void format_flow_event(std::string& out, const fingerprint::FlowRecord& record,
         .field("close_reason", fingerprint::label(record.reason))
         .field("source_scope", internal ? "internal" : "external")
         .end();
+}
+
+void write_sip(JsonObject& event, const fingerprint::FlowState& flow) {
     event.begin_object("sip").begin_object("methods");
     for (std::size_t i = 0; i < parser::kSipMethodCount; ++i) {
         if (flow.requests_by_method[i] != 0)
@@ -131,58 +117,82 @@ void format_flow_event(std::string& out, const fingerprint::FlowRecord& record,
         if (flow.probes[i] != 0) event.field(fingerprint::kProbeKindLabels[i], static_cast<uint64_t>(flow.probes[i]));
     }
     event.end();
+}
 
-    // The tool, and the fingerprint it was named from.
-    write_tool(event, flow, context);
-    event.begin_object("fingerprint");
-    if (record.has_detail) {
-        const fingerprint::HeaderFingerprint& print = record.detail.fingerprint;
-        for (uint8_t i = 0; i < print.entry_count; ++i) {
-            const fingerprint::FingerprintEntry& entry = print.entries[i];
-            event.field(std::string_view(entry.key, entry.key_length), fingerprint::render_value(entry));
-        }
+// The fingerprint the tool was named from: its entries, then (after
+// `fingerprint`) the header order and the template's state.
+void write_fingerprint(JsonObject& event, const fingerprint::HeaderFingerprint& print) {
+    for (uint8_t i = 0; i < print.entry_count; ++i) {
+        const fingerprint::FingerprintEntry& entry = print.entries[i];
+        event.field(std::string_view(entry.key, entry.key_length), fingerprint::render_value(entry));
     }
     event.end();
-    if (record.has_detail) {
-        const fingerprint::HeaderFingerprint& print = record.detail.fingerprint;
-        event.begin_array("header_sequence");
-        for (uint8_t i = 0; i < print.sequence_length; ++i) {
-            const fingerprint::FingerprintEntry& entry = print.entries[print.sequence[i]];
-            event.element(std::string_view(entry.key, entry.key_length));
-        }
-        event.end_array();
-        event.begin_object("fingerprint_info")
-            .field("packets", static_cast<uint64_t>(print.packets))
-            .field("settled", print.settled())
-            .field("sequence_changed", print.sequence_changed)
-            .field("keys_dropped", print.keys_dropped)
-            .end();
-        // How the source scans.
-        const fingerprint::ScanProfile& scan = record.detail.scan;
-        event.field("strategy", fingerprint::label(scan.strategy()));
-        event.begin_object("destinations")
-            .field("distinct", scan.distinct_destinations())
-            .field("estimated", scan.destinations_estimated())
-            .end();
-        event.begin_object("dest_ports");
-        for (uint8_t i = 0; i < scan.port_count; ++i)
-            event.field(std::to_string(scan.ports[i]), static_cast<uint64_t>(scan.port_requests[i]));
-        if (scan.other_port_requests) event.field("other", static_cast<uint64_t>(scan.other_port_requests));
-        event.end();
-        event.begin_object("src_ports").field("behaviour", fingerprint::label(scan.source_port_behaviour()));
-        if (scan.source_port_behaviour() == fingerprint::FieldBehaviour::fixed)
-            event.field("port", static_cast<unsigned>(scan.first_source_port));
-        event.end();
-        event.begin_object("ip")
-            .field("ttl", fingerprint::label(scan.ttl_behaviour()))
-            .field("ttl_first", static_cast<unsigned>(scan.first_ttl))
-            .field("ip_id", fingerprint::label(scan.ip_id_behaviour()))
-            .end();
-        write_intent(event, record.detail.intent, scan.distinct_destinations(),
-                     flow.requests_by_method[static_cast<std::size_t>(parser::SipMethod::invite)], context.thresholds);
-    } else {
-        event.field("strategy", "unknown");
+    event.begin_array("header_sequence");
+    for (uint8_t i = 0; i < print.sequence_length; ++i) {
+        const fingerprint::FingerprintEntry& entry = print.entries[print.sequence[i]];
+        event.element(std::string_view(entry.key, entry.key_length));
     }
+    event.end_array();
+    event.begin_object("fingerprint_info")
+        .field("packets", static_cast<uint64_t>(print.packets))
+        .field("settled", print.settled())
+        .field("sequence_changed", print.sequence_changed)
+        .field("keys_dropped", print.keys_dropped)
+        .end();
+}
+
+// How the source scans.
+void write_scan(JsonObject& event, const fingerprint::ScanProfile& scan) {
+    event.field("strategy", fingerprint::label(scan.strategy()));
+    event.begin_object("destinations")
+        .field("distinct", scan.distinct_destinations())
+        .field("estimated", scan.destinations_estimated())
+        .end();
+    event.begin_object("dest_ports");
+    for (uint8_t i = 0; i < scan.port_count; ++i)
+        event.field(std::to_string(scan.ports[i]), static_cast<uint64_t>(scan.port_requests[i]));
+    if (scan.other_port_requests) event.field("other", static_cast<uint64_t>(scan.other_port_requests));
+    event.end();
+    event.begin_object("src_ports").field("behaviour", fingerprint::label(scan.source_port_behaviour()));
+    if (scan.source_port_behaviour() == fingerprint::FieldBehaviour::fixed)
+        event.field("port", static_cast<unsigned>(scan.first_source_port));
+    event.end();
+    event.begin_object("ip")
+        .field("ttl", fingerprint::label(scan.ttl_behaviour()))
+        .field("ttl_first", static_cast<unsigned>(scan.first_ttl))
+        .field("ip_id", fingerprint::label(scan.ip_id_behaviour()))
+        .end();
+}
+
+}  // namespace
+
+void format_flow_event(std::string& out, const fingerprint::FlowRecord& record, const FlowEventContext& context) {
+    const fingerprint::FlowState& flow = record.flow;
+    JsonObject event(out);
+    event.field("timestamp", format_rfc3339(flow.last_seen_us))
+        .field("event_type", "sip_scan_flow")
+        .field("src_ip", flow.source.to_string());
+    bool sent = flow.requests > 0 || flow.probes[0] || flow.probes[1] || flow.probes[2];
+    if (sent) {
+        event.field("src_port", static_cast<unsigned>(flow.first_source_port))
+            .field("dest_ip", flow.first_destination.to_string())
+            .field("dest_port", static_cast<unsigned>(flow.first_destination_port))
+            .field("proto", transport_label(flow.transport));
+    }
+    write_flow(event, record, context);
+    write_sip(event, flow);
+    write_tool(event, flow, context);
+    event.begin_object("fingerprint");
+    if (!record.has_detail) {
+        event.end();
+        event.field("strategy", "unknown");
+        event.end();
+        return;
+    }
+    write_fingerprint(event, record.detail.fingerprint);
+    write_scan(event, record.detail.scan);
+    write_intent(event, record.detail.intent, record.detail.scan.distinct_destinations(),
+                 flow.requests_by_method[static_cast<std::size_t>(parser::SipMethod::invite)], context.thresholds);
     event.end();
 }
 

@@ -175,20 +175,30 @@ std::vector<MetricFamily> SensorMetrics::Collect() const {
 
     // --- What the packets were (summed over workers: the label sets are
     // already bounded and per-worker detail adds nothing an operator uses).
-    out.by_label("sipscope_frames_total", "Frames by L2-L4 decode outcome (ok or the reason it failed).", MetricType::Counter,
-                 "outcome", parser::kFrameOutcomeLabels, sums.frames_by_outcome);
+    struct PacketSeries {
+        const char* name;
+        const char* help;
+        const char* key;
+        std::span<const std::string_view> labels;
+        std::span<const uint64_t> values;
+    };
+    const PacketSeries packet_series[] = {
+        {"sipscope_frames_total", "Frames by L2-L4 decode outcome (ok or the reason it failed).", "outcome",
+         parser::kFrameOutcomeLabels, sums.frames_by_outcome},
+        {"sipscope_sip_parse_total", "UDP/TCP payloads by SIP parser outcome.", "outcome", parser::kSipOutcomeLabels,
+         sums.payloads_by_sip_outcome},
+        {"sipscope_transport_probes_total", "Packets to a SIP port (5060, 5061) without a SIP message: empty or non-SIP UDP, TCP SYN.",
+         "kind", fingerprint::kProbeKindLabels, sums.probes},
+        {"sipscope_sip_requests_total", "SIP requests by method.", "method", parser::kSipMethodLabels, sums.requests_by_method},
+        {"sipscope_sip_responses_total", "SIP responses by status class.", "class", fingerprint::kResponseClassLabels,
+         sums.responses_by_class},
+        {"sipscope_sip_rfc_violations_total", "SIP messages showing an RFC 3261 violation, by kind.", "violation",
+         parser::kSipViolationLabels, sums.violations},
+    };
+    for (const PacketSeries& series : packet_series)
+        out.by_label(series.name, series.help, MetricType::Counter, series.key, series.labels, series.values);
     out.single("sipscope_ip_first_fragments_total", "First IP fragments whose payload (the start of a message) was parsed; later fragments count as frames_total{outcome=~\".*later_fragment\"}.",
                MetricType::Counter, static_cast<double>(sums.first_fragments));
-    out.by_label("sipscope_sip_parse_total", "UDP/TCP payloads by SIP parser outcome.", MetricType::Counter, "outcome",
-                 parser::kSipOutcomeLabels, sums.payloads_by_sip_outcome);
-    out.by_label("sipscope_transport_probes_total", "Packets to a SIP port (5060, 5061) without a SIP message: empty or non-SIP UDP, TCP SYN.",
-                 MetricType::Counter, "kind", fingerprint::kProbeKindLabels, sums.probes);
-    out.by_label("sipscope_sip_requests_total", "SIP requests by method.", MetricType::Counter, "method",
-                 parser::kSipMethodLabels, sums.requests_by_method);
-    out.by_label("sipscope_sip_responses_total", "SIP responses by status class.", MetricType::Counter, "class",
-                 fingerprint::kResponseClassLabels, sums.responses_by_class);
-    out.by_label("sipscope_sip_rfc_violations_total", "SIP messages showing an RFC 3261 violation, by kind.", MetricType::Counter,
-                 "violation", parser::kSipViolationLabels, sums.violations);
 
     // --- Flows.
     out.single("sipscope_flows_opened_total", "Flows opened (a source's first SIP packet, or its first after the inactivity timeout).",

@@ -40,18 +40,25 @@ void add_shared_options(CLI::App& command, SensorOptions& options) {
     command.add_option("--alert-dest-net", options.alert_destination_text,
                        "Count only requests to these networks towards --alert-method (repeatable; default all)")
         ->type_name("CIDR");
-    command.add_option("--scan-destinations", options.thresholds.horizontal_destinations,
-                       "Horizontal scan: a source reached this many distinct destinations")
-        ->capture_default_str()->check(CLI::Range(1u, 1u << 30));
-    command.add_option("--enumeration-extensions", options.thresholds.enumeration_extensions,
-                       "Extension enumeration: this many distinct extensions asked of at most 3 hosts")
-        ->capture_default_str()->check(CLI::Range(1u, 1u << 30));
-    command.add_option("--brute-force-attempts", options.thresholds.brute_force_attempts,
-                       "Credential brute force: this many requests carrying digest credentials")
-        ->capture_default_str()->check(CLI::Range(1u, 1u << 30));
-    command.add_option("--call-attempts", options.thresholds.call_attempts,
-                       "Call attempts: this many INVITEs to telephone numbers")
-        ->capture_default_str()->check(CLI::Range(1u, 1u << 30));
+    struct ThresholdOption {
+        const char* name;
+        uint32_t fingerprint::BehaviourThresholds::*field;
+        const char* help;
+    };
+    static constexpr ThresholdOption kThresholdOptions[] = {
+        {"--scan-destinations", &fingerprint::BehaviourThresholds::horizontal_destinations,
+         "Horizontal scan: a source reached this many distinct destinations"},
+        {"--enumeration-extensions", &fingerprint::BehaviourThresholds::enumeration_extensions,
+         "Extension enumeration: this many distinct extensions asked of at most 3 hosts"},
+        {"--brute-force-attempts", &fingerprint::BehaviourThresholds::brute_force_attempts,
+         "Credential brute force: this many requests carrying digest credentials"},
+        {"--call-attempts", &fingerprint::BehaviourThresholds::call_attempts,
+         "Call attempts: this many INVITEs to telephone numbers"},
+    };
+    for (const ThresholdOption& threshold : kThresholdOptions) {
+        command.add_option(threshold.name, options.thresholds.*threshold.field, threshold.help)
+            ->capture_default_str()->check(CLI::Range(1u, 1u << 30));
+    }
     command.add_flag("--no-behaviour-alerts", options.no_behaviour_alerts,
                      "Do not write alert events for behaviours (flows still carry them)");
     command.add_option("--home-net", options.home_networks_text,

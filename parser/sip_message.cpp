@@ -304,8 +304,6 @@ bool is_misspelt_header_name_remembered(std::string_view name) {
 }
 }  // namespace
 
-HeaderId header_id_from_name(std::string_view name) { return identify_header(name, name.data() + name.size()).id; }
-
 bool is_misspelt_header_name(std::string_view name) {
     if (name.size() < 4 || name.size() > 32) return false;
     unsigned allowed = name.size() >= 10 ? 2 : 1;

@@ -88,7 +88,6 @@ enum class HeaderId : uint8_t {
 inline constexpr std::size_t kHeaderIdCount = static_cast<std::size_t>(HeaderId::count_);
 // Canonical lower-case long name of a known header ("" for unknown).
 std::string_view canonical_name(HeaderId id);
-HeaderId header_id_from_name(std::string_view name);
 // True when an unknown header name is one or two edits (or an adjacent
 // swap) away from a registered one, like nmap-ag's "content-lnegth".
 bool is_misspelt_header_name(std::string_view name);
