@@ -18,32 +18,27 @@
 namespace sipscope::exporter {
 
 void TopSources::observe(const fingerprint::FlowRecord& record) {
-    if (record.flow.requests == 0) return;  // probers and responses-only flows: not "sending"
+    const fingerprint::FlowState& flow = record.flow;
+    if (flow.requests == 0) return;  // probers and responses-only flows: not "sending"
     std::lock_guard lock(mutex_);
-    std::string key = record.flow.source.to_string();
-    auto found = entries_.find(key);
-    if (found == entries_.end()) {
-        if (entries_.size() >= capacity_) {
-            // Drop the least active source to stay bounded.
-            auto least = std::min_element(entries_.begin(), entries_.end(), [](const auto& a, const auto& b) {
-                return a.second.requests < b.second.requests;
-            });
-            entries_.erase(least);
-        }
-        found = entries_.emplace(key, Entry{}).first;
-        found->second.first_seen_us = record.flow.first_seen_us;
+    newest_us_ = std::max(newest_us_, flow.last_seen_us);
+    Entry* entry = entries_.find(flow.source);
+    if (entry && !entry->open) {
+        // A closed flow ended this source's count; a later flow starts afresh.
+        *entry = Entry{};
+        entry->first_seen_us = flow.first_seen_us;
     }
-    Entry& entry = found->second;
-    // A closed flow ends this source's count; a later flow starts afresh.
-    if (!entry.open) {
-        entry = Entry{};
-        entry.first_seen_us = record.flow.first_seen_us;
+    if (!entry) {
+        Entry fresh;
+        fresh.first_seen_us = flow.first_seen_us;
+        fresh.requests = flow.requests;
+        if ((entry = entries_.admit(flow.source, fresh)) == nullptr) return;
     }
-    entry.requests = std::max(entry.requests, record.flow.requests);
-    entry.last_seen_us = std::max(entry.last_seen_us, record.flow.last_seen_us);
-    if (record.flow.tool >= 0) entry.tool = record.flow.tool;
-    entry.open = record.kind != fingerprint::RecordKind::closed_flow;
-    newest_us_ = std::max(newest_us_, record.flow.last_seen_us);
+    entry->requests = std::max(entry->requests, flow.requests);
+    entry->last_seen_us = std::max(entry->last_seen_us, flow.last_seen_us);
+    if (flow.tool >= 0) entry->tool = flow.tool;
+    entry->open = record.kind != fingerprint::RecordKind::closed_flow;
+    entries_.reweighed(flow.source);
 }
 
 std::string TopSources::json(std::size_t count, uint64_t window_us) const {
@@ -52,9 +47,9 @@ std::string TopSources::json(std::size_t count, uint64_t window_us) const {
     {
         std::lock_guard lock(mutex_);
         newest = newest_us_;
-        for (const auto& [source, entry] : entries_) {
-            if (newest - entry.last_seen_us <= window_us) ranked.emplace_back(source, entry);
-        }
+        entries_.for_each([&](const parser::IpAddress& source, const Entry& entry) {
+            if (newest - entry.last_seen_us <= window_us) ranked.emplace_back(source.to_string(), entry);
+        });
     }
     std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
         return a.second.requests != b.second.requests ? a.second.requests > b.second.requests : a.first < b.first;

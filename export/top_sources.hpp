@@ -2,7 +2,8 @@
 // scanning us, with what" — answered as JSON without putting an address in
 // a metric label. Fed by the control lcore from the records workers send
 // (progress of heavy flows, alerts, closed flows); read by the API thread.
-// Bounded: at most `capacity` sources, the least active dropped first.
+// Bounded: at most `capacity` sources; O(log capacity) per record, and a
+// newcomer that does not outweigh the least active one costs a look-up.
 #pragma once
 
 #include <atomic>
@@ -10,9 +11,9 @@
 #include <mutex>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
+#include "bounded_top.hpp"
 #include "flow_state.hpp"
 #include "tool_database.hpp"
 
@@ -20,7 +21,7 @@ namespace sipscope::exporter {
 
 class TopSources {
 public:
-    TopSources(std::size_t capacity, const fingerprint::ToolDatabase* tools) : capacity_(capacity), tools_(tools) {}
+    TopSources(std::size_t capacity, const fingerprint::ToolDatabase* tools) : entries_(capacity), tools_(tools) {}
 
     // control lcore: every record (progress, alert, closed flow).
     void observe(const fingerprint::FlowRecord& record);
@@ -35,11 +36,11 @@ private:
         uint64_t first_seen_us = 0;
         int16_t tool = -1;
         bool open = true;
+        uint64_t weight() const { return requests; }
     };
     mutable std::mutex mutex_;
-    std::unordered_map<std::string, Entry> entries_;
+    BoundedTop<Entry> entries_;
     uint64_t newest_us_ = 0;
-    std::size_t capacity_;
     const fingerprint::ToolDatabase* tools_;
 };
 

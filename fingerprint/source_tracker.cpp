@@ -16,7 +16,7 @@ SourceTracker::SourceTracker(std::unique_ptr<FlowTable> flows, std::unique_ptr<F
 }
 
 void SourceTracker::observe(std::span<const SourcePacket> packets) {
-    std::array<const parser::IpAddress*, kMaxBurst> keys;
+    std::array<const parser::IpAddress*, kMaxBurst> keys{};
     std::array<int32_t, kMaxBurst> positions;
     unsigned count = static_cast<unsigned>(std::min<std::size_t>(packets.size(), kMaxBurst));
     for (unsigned i = 0; i < count; ++i) keys[i] = &packets[i].requester();

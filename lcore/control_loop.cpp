@@ -74,20 +74,7 @@ unsigned ControlLoop::drain_records() {
                 control_counters_.flow_events_written.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
             ++summary_.records;
             ++summary_.records_by_reason[static_cast<std::size_t>(record.reason)];
-            if (settings_.replay) {
-                auto& tally = summary_.sources[record.flow.source.to_string()];
-                tally.requests += record.flow.requests;
-                tally.responses += record.flow.responses;
-                ++tally.flows;
-                for (std::size_t m = 0; m < parser::kSipMethodCount; ++m) tally.methods[m] += record.flow.requests_by_method[m];
-                if (record.flow.requests > 0) {
-                    const auto& tools = tools_->tools();
-                    source_tool_[record.flow.source.to_string()] =
-                        record.flow.tool >= 0 && static_cast<std::size_t>(record.flow.tool) < tools.size()
-                            ? tools[static_cast<std::size_t>(record.flow.tool)].name
-                            : "unknown";
-                }
-            }
+            if (settings_.replay) tally_source(record.flow);
         }
         if (count) rte_mempool_put_bulk(worker->record_pool, objects.data(), count);
         total += count;
@@ -114,6 +101,27 @@ uint64_t ControlLoop::refresh_port_counters() {
     }
     port_board_.publish(std::move(ports));
     return delivered;
+}
+
+// The replay summary's view of one closed flow's source.
+void ControlLoop::tally_source(const fingerprint::FlowState& flow) {
+    uint64_t hash = parser::IpAddressHash()(flow.source);
+    summary_.distinct_sources.add(static_cast<uint32_t>(hash), fingerprint::mix64(hash));
+    RunSummary::SourceTally* tally = nullptr;
+    if (auto found = summary_.sources.find(flow.source); found != summary_.sources.end()) {
+        tally = &found->second;
+    } else if (summary_.sources.size() < RunSummary::kTalliedSources) {
+        tally = &summary_.sources[flow.source];
+    } else {
+        summary_.sources_untallied = true;
+        return;
+    }
+    tally->requests += flow.requests;
+    for (std::size_t m = 0; m < parser::kSipMethodCount; ++m) tally->methods[m] += flow.requests_by_method[m];
+    if (flow.requests > 0) {
+        tally->tool = flow.tool;
+        tally->sent = true;
+    }
 }
 
 exporter::CounterSums ControlLoop::sum_worker_counters() const {
@@ -263,7 +271,6 @@ RunSummary ControlLoop::run() {
         if (written == 0) std::this_thread::sleep_for(kIdleSleep);
     }
     stop_workers(reason);
-    for (const auto& [source, tool] : source_tool_) ++summary_.tools[tool];
     return std::move(summary_);
 }
 

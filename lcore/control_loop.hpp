@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "distinct_counter.hpp"
 #include "event_writer.hpp"
 #include "flow_event.hpp"
 #include "port_setup.hpp"
@@ -38,15 +39,21 @@ struct RunSummary {
     uint64_t records = 0;
     uint64_t alerts = 0;
     std::array<uint64_t, fingerprint::kCloseReasonCount> records_by_reason{};
-    // Per source: SIP requests and records, to count sources and rank them.
+    // Replay: per source, its SIP requests by method and the tool of its
+    // last flow, for the first kTalliedSources sources (bounded memory in
+    // a long replay); every source also feeds a HyperLogLog, which gives
+    // the distinct count beyond them.
+    static constexpr std::size_t kTalliedSources = 1 << 16;
     struct SourceTally {
         uint64_t requests = 0;
-        uint64_t responses = 0;
-        uint64_t flows = 0;
-        std::array<uint64_t, parser::kSipMethodCount> methods{};
+        std::array<uint32_t, parser::kSipMethodCount> methods{};
+        int16_t tool = -1;  // of its last flow with requests
+        bool sent = false;  // had a flow with requests
     };
-    std::unordered_map<std::string, SourceTally> sources;
-    std::unordered_map<std::string, uint64_t> tools;  // replay: sources by the tool of their last flow
+    std::unordered_map<parser::IpAddress, SourceTally, parser::IpAddressHash> sources;
+    fingerprint::DistinctCounter<16, 16384> distinct_sources;
+    bool sources_untallied = false;  // more sources than kTalliedSources
+    uint64_t source_count() const { return sources_untallied ? distinct_sources.count() : sources.size(); }
     bool stopped_by_signal = false;
     bool capture_short = false;      // the port delivered fewer packets than the file holds
 };
@@ -68,6 +75,7 @@ private:
     unsigned drain_records();
     uint64_t refresh_port_counters();
     void stop_workers(fingerprint::CloseReason reason);
+    void tally_source(const fingerprint::FlowState& flow);
     exporter::CounterSums sum_worker_counters() const;
     void log_progress(double elapsed_seconds);
     void write_stats_event();
@@ -81,7 +89,6 @@ private:
     exporter::ControlCounters& control_counters_;
     const fingerprint::ToolDatabase* tools_;
     exporter::TopSources& top_sources_;
-    std::unordered_map<std::string, std::string> source_tool_;  // replay summary
     RunSummary summary_;
     std::string line_;
 };

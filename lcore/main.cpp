@@ -20,6 +20,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
+#include <map>
 #include <cstdio>
 #include <fstream>
 #include <future>
@@ -121,40 +123,60 @@ std::vector<std::string> eal_arguments(const RunPlan& plan) {
 
 unsigned long long number(uint64_t value) { return static_cast<unsigned long long>(value); }
 
+// Address order by text, as an operator reads it (ties in the rankings).
+bool text_before(const parser::IpAddress& a, const parser::IpAddress& b) {
+    char left[64], right[64];
+    left[a.format(left, sizeof left)] = '\0';
+    right[b.format(right, sizeof right)] = '\0';
+    return std::strcmp(left, right) < 0;
+}
+
 // The five sources that sent most SIP requests (replay).
 void print_top_sources(std::FILE* out, const RunSummary& summary) {
-    std::vector<std::pair<std::string, RunSummary::SourceTally>> ranked(summary.sources.begin(), summary.sources.end());
+    using Ranked = std::pair<parser::IpAddress, const RunSummary::SourceTally*>;
+    std::vector<Ranked> ranked;
+    ranked.reserve(summary.sources.size());
+    for (const auto& [address, tally] : summary.sources) ranked.emplace_back(address, &tally);
     std::size_t shown = std::min<std::size_t>(5, ranked.size());
-    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<long>(shown), ranked.end(), [](const auto& a, const auto& b) {
-        return a.second.requests != b.second.requests ? a.second.requests > b.second.requests : a.first < b.first;
+    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<long>(shown), ranked.end(), [](const Ranked& a, const Ranked& b) {
+        return a.second->requests != b.second->requests ? a.second->requests > b.second->requests : text_before(a.first, b.first);
     });
-    std::fprintf(out, "  top sources by SIP requests:\n");
+    std::fprintf(out, "  top sources by SIP requests%s:\n", summary.sources_untallied ? " (of the first sources tallied)" : "");
     for (std::size_t i = 0; i < shown; ++i) {
         const auto& [address, tally] = ranked[i];
         std::string methods;
         for (std::size_t m = 0; m < parser::kSipMethodCount; ++m) {
-            if (!tally.methods[m]) continue;
+            if (!tally->methods[m]) continue;
             if (!methods.empty()) methods += ' ';
-            methods += std::string(parser::kSipMethodLabels[m]) + "=" + std::to_string(tally.methods[m]);
+            methods += std::string(parser::kSipMethodLabels[m]) + "=" + std::to_string(tally->methods[m]);
         }
-        std::fprintf(out, "    %-40s %10llu  %s\n", address.c_str(), number(tally.requests),
+        std::fprintf(out, "    %-40s %10llu  %s\n", address.to_string().c_str(), number(tally->requests),
                      methods.empty() ? "(responses only)" : methods.c_str());
     }
 }
 
-void print_tool_ranking(std::FILE* out, const RunSummary& summary) {
-    std::vector<std::pair<std::string, uint64_t>> ranked(summary.tools.begin(), summary.tools.end());
+// Sources by the tool of their last flow with requests.
+void print_tool_ranking(std::FILE* out, const RunSummary& summary, const fingerprint::ToolDatabase& tools) {
+    std::map<std::string, uint64_t> by_tool;
+    for (const auto& [address, tally] : summary.sources) {
+        if (!tally.sent) continue;
+        bool known = tally.tool >= 0 && static_cast<std::size_t>(tally.tool) < tools.tools().size();
+        ++by_tool[known ? tools.tools()[static_cast<std::size_t>(tally.tool)].name : "unknown"];
+    }
+    if (by_tool.empty()) return;
+    std::vector<std::pair<std::string, uint64_t>> ranked(by_tool.begin(), by_tool.end());
     std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
         return a.second != b.second ? a.second > b.second : a.first < b.first;
     });
-    std::fprintf(out, "  sources by tool:");
+    std::fprintf(out, "  sources by tool%s:", summary.sources_untallied ? " (of the first sources tallied)" : "");
     for (std::size_t i = 0; i < ranked.size() && i < 8; ++i)
         std::fprintf(out, "%s %s %llu", i ? "," : "", ranked[i].first.c_str(), number(ranked[i].second));
     std::fprintf(out, "\n");
 }
 
 void print_summary(const RunPlan& plan, const RunSummary& summary, const exporter::CounterSums& sums,
-                   uint64_t expected_packets, double elapsed_seconds, const std::string& metrics_url) {
+                   const fingerprint::ToolDatabase& tools, uint64_t expected_packets, double elapsed_seconds,
+                   const std::string& metrics_url) {
     std::FILE* out = stdout;
     uint64_t packets = sums.packets();
     std::fprintf(out, "sipscope %s summary%s%s\n", plan.replay() ? "replay" : "run", plan.replay() ? ": " : "",
@@ -163,7 +185,10 @@ void print_summary(const RunPlan& plan, const RunSummary& summary, const exporte
     else std::fprintf(out, "  packets        %llu\n", number(packets));
     std::fprintf(out, "  SIP packets    %llu (%llu requests, %llu responses)\n", number(sums.sip_packets),
                  number(sums.requests()), number(sums.responses()));
-    if (plan.replay()) std::fprintf(out, "  sources        %zu\n", summary.sources.size());
+    if (plan.replay()) {
+        std::fprintf(out, "  sources        %llu%s\n", number(summary.source_count()),
+                     summary.sources_untallied ? " (estimated: more than tallied one by one)" : "");
+    }
     std::fprintf(out, "  flows          %llu (", number(sums.flows_opened));
     for (std::size_t i = 0; i < fingerprint::kCloseReasonCount; ++i) {
         std::fprintf(out, "%s%s %llu", i ? ", " : "", std::string(fingerprint::kCloseReasonLabels[i]).c_str(),
@@ -175,7 +200,7 @@ void print_summary(const RunPlan& plan, const RunSummary& summary, const exporte
                      number(sums.records_dropped));
     }
     if (!summary.sources.empty()) print_top_sources(out, summary);
-    if (!summary.tools.empty()) print_tool_ranking(out, summary);
+    print_tool_ranking(out, summary, tools);
     if (!plan.outputs.events_file.empty()) {
         std::fprintf(out, "  events         %s (%llu sip_scan_flow, %llu alert lines)\n", plan.outputs.events_file.c_str(),
                      number(summary.records), number(summary.alerts));
@@ -451,7 +476,7 @@ int run_sensor(const RunPlan& plan, uint64_t expected_packets, const fingerprint
         if (!file) std::fprintf(stderr, "sipscope: cannot write metrics file '%s'\n", plan.outputs.metrics_file.c_str());
     }
     auto blocks = set.counter_blocks();
-    print_summary(plan, summary, exporter::sum_counters(blocks), expected_packets, elapsed, outputs.metrics_url);
+    print_summary(plan, summary, exporter::sum_counters(blocks), tools, expected_packets, elapsed, outputs.metrics_url);
     outputs.exposer.reset();
     outputs.api.reset();
     tear_down(set, ports);

@@ -51,6 +51,29 @@ struct alignas(8) IpAddress {
     static std::optional<IpAddress> parse(std::string_view text);
 };
 
+// An address as text without allocating (for event writers).
+struct AddressText {
+    explicit AddressText(const IpAddress& address) : length(address.format(text, sizeof text)) {}
+    std::string_view view() const { return {text, length}; }
+    char text[48];
+    std::size_t length;
+};
+
+// For hash containers on the control plane (the data path hashes with
+// rte_hash_crc): the two halves of the 16 bytes, mixed.
+struct IpAddressHash {
+    std::size_t operator()(const IpAddress& address) const {
+        uint64_t high = 0, low = 0;
+        std::memcpy(&high, address.bytes.data(), 8);
+        std::memcpy(&low, address.bytes.data() + 8, 8);
+        uint64_t x = high * 0x9e3779b97f4a7c15ULL ^ low;
+        x ^= x >> 33;
+        x *= 0xff51afd7ed558ccdULL;
+        x ^= x >> 33;
+        return static_cast<std::size_t>(x);
+    }
+};
+
 // A network (address and prefix length), e.g. a watched /16.
 struct IpNetwork {
     IpAddress address;
