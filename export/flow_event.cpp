@@ -52,7 +52,7 @@ void write_intent(JsonObject& event, const fingerprint::SourceIntent& intent, ui
     for (uint8_t i = 0; i < intent.responder_count; ++i) {
         const auto& responder = intent.responders[i];
         event.begin_object_element()
-            .field("host", responder.host.to_string())
+            .field("host", parser::AddressText(responder.host).view())
             .field("last_status", static_cast<unsigned>(responder.last_status))
             .field("responses", static_cast<uint64_t>(responder.responses))
             .end();
@@ -83,8 +83,8 @@ void write_flow(JsonObject& event, const fingerprint::FlowRecord& record, const 
     for (const auto& network : context.home_networks) internal = internal || network.contains(flow.source);
     double duration_s = static_cast<double>(flow.last_seen_us - flow.first_seen_us) / 1e6;
     event.begin_object("flow")
-        .field("start", format_rfc3339(flow.first_seen_us))
-        .field("end", format_rfc3339(flow.last_seen_us))
+        .field("start", rfc3339(flow.first_seen_us).view())
+        .field("end", rfc3339(flow.last_seen_us).view())
         .field("duration_s", duration_s)
         .field("packets", flow.requests)  // SIP requests; schema 1 calls them packets
         .field("bytes", flow.bytes)
@@ -122,9 +122,12 @@ void write_sip(JsonObject& event, const fingerprint::FlowState& flow) {
 // The fingerprint the tool was named from: its entries, then (after
 // `fingerprint`) the header order and the template's state.
 void write_fingerprint(JsonObject& event, const fingerprint::HeaderFingerprint& print) {
+    static thread_local std::string value;  // reused: no allocation per entry
     for (uint8_t i = 0; i < print.entry_count; ++i) {
         const fingerprint::FingerprintEntry& entry = print.entries[i];
-        event.field(std::string_view(entry.key, entry.key_length), fingerprint::render_value(entry));
+        value.clear();
+        fingerprint::render_value(entry, value);
+        event.field(std::string_view(entry.key, entry.key_length), value);
     }
     event.end();
     event.begin_array("header_sequence");
@@ -169,13 +172,13 @@ void write_scan(JsonObject& event, const fingerprint::ScanProfile& scan) {
 void format_flow_event(std::string& out, const fingerprint::FlowRecord& record, const FlowEventContext& context) {
     const fingerprint::FlowState& flow = record.flow;
     JsonObject event(out);
-    event.field("timestamp", format_rfc3339(flow.last_seen_us))
+    event.field("timestamp", rfc3339(flow.last_seen_us).view())
         .field("event_type", "sip_scan_flow")
-        .field("src_ip", flow.source.to_string());
+        .field("src_ip", parser::AddressText(flow.source).view());
     bool sent = flow.requests > 0 || flow.probes[0] || flow.probes[1] || flow.probes[2];
     if (sent) {
         event.field("src_port", static_cast<unsigned>(flow.first_source_port))
-            .field("dest_ip", flow.first_destination.to_string())
+            .field("dest_ip", parser::AddressText(flow.first_destination).view())
             .field("dest_port", static_cast<unsigned>(flow.first_destination_port))
             .field("proto", transport_label(flow.transport));
     }
@@ -208,12 +211,12 @@ void format_alert_event(std::string& out, const fingerprint::FlowRecord& record,
     std::string signature = behaviour ? "SIP " + std::string(subject) + " from one source"
                                       : "SIP " + std::string(subject) + " requests over the threshold";
     JsonObject event(out);
-    event.field("timestamp", format_rfc3339(flow.last_seen_us))
+    event.field("timestamp", rfc3339(flow.last_seen_us).view())
         .field("event_type", "alert")
-        .field("src_ip", flow.source.to_string());
+        .field("src_ip", parser::AddressText(flow.source).view());
     if (flow.requests > 0) {
         event.field("src_port", static_cast<unsigned>(flow.first_source_port))
-            .field("dest_ip", flow.first_destination.to_string())
+            .field("dest_ip", parser::AddressText(flow.first_destination).view())
             .field("dest_port", static_cast<unsigned>(flow.first_destination_port))
             .field("proto", transport_label(flow.transport));
     }
@@ -225,7 +228,7 @@ void format_alert_event(std::string& out, const fingerprint::FlowRecord& record,
         .field("count", static_cast<uint64_t>(record.alert_count))
         .end();
     event.begin_object("flow")
-        .field("start", format_rfc3339(flow.first_seen_us))
+        .field("start", rfc3339(flow.first_seen_us).view())
         .field("packets", flow.requests)
         .field("responses", static_cast<uint64_t>(flow.responses))
         .end();

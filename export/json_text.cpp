@@ -1,6 +1,7 @@
 // JSON escaping and formatting for the events file.
 #include "json_text.hpp"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <ctime>
@@ -37,52 +38,110 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t at) {
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view text) {
+namespace {
+
+// Bytes that cannot be copied into a JSON string as they are: control
+// characters, '"', '\\', DEL, and everything from 0x80 (checked as UTF-8).
+constexpr std::array<bool, 256> kNeedsCare = [] {
+    std::array<bool, 256> table{};
+    for (unsigned c = 0; c < 256; ++c) table[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x7f;
+    return table;
+}();
+
+// One byte (or UTF-8 sequence) at text[at] that needs care; returns the
+// bytes consumed.
+std::size_t append_escaped(std::string& out, std::string_view text, std::size_t at) {
     static constexpr char kHex[] = "0123456789abcdef";
+    auto c = static_cast<uint8_t>(text[at]);
+    switch (c) {
+        case '"': out += "\\\""; return 1;
+        case '\\': out += "\\\\"; return 1;
+        case '\n': out += "\\n"; return 1;
+        case '\r': out += "\\r"; return 1;
+        case '\t': out += "\\t"; return 1;
+        default: break;
+    }
+    if (c < 0x80) {  // other control characters and DEL
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xf]);
+        return 1;
+    }
+    std::size_t length = utf8_sequence_length(text, at);
+    if (length == 0) {
+        out += "\\ufffd";
+        return 1;
+    }
+    out.append(text.substr(at, length));
+    return length;
+}
+
+// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's
+// civil_from_days), so that a timestamp needs no gmtime or strftime.
+void civil_from_days(int64_t days, int64_t& year, unsigned& month, unsigned& day) {
+    days += 719468;
+    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    auto day_of_era = static_cast<unsigned>(days - era * 146097);
+    unsigned year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+    unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    unsigned month_index = (5 * day_of_year + 2) / 153;
+    day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    month = month_index < 10 ? month_index + 3 : month_index - 9;
+    year = static_cast<int64_t>(year_of_era) + era * 400 + (month <= 2);
+}
+
+char* put_digits(char* at, uint64_t value, unsigned digits) {
+    for (unsigned i = digits; i-- > 0;) {
+        at[i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    }
+    return at + digits;
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view text) {
     out.push_back('"');
+    std::size_t run = 0;  // start of the bytes not yet appended
     for (std::size_t i = 0; i < text.size();) {
-        auto c = static_cast<uint8_t>(text[i]);
-        if (c < 0x80) {
-            switch (c) {
-                case '"': out += "\\\""; break;
-                case '\\': out += "\\\\"; break;
-                case '\n': out += "\\n"; break;
-                case '\r': out += "\\r"; break;
-                case '\t': out += "\\t"; break;
-                default:
-                    if (c < 0x20 || c == 0x7f) {
-                        out += "\\u00";
-                        out.push_back(kHex[c >> 4]);
-                        out.push_back(kHex[c & 0xf]);
-                    } else {
-                        out.push_back(static_cast<char>(c));
-                    }
-            }
+        if (!kNeedsCare[static_cast<uint8_t>(text[i])]) {
             ++i;
             continue;
         }
-        std::size_t length = utf8_sequence_length(text, i);
-        if (length == 0) {
-            out += "\\ufffd";
-            ++i;
-        } else {
-            out.append(text.substr(i, length));
-            i += length;
-        }
+        out.append(text.data() + run, i - run);
+        i += append_escaped(out, text, i);
+        run = i;
     }
+    out.append(text.data() + run, text.size() - run);
     out.push_back('"');
 }
 
-std::string format_rfc3339(uint64_t microseconds_since_epoch) {
-    time_t seconds = static_cast<time_t>(microseconds_since_epoch / 1000000);
-    unsigned micros = static_cast<unsigned>(microseconds_since_epoch % 1000000);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char text[40];
-    std::size_t used = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-    std::snprintf(text + used, sizeof text - used, ".%06uZ", micros);
-    return text;
+Rfc3339 rfc3339(uint64_t microseconds_since_epoch) {
+    uint64_t seconds = microseconds_since_epoch / 1000000;
+    int64_t year = 0;
+    unsigned month = 0, day = 0;
+    civil_from_days(static_cast<int64_t>(seconds / 86400), year, month, day);
+    uint64_t of_day = seconds % 86400;
+    Rfc3339 out;
+    char* at = put_digits(out.text, static_cast<uint64_t>(year), 4);
+    *at++ = '-';
+    at = put_digits(at, month, 2);
+    *at++ = '-';
+    at = put_digits(at, day, 2);
+    *at++ = 'T';
+    at = put_digits(at, of_day / 3600, 2);
+    *at++ = ':';
+    at = put_digits(at, of_day / 60 % 60, 2);
+    *at++ = ':';
+    at = put_digits(at, of_day % 60, 2);
+    *at++ = '.';
+    at = put_digits(at, microseconds_since_epoch % 1000000, 6);
+    *at++ = 'Z';
+    out.length = static_cast<uint8_t>(at - out.text);
+    return out;
 }
+
+std::string format_rfc3339(uint64_t microseconds_since_epoch) { return std::string(rfc3339(microseconds_since_epoch).view()); }
 
 void JsonObject::key(std::string_view name) {
     if (need_comma_) out_.push_back(',');
@@ -99,13 +158,15 @@ JsonObject& JsonObject::field(std::string_view name, std::string_view value) {
 
 JsonObject& JsonObject::field(std::string_view name, uint64_t value) {
     key(name);
-    out_ += std::to_string(value);
+    char text[24];
+    out_.append(text, std::to_chars(text, text + sizeof text, value).ptr);
     return *this;
 }
 
 JsonObject& JsonObject::field(std::string_view name, int64_t value) {
     key(name);
-    out_ += std::to_string(value);
+    char text[24];
+    out_.append(text, std::to_chars(text, text + sizeof text, value).ptr);
     return *this;
 }
 

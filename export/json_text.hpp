@@ -14,7 +14,14 @@ namespace sipscope::exporter {
 // Appends `text` as a JSON string literal, quotes included.
 void append_json_string(std::string& out, std::string_view text);
 
-// RFC 3339 UTC time with microseconds, e.g. 2026-11-22T04:00:00.000123Z.
+// RFC 3339 UTC time with microseconds, e.g. 2026-11-22T04:00:00.000123Z,
+// without allocating (rfc3339) or as a string.
+struct Rfc3339 {
+    char text[32];
+    uint8_t length = 0;
+    std::string_view view() const { return {text, length}; }
+};
+Rfc3339 rfc3339(uint64_t microseconds_since_epoch);
 std::string format_rfc3339(uint64_t microseconds_since_epoch);
 
 // Incremental writer of one JSON object; keeps track of commas.

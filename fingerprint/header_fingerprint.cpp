@@ -340,13 +340,20 @@ bool aggregate(HeaderFingerprint& fingerprint, const parser::SipMessage& message
     return changed;
 }
 
+void render_value(const FingerprintEntry& entry, std::string& out) {
+    std::string_view value(entry.value, entry.value_length);
+    for (std::size_t marker; (marker = value.find(kVariableMarker)) != std::string_view::npos;) {
+        out.append(value.substr(0, marker));
+        out += kMarkerText;
+        value.remove_prefix(marker + 1);
+    }
+    out.append(value);
+}
+
 std::string render_value(const FingerprintEntry& entry) {
     std::string out;
     out.reserve(entry.value_length + 8);
-    for (std::size_t i = 0; i < entry.value_length; ++i) {
-        if (entry.value[i] == kVariableMarker) out += kMarkerText;
-        else out.push_back(entry.value[i]);
-    }
+    render_value(entry, out);
     return out;
 }
 

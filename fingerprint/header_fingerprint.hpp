@@ -174,5 +174,6 @@ bool aggregate(HeaderFingerprint& fingerprint, const parser::SipMessage& message
 std::string render_document(const HeaderFingerprint& fingerprint);
 // A value with markers rendered as U+2591.
 std::string render_value(const FingerprintEntry& entry);
+void render_value(const FingerprintEntry& entry, std::string& out);  // appends
 
 }  // namespace sipscope::fingerprint

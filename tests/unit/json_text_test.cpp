@@ -4,6 +4,12 @@
 #include "ip_address.hpp"
 #include "json_text.hpp"
 
+#include <cstdio>
+#include <ctime>
+#include <random>
+#include <string>
+#include <vector>
+
 namespace sipscope::exporter {
 namespace {
 
@@ -31,6 +37,59 @@ TEST(JsonText, KeepsValidUtf8AndReplacesInvalid) {
 TEST(JsonText, Rfc3339WithMicroseconds) {
     EXPECT_EQ(format_rfc3339(0), "1970-01-01T00:00:00.000000Z");
     EXPECT_EQ(format_rfc3339(1767225600123456ULL), "2026-01-01T00:00:00.123456Z");
+}
+
+// The date arithmetic against the C library, over leap years, century
+// rules and the last microsecond of a day, 1970 to 2400.
+TEST(JsonText, Rfc3339AgreesWithGmtime) {
+    std::mt19937_64 random(3);
+    std::vector<uint64_t> times = {0, 951782400000000ull, 951868799999999ull, 4107542400000000ull, 13569465599999999ull};
+    for (int i = 0; i < 20000; ++i) times.push_back(random() % 13569465600000000ull);
+    for (uint64_t micros : times) {
+        time_t seconds = static_cast<time_t>(micros / 1000000);
+        std::tm utc{};
+        gmtime_r(&seconds, &utc);
+        char expected[40];
+        std::size_t used = std::strftime(expected, sizeof expected, "%Y-%m-%dT%H:%M:%S", &utc);
+        std::snprintf(expected + used, sizeof expected - used, ".%06uZ", static_cast<unsigned>(micros % 1000000));
+        ASSERT_EQ(rfc3339(micros).view(), std::string_view(expected)) << micros;
+    }
+}
+
+// Escaping takes clean runs whole: check it against a byte-by-byte rule on
+// random text mixing plain ASCII, escapes and UTF-8 (valid and not).
+TEST(JsonText, EscapingAgreesWithAPlainRule) {
+    std::mt19937 random(9);
+    const std::string pieces[] = {"abc", "\"", "\\", "\n", "\r", "\t", std::string(1, '\x01'), "\x7f", "\xc3\xa9",
+                                  "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xc3", "\xed\xa0\x80", "\xff", " ", "x"};
+    for (int round = 0; round < 2000; ++round) {
+        std::string text;
+        for (int n = static_cast<int>(random() % 12); n-- > 0;) text += pieces[random() % std::size(pieces)];
+        std::string fast;
+        append_json_string(fast, text);
+        std::string plain = "\"";
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            std::string one;
+            append_json_string(one, text.substr(i, 1));
+            auto c = static_cast<uint8_t>(text[i]);
+            if (c < 0x80) {
+                plain += one.substr(1, one.size() - 2);
+                continue;
+            }
+            // A multi-byte sequence: escape it as a whole.
+            std::size_t length = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+            std::string whole;
+            append_json_string(whole, text.substr(i, length));
+            if (whole.find("\\ufffd") == std::string::npos && whole.size() == length + 2) {
+                plain += whole.substr(1, whole.size() - 2);
+                i += length - 1;
+            } else {
+                plain += "\\ufffd";
+            }
+        }
+        plain += "\"";
+        ASSERT_EQ(fast, plain) << round;
+    }
 }
 
 TEST(JsonText, ObjectWithNestingAndArrays) {
