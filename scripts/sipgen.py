@@ -332,6 +332,15 @@ def destinations(strategy, base, count, rng):
     return [address(rng.randint(256, 65535)) for _ in range(count)]
 
 
+def scanner_address(index):
+    """The index-th --tools all scanner: 203.0.113.1 onwards (250 a /24, to
+    203.0.255.250), then 44.0.0.1 onwards for telescope-sized runs."""
+    if index < 250 * 143:
+        return "203.0.%d.%d" % (113 + index // 250, 1 + index % 250)
+    index -= 250 * 143
+    return "44.%d.%d.%d" % (index // 62500 % 256, index // 250 % 250, 1 + index % 250)
+
+
 def attacker_requests(kind, rng, source, target, sport):
     """Requests of the attackers beyond scanning (seeds 001, 002), each with
     the behaviour a sensor should see: (payloads, behaviour)."""
@@ -435,6 +444,11 @@ def main() -> int:
                         help="with --tools all: LOW,HIGH requests per second; each source draws its rate log-uniformly")
     parser.add_argument("--window", type=float, default=60.0,
                         help="with --tools all: sources start at random times within this many seconds")
+    parser.add_argument("--heavy-tail", type=float, default=0,
+                        help="with --tools all: draw each source's requests from a Pareto law with this shape "
+                             "(e.g. 1.2: most sources send 1-3, a few thousands), capped at --packets-per-source; "
+                             "0 (default): every source sends --packets-per-source. A telescope or a /16 uplink sees "
+                             "a scanner sweeping the Internet as a handful of packets")
     parser.add_argument("--campaign", type=int, default=0,
                         help="with --tools all: N more SIPVicious sources scanning disjoint slices of the /16 together")
     parser.add_argument("--flood", type=int, default=0,
@@ -463,6 +477,8 @@ def main() -> int:
             raise ValueError
     except ValueError:
         parser.error("--rate-range must be LOW,HIGH with 0 < LOW <= HIGH")
+    if arguments.heavy_tail < 0:
+        parser.error("--heavy-tail must be 0 (off) or a positive Pareto shape such as 1.2")
 
     rng = random.Random(arguments.seed)
     home_base = arguments.home_net.split("/")[0].split(".")[:2]
@@ -535,11 +551,14 @@ def main() -> int:
         end_time = arguments.start
         for tool, (name, strategy, port_mode) in TABLE_I.items():
             for copy in range(arguments.sources_per_tool):
-                source = "203.0.%d.%d" % (113 + source_index // 250, 1 + source_index % 250)
+                source = scanner_address(source_index)
                 source_index += 1
                 rate = math.exp(rng.uniform(math.log(low), math.log(high)))
                 start = arguments.start + rng.uniform(0, window)
-                targets = destinations(strategy, home_base, arguments.packets_per_source, rng)
+                count = arguments.packets_per_source
+                if arguments.heavy_tail:
+                    count = min(count, int(rng.paretovariate(arguments.heavy_tail)))
+                targets = destinations(strategy, home_base, count, rng)
                 end_time = max(end_time, scan(tool, source, targets, port_mode, rate, start, {}))
         # A distributed campaign: one tool from many sources, each sweeping
         # its own slice of the watched /16 in parallel, at one shared rate.
