@@ -225,10 +225,17 @@ std::vector<MetricFamily> SensorMetrics::Collect() const {
                MetricType::Counter, static_cast<double>(sums.tool_matches));
 
     // --- Events.
-    MetricFamily& written = out.begin("sipscope_events_written_total", "Lines written to the events file, by event type.", MetricType::Counter);
-    FamilyBuilder::sample(written, {{"event_type", "sip_scan_flow"}}, static_cast<double>(control_.flow_events_written.load(std::memory_order_relaxed)));
-    FamilyBuilder::sample(written, {{"event_type", "alert"}}, static_cast<double>(control_.alert_events_written.load(std::memory_order_relaxed)));
-    out.single("sipscope_events_write_errors_total", "Failed writes to the events file (disk full, file gone).",
+    MetricFamily& written = out.begin("sipscope_events_written_total", "Lines that reached the events file, whole, by event type.", MetricType::Counter);
+    MetricFamily& lost = out.begin("sipscope_events_lost_total", "Events that did not reach the events file, by event type and reason (write_failed: disk full or I/O error; file_unavailable: the file could not be reopened).", MetricType::Counter);
+    for (std::size_t type = 0; type < kEventTypeCount; ++type) {
+        auto event_type = static_cast<EventType>(type);
+        FamilyBuilder::sample(written, {{"event_type", std::string(kEventTypeLabels[type])}}, static_cast<double>(events_.written(event_type)));
+        for (std::size_t reason = 0; reason < kEventLossReasonCount; ++reason) {
+            FamilyBuilder::sample(lost, {{"event_type", std::string(kEventTypeLabels[type])}, {"reason", std::string(kEventLossReasonLabels[reason])}},
+                                  static_cast<double>(events_.lost(event_type, static_cast<EventLossReason>(reason))));
+        }
+    }
+    out.single("sipscope_events_write_errors_total", "Failed writes and reopens of the events file (disk full, file gone); what they cost is in sipscope_events_lost_total.",
                MetricType::Counter, static_cast<double>(events_.write_errors()));
     return out.take();
 }

@@ -48,12 +48,6 @@ private:
     std::vector<PortCounters> ports_;
 };
 
-// Counters kept by the control lcore. control: wo; exporter: ro.
-struct ControlCounters {
-    std::atomic<uint64_t> flow_events_written{0};
-    std::atomic<uint64_t> alert_events_written{0};
-};
-
 struct SensorIdentity {
     std::string version;
     std::string dpdk_version;
@@ -66,10 +60,10 @@ class FamilyBuilder;  // sensor_metrics.cpp
 class SensorMetrics : public prometheus::Collectable {
 public:
     SensorMetrics(SensorIdentity identity, std::span<const WorkerCounters* const> workers,
-                  const PortCounterBoard& ports, const ControlCounters& control,
-                  const EventWriter& events, const fingerprint::ToolDatabase* tools = nullptr)
-        : identity_(std::move(identity)), workers_(workers.begin(), workers.end()), ports_(ports),
-          control_(control), events_(events), tools_(tools) {}
+                  const PortCounterBoard& ports, const EventWriter& events,
+                  const fingerprint::ToolDatabase* tools = nullptr)
+        : identity_(std::move(identity)), workers_(workers.begin(), workers.end()), ports_(ports), events_(events),
+          tools_(tools) {}
 
     std::vector<prometheus::MetricFamily> Collect() const override;
 
@@ -81,7 +75,6 @@ private:
     SensorIdentity identity_;
     std::vector<const WorkerCounters*> workers_;
     const PortCounterBoard& ports_;
-    const ControlCounters& control_;
     const EventWriter& events_;
     const fingerprint::ToolDatabase* tools_;
 };

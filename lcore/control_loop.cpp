@@ -25,6 +25,8 @@ constexpr auto kIdleSleep = std::chrono::microseconds(500);
 constexpr double kPortRefreshSeconds = 0.1;
 constexpr double kReplayPortRefreshSeconds = 0.005;  // notice the end of a capture promptly
 constexpr double kFlushSeconds = 0.5;
+// An events file that could not be reopened is tried again this often.
+constexpr double kEventsRetrySeconds = 5.0;
 // A replay whose port delivers nothing new for this long is over even if
 // fewer packets arrived than the file holds (net_pcap dropped some).
 constexpr double kReplayStallSeconds = 3.0;
@@ -62,16 +64,12 @@ unsigned ControlLoop::drain_records() {
             line_.clear();
             if (record.kind == fingerprint::RecordKind::alert) {
                 exporter::format_alert_event(line_, record, event_context_);
-                events_.write_line(line_);
-                control_counters_.alert_events_written.store(
-                    control_counters_.alert_events_written.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+                events_.write_line(line_, exporter::EventType::alert);
                 ++summary_.alerts;
                 continue;
             }
             exporter::format_flow_event(line_, record, event_context_);
-            events_.write_line(line_);
-            control_counters_.flow_events_written.store(
-                control_counters_.flow_events_written.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+            events_.write_line(line_, exporter::EventType::sip_scan_flow);
             ++summary_.records;
             ++summary_.records_by_reason[static_cast<std::size_t>(record.reason)];
             if (settings_.replay) tally_source(record.flow);
@@ -169,9 +167,10 @@ void ControlLoop::write_stats_event() {
         .field("flows_active", sums.flows_active).field("flows_closed", summary_.records)
         .field("alerts", sums.alerts_raised());
     event.begin_object("dropped").field("port_missed", missed).field("port_nombuf", nombuf)
-        .field("handoff", sums.handoff_dropped).field("records", sums.records_dropped).end();
+        .field("handoff", sums.handoff_dropped).field("records", sums.records_dropped)
+        .field("events", events_.lost_total()).end();
     event.end().end();
-    events_.write_line(line_);
+    events_.write_line(line_, exporter::EventType::stats);
 }
 
 void ControlLoop::stop_workers(fingerprint::CloseReason reason) {
@@ -209,19 +208,22 @@ void ControlLoop::stop_workers(fingerprint::CloseReason reason) {
     refresh_port_counters();
     write_stats_event();
     events_.flush();
+    summary_.events_lost = events_.lost_total();
+    for (std::size_t type = 0; type < exporter::kEventTypeCount; ++type)
+        summary_.events_written[type] = events_.written(static_cast<exporter::EventType>(type));
 }
 
 RunSummary ControlLoop::run() {
     auto start = std::chrono::steady_clock::now();
     auto last_port_refresh = start, last_flush = start, last_progress = start, last_change = start, last_stats = start;
+    auto last_retry = start;
     uint64_t last_delivered = 0;
     fingerprint::CloseReason reason = fingerprint::CloseReason::shutdown;
     for (;;) {
         unsigned written = drain_records();
         auto now = std::chrono::steady_clock::now();
-        if (g_signal_flags.reopen.exchange(0, std::memory_order_relaxed)) {
-            events_.reopen();
-            std::fprintf(stderr, "sipscope: SIGHUP: reopened events file %s\n", events_.path().c_str());
+        if (g_signal_flags.reopen.exchange(0, std::memory_order_relaxed) && events_.enabled()) {
+            if (events_.reopen()) std::fprintf(stderr, "sipscope: SIGHUP: reopened events file %s\n", events_.path().c_str());
         }
         if (g_signal_flags.stop.load(std::memory_order_relaxed)) {
             std::fprintf(stderr, "sipscope: stopping on signal; closing every open flow\n");
@@ -257,6 +259,10 @@ RunSummary ControlLoop::run() {
         if (std::chrono::duration<double>(now - last_flush).count() >= kFlushSeconds) {
             last_flush = now;
             events_.flush();
+        }
+        if (!events_.available() && std::chrono::duration<double>(now - last_retry).count() >= kEventsRetrySeconds) {
+            last_retry = now;
+            events_.retry();
         }
         if (settings_.progress_seconds > 0 &&
             std::chrono::duration<double>(now - last_progress).count() >= settings_.progress_seconds) {

@@ -54,6 +54,9 @@ struct RunSummary {
     fingerprint::DistinctCounter<16, 16384> distinct_sources;
     bool sources_untallied = false;  // more sources than kTalliedSources
     uint64_t source_count() const { return sources_untallied ? distinct_sources.count() : sources.size(); }
+    // What reached the events file, by exporter::EventType, and what did not.
+    std::array<uint64_t, exporter::kEventTypeCount> events_written{};
+    uint64_t events_lost = 0;
     bool stopped_by_signal = false;
     bool capture_short = false;      // the port delivered fewer packets than the file holds
 };
@@ -62,10 +65,10 @@ class ControlLoop {
 public:
     ControlLoop(ControlSettings settings, std::vector<WorkerContext*> workers, const PortSetup& ports,
                 exporter::EventWriter& events, const exporter::FlowEventContext& event_context,
-                exporter::PortCounterBoard& port_board, exporter::ControlCounters& control_counters,
+                exporter::PortCounterBoard& port_board,
                 const fingerprint::ToolDatabase* tools, exporter::TopSources& top_sources)
         : settings_(settings), workers_(std::move(workers)), ports_(ports), events_(events),
-          event_context_(event_context), port_board_(port_board), control_counters_(control_counters), tools_(tools),
+          event_context_(event_context), port_board_(port_board), tools_(tools),
           top_sources_(top_sources) {}
 
     // Returns when the workers have finished (signal, or end of capture).
@@ -86,7 +89,6 @@ private:
     exporter::EventWriter& events_;
     const exporter::FlowEventContext& event_context_;
     exporter::PortCounterBoard& port_board_;
-    exporter::ControlCounters& control_counters_;
     const fingerprint::ToolDatabase* tools_;
     exporter::TopSources& top_sources_;
     RunSummary summary_;

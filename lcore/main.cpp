@@ -43,6 +43,10 @@
 namespace sipscope::lcore {
 namespace {
 
+// Exit statuses beyond 0 (done), 1 (could not start) and 2 (bad options).
+constexpr int kExitCaptureShort = 3;  // the port delivered fewer packets than the capture holds
+constexpr int kExitOutputLost = 4;    // events were lost (counted), or the metrics file could not be written
+
 // Records carry a fingerprint copy (~2.3 KiB each).
 constexpr unsigned kRecordRingSize = 4096;
 constexpr unsigned kRecordPoolSize = 8191;
@@ -202,8 +206,12 @@ void print_summary(const RunPlan& plan, const RunSummary& summary, const exporte
     if (!summary.sources.empty()) print_top_sources(out, summary);
     print_tool_ranking(out, summary, tools);
     if (!plan.outputs.events_file.empty()) {
-        std::fprintf(out, "  events         %s (%llu sip_scan_flow, %llu alert lines)\n", plan.outputs.events_file.c_str(),
-                     number(summary.records), number(summary.alerts));
+        const auto& written = summary.events_written;
+        std::fprintf(out, "  events         %s (%llu sip_scan_flow, %llu alert lines", plan.outputs.events_file.c_str(),
+                     number(written[static_cast<std::size_t>(exporter::EventType::sip_scan_flow)]),
+                     number(written[static_cast<std::size_t>(exporter::EventType::alert)]));
+        if (summary.events_lost) std::fprintf(out, "; %llu events lost, see sipscope_events_lost_total", number(summary.events_lost));
+        std::fprintf(out, ")\n");
     }
     if (!metrics_url.empty()) std::fprintf(out, "  metrics        %s\n", metrics_url.c_str());
     if (!plan.outputs.metrics_file.empty()) std::fprintf(out, "  metrics file   %s\n", plan.outputs.metrics_file.c_str());
@@ -387,7 +395,7 @@ struct Outputs {
           event_context{plan.outputs.home_networks, &tools, plan.sources.alerts.thresholds},
           metrics(std::make_shared<exporter::SensorMetrics>(
               exporter::SensorIdentity{SIPSCOPE_VERSION, rte_version(), plan.replay() ? "replay" : "run", rte_get_tsc_hz()},
-              workers.counter_blocks(), port_board, control_counters, events, &tools)),
+              workers.counter_blocks(), port_board, events, &tools)),
           top_sources(10000, &tools) {}
 
     void serve(const RunPlan& plan) {
@@ -414,7 +422,6 @@ struct Outputs {
     exporter::EventWriter events;
     exporter::FlowEventContext event_context;
     exporter::PortCounterBoard port_board;
-    exporter::ControlCounters control_counters;
     std::shared_ptr<exporter::SensorMetrics> metrics;
     exporter::TopSources top_sources;
     std::unique_ptr<prometheus::Exposer> exposer;
@@ -465,22 +472,27 @@ int run_sensor(const RunPlan& plan, uint64_t expected_packets, const fingerprint
 
     auto started = std::chrono::steady_clock::now();
     ControlSettings settings{plan.replay(), expected_packets, plan.outputs.progress_seconds, plan.outputs.stats_seconds};
-    ControlLoop control(settings, set.workers(), ports, outputs.events, outputs.event_context, outputs.port_board,
-                        outputs.control_counters, &tools, outputs.top_sources);
+    ControlLoop control(settings, set.workers(), ports, outputs.events, outputs.event_context, outputs.port_board, &tools,
+                        outputs.top_sources);
     RunSummary summary = control.run();
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
+    bool metrics_written = true;
     if (!plan.outputs.metrics_file.empty()) {
         std::ofstream file(plan.outputs.metrics_file, std::ios::trunc);
         file << exporter::serialize_metrics(*outputs.metrics);
-        if (!file) std::fprintf(stderr, "sipscope: cannot write metrics file '%s'\n", plan.outputs.metrics_file.c_str());
+        file.close();
+        metrics_written = !file.fail();
+        if (!metrics_written) std::fprintf(stderr, "sipscope: cannot write metrics file '%s'\n", plan.outputs.metrics_file.c_str());
     }
     auto blocks = set.counter_blocks();
     print_summary(plan, summary, exporter::sum_counters(blocks), tools, expected_packets, elapsed, outputs.metrics_url);
     outputs.exposer.reset();
     outputs.api.reset();
     tear_down(set, ports);
-    return summary.capture_short ? 3 : 0;
+    // Output lost (events or the metrics file) says more than a short capture.
+    if (summary.events_lost != 0 || !metrics_written) return kExitOutputLost;
+    return summary.capture_short ? kExitCaptureShort : 0;
 }
 
 // What runs beside the EAL's initialisation: the tool database compile

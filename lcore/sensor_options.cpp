@@ -3,6 +3,12 @@
 #include "sensor_options.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <utility>
 
 #include <charconv>
 
@@ -210,6 +216,23 @@ std::string plan_endpoints(const SensorOptions& options, RunPlan::Outputs& outpu
     return {};
 }
 
+// A file the sensor will write at exit: checked now, not found unwritable
+// after hours of capture.
+std::string check_writable(const char* option, const std::string& path) {
+    if (path.empty() || path == "-") return {};
+    if (::access(path.c_str(), F_OK) == 0) {
+        if (::access(path.c_str(), W_OK) != 0) return std::string(option) + " '" + path + "' is not writable: " + std::strerror(errno);
+        struct stat status {};
+        if (stat(path.c_str(), &status) == 0 && S_ISDIR(status.st_mode)) return std::string(option) + " '" + path + "' is a directory";
+        return {};
+    }
+    auto slash = path.rfind('/');
+    std::string directory = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    if (::access(directory.c_str(), W_OK | X_OK) != 0)
+        return std::string(option) + " '" + path + "': cannot create a file in '" + directory + "': " + std::strerror(errno);
+    return {};
+}
+
 }  // namespace
 
 std::string make_run_plan(const SensorOptions& options, RunPlan& plan) {
@@ -221,6 +244,11 @@ std::string make_run_plan(const SensorOptions& options, RunPlan& plan) {
     if ((plan.ports.handoff_ring_size & (plan.ports.handoff_ring_size - 1)) != 0)
         return "--handoff-ring " + std::to_string(plan.ports.handoff_ring_size) + " must be a power of two";
 
+    // CLI11's range checks let NaN through (every comparison is false).
+    for (auto [name, value] : {std::pair{"--timeout", options.timeout_seconds}, std::pair{"--progress", options.progress_seconds},
+                               std::pair{"--stats-interval", options.stats_seconds}}) {
+        if (!std::isfinite(value)) return std::string(name) + " must be a finite number of seconds";
+    }
     auto& sources = plan.sources;
     sources.flow_capacity = options.flow_capacity;
     sources.timeout_us = static_cast<uint64_t>(options.timeout_seconds * 1e6);
@@ -239,6 +267,7 @@ std::string make_run_plan(const SensorOptions& options, RunPlan& plan) {
     if (auto problem = plan_endpoints(options, outputs); !problem.empty()) return problem;
     outputs.events_file = options.events_file;
     outputs.metrics_file = options.metrics_file;
+    if (auto problem = check_writable("--metrics-file", outputs.metrics_file); !problem.empty()) return problem;
     outputs.progress_seconds = options.progress_seconds;
     outputs.stats_seconds = options.stats_seconds;
 

@@ -269,6 +269,9 @@ bool Worker::count_packet(const OwnedPacket& packet, SipMessage& message, finger
     source = fingerprint::SourcePacket{&packet.frame, nullptr, fingerprint::ProbeKind::udp_empty, packet.mbuf->pkt_len,
                                        packet.time_us};
     if (!message.is_sip()) {
+        // A payload that starts as a response but does not parse went to
+        // the destination's owner (poll_ports): it is no probe of the source.
+        if (parser::starts_as_sip_response(packet.frame.payload_span())) return false;
         if (!probe_kind_of(packet.frame, outcome, source.probe)) return false;
         counters_.probes[static_cast<std::size_t>(source.probe)].increment();
         return true;

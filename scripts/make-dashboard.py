@@ -35,7 +35,9 @@ PANELS = [
     ("Time per packet by worker stage (sampled bursts)", "ns", [
         ("1e9 * sum by (stage) (rate(sipscope_stage_sampled_seconds_total[5m])) / sum by (stage) (rate(sipscope_stage_sampled_packets_total[5m]))",
          "{{stage}}")]),
-    ("Events written", "short", [("sum by (event_type) (rate(sipscope_events_written_total[5m]))", "{{event_type}}")]),
+    ("Events written and lost", "short", [
+        ("sum by (event_type) (rate(sipscope_events_written_total[5m]))", "{{event_type}} written"),
+        ("sum by (event_type, reason) (rate(sipscope_events_lost_total[5m]))", "{{event_type}} lost ({{reason}})")]),
     ("Packet time reached (replays)", "dateTimeAsIso", [("max(sipscope_packet_time_seconds) * 1000", "packet time")]),
 ]
 

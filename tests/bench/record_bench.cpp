@@ -94,7 +94,7 @@ void FormatAndWrite(benchmark::State& state, bool with_detail) {
     for (auto _ : state) {
         line.clear();
         exporter::format_flow_event(line, *records.sink.records[next], context);
-        events.write_line(line);
+        events.write_line(line, exporter::EventType::sip_scan_flow);
         bytes += line.size() + 1;
         if (++next == records.sink.records.size()) next = 0;
     }

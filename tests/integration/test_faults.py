@@ -1,0 +1,206 @@
+"""Faults an operator meets, on the real binary: the events file's directory
+vanishing and coming back (SIGHUP), a full disk (a file-size limit), an
+unwritable metrics file, options that are not numbers, and responses that
+do not parse seen with one worker and with two. Nothing may be lost without
+a count, no line may be cut, and the exit status must say so (4)."""
+import os
+import re
+import resource
+import shutil
+import signal
+import struct
+import subprocess
+import time
+import unittest
+
+from harness import (IDLE_SLEEP, SIPSCOPE, TemporaryDirectory, free_tcp_port, make_capture, metric_sum, parse_metrics,
+                     read_events, run_sipscope, scrape)
+
+EAL = ["--no-huge", "-m", "512", "--no-shconf", "--no-pci", "--no-telemetry", "-l", "0-1"]
+
+
+def summary_events(stdout):
+    """(sip_scan_flow, alert, lost) from the summary's events line."""
+    match = re.search(r"^\s+events\s+\S+ \((\d+) sip_scan_flow, (\d+) alert lines(?:; (\d+) events lost)?", stdout,
+                      re.MULTILINE)
+    assert match, "no events line in:\n" + stdout
+    return int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+
+
+def write_pcap(path, frames):
+    """Ethernet frames into a pcap, 1 ms apart."""
+    with open(path, "wb") as out:
+        out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for index, frame in enumerate(frames):
+            out.write(struct.pack("<IIII", 1767225600 + index // 1000, (index % 1000) * 1000, len(frame), len(frame)))
+            out.write(frame)
+
+
+def udp_frame(source, destination, source_port, destination_port, payload):
+    udp = struct.pack("!HHHH", source_port, destination_port, 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, bytes(source), bytes(destination))
+    return b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00" + ip + udp
+
+
+class EventsUnderFaults(unittest.TestCase):
+    def start_run(self, directory, events_path, capture, metrics_port):
+        command = [SIPSCOPE, "run", "--metrics", "127.0.0.1:%d" % metrics_port, "--api", "none", "--events", events_path,
+                   "--progress", "0"] + IDLE_SLEEP + ["--"] + EAL + [
+            "--file-prefix", "faults%d" % os.getpid(), "--vdev", "net_pcap0,rx_pcap=%s" % capture]
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def wait_for_capture(self, process, metrics_port, truth):
+        url = "http://127.0.0.1:%d/metrics" % metrics_port
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            self.assertIsNone(process.poll(), "sipscope exited early")
+            try:
+                if metric_sum(parse_metrics(scrape(url)), "sipscope_sip_packets_total") >= truth["sip_packets"]:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.fail("the capture was not processed in time")
+
+    def test_failed_reopen_then_reopen_loses_nothing(self):
+        with TemporaryDirectory() as directory:
+            capture, truth = make_capture(directory, sources=10, packets_per_source=12, seed=31)
+            events_directory = os.path.join(directory, "events")
+            os.mkdir(events_directory)
+            events_path = os.path.join(events_directory, "ev.jsonl")
+            port = free_tcp_port()
+            process = self.start_run(directory, events_path, capture, port)
+            try:
+                self.wait_for_capture(process, port, truth)
+                os.rename(events_directory, events_directory + ".old")  # a rotator moved the whole directory
+                process.send_signal(signal.SIGHUP)                       # the reopen fails: no directory
+                time.sleep(1.0)
+                os.mkdir(events_directory)
+                process.send_signal(signal.SIGHUP)                       # now it works
+                time.sleep(1.0)
+                process.send_signal(signal.SIGINT)
+                stdout, stderr = process.communicate(timeout=60)
+            finally:
+                if process.poll() is None:
+                    process.kill()
+            self.assertEqual(process.returncode, 0, stderr)
+            self.assertIn("cannot open events file", stderr)
+            # Alerts raised while the capture ran are in the moved file; the
+            # flows, closed at shutdown, in the new one; nothing in between.
+            before = read_events(os.path.join(events_directory + ".old", "ev.jsonl"))
+            after = read_events(events_path)
+            flows = [event for event in after if event["event_type"] == "sip_scan_flow"]
+            alerts = [event for event in before + after if event["event_type"] == "alert"]
+            self.assertEqual(len(flows), truth["source_count"] + truth["prober_count"])
+            self.assertGreater(len(alerts), 0)
+            self.assertEqual(summary_events(stdout), (len(flows), len(alerts), 0))
+            self.assertEqual(after[-1]["event_type"], "stats")
+            self.assertEqual(after[-1]["stats"]["dropped"]["events"], 0)
+
+    def test_reopen_that_never_succeeds_is_counted_and_exits_4(self):
+        with TemporaryDirectory() as directory:
+            capture, truth = make_capture(directory, sources=6, packets_per_source=12, seed=32)
+            events_directory = os.path.join(directory, "events")
+            os.mkdir(events_directory)
+            port = free_tcp_port()
+            process = self.start_run(directory, os.path.join(events_directory, "ev.jsonl"), capture, port)
+            try:
+                self.wait_for_capture(process, port, truth)
+                shutil.rmtree(events_directory)
+                process.send_signal(signal.SIGHUP)
+                time.sleep(1.0)
+                samples = parse_metrics(scrape("http://127.0.0.1:%d/metrics" % port))
+                process.send_signal(signal.SIGINT)
+                stdout, stderr = process.communicate(timeout=60)
+            finally:
+                if process.poll() is None:
+                    process.kill()
+            self.assertEqual(process.returncode, 4, stderr)
+            flows = truth["source_count"] + truth["prober_count"]
+            # Every flow closed at shutdown, and the final stats event, counted
+            # as lost (alerts raised before the directory went were written).
+            written_flows, _, lost = summary_events(stdout)
+            self.assertEqual((written_flows, lost), (0, flows + 1))
+            self.assertIn("sipscope_events_lost_total", "".join(name for name, _ in samples))
+
+    def test_full_disk_keeps_whole_lines_and_counts_the_rest(self):
+        with TemporaryDirectory() as directory:
+            capture, truth = make_capture(directory, sources=20, packets_per_source=15, seed=33)
+            reference = os.path.join(directory, "all.jsonl")
+            complete = run_sipscope(["replay", capture, "--events", reference, "--metrics", "none", "--progress", "0"])
+            self.assertEqual(complete.returncode, 0, complete.stderr)
+            expected = len(read_events(reference))
+            limited = os.path.join(directory, "limited.jsonl")
+
+            def small_disk():
+                # Writes past 6,000 bytes fail with EFBIG, as on a full disk.
+                signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+                resource.setrlimit(resource.RLIMIT_FSIZE, (6000, 6000))
+
+            result = subprocess.run([SIPSCOPE, "replay", capture, "--events", limited, "--metrics", "none", "--progress",
+                                     "0"], capture_output=True, text=True, timeout=120, preexec_fn=small_disk)
+            self.assertEqual(result.returncode, 4, result.stderr)
+            self.assertIn("write failed", result.stderr)
+            with open(limited, "rb") as handle:
+                content = handle.read()
+            self.assertLessEqual(len(content), 6000)
+            self.assertTrue(content.endswith(b"\n"), "the file ends with a cut line")
+            written = read_events(limited)  # every line parses
+            self.assertGreater(len(written), 0)
+            flows, alerts, lost = summary_events(result.stdout)
+            self.assertEqual(flows + alerts, len(written))
+            self.assertEqual(len(written) + lost, expected, "every event is in the file or counted as lost")
+
+
+class ChecksAtStart(unittest.TestCase):
+    def test_unwritable_metrics_file_is_refused_before_running(self):
+        result = run_sipscope(["replay", "/dev/null", "--metrics-file", "/nonexistent-directory/metrics.prom"])
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("--metrics-file", result.stderr)
+
+    def test_options_that_are_not_numbers(self):
+        with TemporaryDirectory() as directory:
+            capture, _ = make_capture(directory, sources=1, packets_per_source=2, seed=34)
+            for option in ("--timeout", "--progress", "--stats-interval"):
+                for value in ("nan", "-nan", "inf"):
+                    result = run_sipscope(["replay", capture, option, value, "--metrics", "none", "--events", ""])
+                    # NaN passes CLI11's range check (every comparison is
+                    # false) and is refused by the plan (2); infinity is out
+                    # of CLI11's range (its own status).
+                    self.assertNotEqual(result.returncode, 0, (option, value))
+                    self.assertIn(option, result.stderr)
+
+
+class OwnershipDecidedOnce(unittest.TestCase):
+    def test_unparseable_responses_make_no_flow_with_any_number_of_workers(self):
+        """A scanner's OPTIONS to 40 hosts; each host answers, half of them
+        with a status line that does not parse. Only the scanner is a
+        source, with 1 worker or 2 (a malformed response used to become a
+        probe flow of the host that sent it)."""
+        scanner = [203, 0, 113, 50]
+        frames = []
+        for host in range(1, 41):
+            target = [198, 51, 100, host]
+            request = ("OPTIONS sip:100@198.51.100.%d SIP/2.0\r\nVia: SIP/2.0/UDP 203.0.113.50:5060;branch=z9hG4bK%d\r\n"
+                       "From: <sip:100@1.1.1.1>;tag=%d\r\nTo: <sip:100@1.1.1.1>\r\nCall-ID: %d\r\nCSeq: 1 OPTIONS\r\n"
+                       "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n" % (host, host, host, host)).encode()
+            frames.append(udp_frame(scanner, target, 5060, 5060, request))
+            status = "SIP/2.0 200 OK" if host % 2 else "SIP/2.0 2x0 broken"
+            frames.append(udp_frame(target, scanner, 5060, 5060, ("%s\r\nCall-ID: %d\r\n\r\n" % (status, host)).encode()))
+        with TemporaryDirectory() as directory:
+            capture = os.path.join(directory, "responses.pcap")
+            write_pcap(capture, frames)
+            sources = {}
+            for workers in (1, 2):
+                events_path = os.path.join(directory, "w%d.jsonl" % workers)
+                result = run_sipscope(["replay", capture, "--workers", str(workers), "--events", events_path,
+                                       "--metrics", "none", "--progress", "0"])
+                self.assertEqual(result.returncode, 0, result.stderr)
+                flows = [event for event in read_events(events_path) if event["event_type"] == "sip_scan_flow"]
+                sources[workers] = sorted(flow["src_ip"] for flow in flows)
+                self.assertEqual(sources[workers], ["203.0.113.50"], workers)
+                self.assertEqual(flows[0]["flow"]["responses"], 20)
+
+
+if __name__ == "__main__":
+    unittest.main()
