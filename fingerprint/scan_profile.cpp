@@ -55,8 +55,16 @@ void ScanProfile::observe(const parser::DecodedFrame& frame) {
     if (samples > 0 && destination != last_destination) {
         ++steps;
         int64_t distance = static_cast<int64_t>(destination) - static_cast<int64_t>(last_destination);
-        if (distance == 1) ++sequential_steps;
-        else if (distance > -kLocalDistance && distance < kLocalDistance) ++local_steps;
+        bool same_block = destination >> 8 == last_destination >> 8;
+        if (distance > 0 && distance <= kSequentialGap) ++ascending_steps;
+        else if (same_block) ++in_block_steps;
+        if (!same_block) ++block_changes;
+    }
+    if (block_changes == 0 && (samples == 0 || destination != last_destination)) {
+        uint64_t& word = first_block_hosts[(destination & 0xff) >> 6];
+        uint64_t bit = uint64_t{1} << (destination & 63);
+        if (word & bit) ++first_block_returns;
+        word |= bit;
     }
     last_destination = destination;
 
@@ -116,9 +124,14 @@ ScanStrategy ScanProfile::strategy() const {
     // source that keeps to a few hosts (enumeration, brute force) is no
     // horizontal scan and has no strategy.
     if (steps < kMinimumSteps || distinct_destinations() < kMinimumSteps) return ScanStrategy::unknown;
-    if (sequential_steps * 2 >= steps) return ScanStrategy::sequential;
-    if ((sequential_steps + local_steps) * 2 >= steps) return ScanStrategy::random_sequential;
-    return ScanStrategy::random;
+    if (ascending_steps * 2 >= steps) return ScanStrategy::sequential;
+    // Inside blocks (whether a step happened to go up a little or not)?
+    if ((steps - block_changes) * 4 < steps * 3) return ScanStrategy::random;
+    if (block_changes > 0) return ScanStrategy::random_sequential;
+    // One block only: a permutation of it (every address once, as Nmap
+    // visits a netblock) reads as random-sequential; draws with repeats
+    // (svmap --randomize samples with replacement) are random.
+    return uint64_t{first_block_returns} * 10 <= uint64_t{steps} + 1 ? ScanStrategy::random_sequential : ScanStrategy::random;
 }
 
 FieldBehaviour ScanProfile::source_port_behaviour() const {

@@ -28,15 +28,32 @@ enum class IpIdBehaviour : uint8_t { unknown, zero, fixed, incrementing, random 
 std::string_view label(IpIdBehaviour behaviour);
 
 struct ScanProfile {
-    // Destination order. Addresses are compared on their last 32 bits
-    // (the IPv4 address for IPv4).
-    static constexpr unsigned kMinimumSteps = 8;    // steps before a strategy is named
-    static constexpr int64_t kLocalDistance = 256;  // "inside a small netblock"
+    // Destination order (paper section IV: sequential, random-sequential,
+    // random), as a sensor sees it: often a sample of the scan's
+    // destinations (a telescope holding part of a range, a mirror of one
+    // /16 of an Internet-wide scan), with repeats. Addresses are compared
+    // on their last 32 bits (the IPv4 address for IPv4); a block is a /24.
+    //   sequential: most steps go up by a little (by 1 when every address
+    //     is seen; by a few through a partial view);
+    //   random-sequential: otherwise, 3 steps in 4 stay inside the block of
+    //     the previous destination (random inside small netblocks, one
+    //     netblock after another); inside a single block, only when it is
+    //     visited as a permutation (each address at most once);
+    //   random: anything else — far jumps, or draws with repeats inside one
+    //     block (svmap --randomize samples with replacement).
+    static constexpr unsigned kMinimumSteps = 8;        // steps before a strategy is named
+    static constexpr int64_t kSequentialGap = 64;       // "a little": 1 in 64 addresses visible still reads as sequential
     uint32_t samples = 0;
     uint32_t last_destination = 0;
-    uint32_t steps = 0;             // consecutive requests to a different destination
-    uint32_t sequential_steps = 0;  // next address = previous + 1
-    uint32_t local_steps = 0;       // within ±kLocalDistance of the previous, not +1
+    uint32_t steps = 0;            // consecutive requests to a different destination
+    uint32_t ascending_steps = 0;  // up by 1..kSequentialGap
+    uint32_t in_block_steps = 0;   // inside the previous destination's /24, not ascending
+    uint32_t block_changes = 0;    // into another /24
+    // Hosts of the first destination's /24 visited so far, exactly, and
+    // visits that came back to one of them (not counting immediate
+    // repeats): tells a permutation of one block from draws with repeats.
+    std::array<uint64_t, 4> first_block_hosts{};
+    uint32_t first_block_returns = 0;
 
     // Distinct destinations: exact for the first 16, then HyperLogLog.
     DistinctCounter<16, 128> destinations;

@@ -449,6 +449,9 @@ def main() -> int:
                              "(e.g. 1.2: most sources send 1-3, a few thousands), capped at --packets-per-source; "
                              "0 (default): every source sends --packets-per-source. A telescope or a /16 uplink sees "
                              "a scanner sweeping the Internet as a handful of packets")
+    parser.add_argument("--visibility", type=float, default=1.0,
+                        help="with --tools all: the share of each scanner's destinations the capture holds (a "
+                             "telescope or mirror that sees part of the range: 0.3 keeps about 30 %%, at random)")
     parser.add_argument("--campaign", type=int, default=0,
                         help="with --tools all: N more SIPVicious sources scanning disjoint slices of the /16 together")
     parser.add_argument("--flood", type=int, default=0,
@@ -477,6 +480,8 @@ def main() -> int:
             raise ValueError
     except ValueError:
         parser.error("--rate-range must be LOW,HIGH with 0 < LOW <= HIGH")
+    if not 0 < arguments.visibility <= 1:
+        parser.error("--visibility must be in (0, 1]")
     if arguments.heavy_tail < 0:
         parser.error("--heavy-tail must be 0 (off) or a positive Pareto shape such as 1.2")
 
@@ -559,6 +564,8 @@ def main() -> int:
                 if arguments.heavy_tail:
                     count = min(count, int(rng.paretovariate(arguments.heavy_tail)))
                 targets = destinations(strategy, home_base, count, rng)
+                if arguments.visibility < 1:
+                    targets = [target for target in targets if rng.random() < arguments.visibility] or targets[:1]
                 end_time = max(end_time, scan(tool, source, targets, port_mode, rate, start, {}))
         # A distributed campaign: one tool from many sources, each sweeping
         # its own slice of the watched /16 in parallel, at one shared rate.

@@ -54,6 +54,101 @@ TEST(ScanProfile, CustomToolsDrawFromTheWholeSpace) {
     EXPECT_EQ(profile.strategy(), ScanStrategy::random);
 }
 
+// The orders of paper section IV as a sensor sees them: every address of
+// the scan (visibility 1), or a sample of them (a telescope holding 70, 50
+// or 30 % of the range). Each strategy must read the same at every
+// visibility, over several seeds.
+std::vector<uint32_t> visible(const std::vector<uint32_t>& order, double visibility, std::mt19937& random) {
+    std::bernoulli_distribution keep(visibility);
+    std::vector<uint32_t> out;
+    for (uint32_t address : order)
+        if (keep(random)) out.push_back(address);
+    return out;
+}
+
+std::vector<uint32_t> sequential_order(std::mt19937& random) {
+    uint32_t start = kWatched + 256 + random() % 40000;
+    std::vector<uint32_t> order;
+    for (uint32_t i = 0; i < 1500; ++i) order.push_back(start + i);
+    return order;
+}
+
+// Random inside each /24, the blocks one after another (Nmap).
+std::vector<uint32_t> random_sequential_order(std::mt19937& random) {
+    std::vector<uint32_t> order;
+    uint32_t block = 1 + random() % 200;
+    for (int n = 0; n < 6; ++n, ++block) {
+        std::vector<uint32_t> hosts(256);
+        for (uint32_t i = 0; i < 256; ++i) hosts[i] = kWatched + block * 256 + i;
+        std::shuffle(hosts.begin(), hosts.end(), random);
+        order.insert(order.end(), hosts.begin(), hosts.end());
+    }
+    return order;
+}
+
+std::vector<uint32_t> random_order(std::mt19937& random) {
+    std::vector<uint32_t> order;
+    for (int i = 0; i < 1500; ++i) order.push_back(kWatched + (random() & 0xffff));
+    return order;
+}
+
+ScanStrategy strategy_of(const std::vector<uint32_t>& destinations) {
+    ScanProfile profile;
+    for (uint32_t destination : destinations) profile.observe(to(destination));
+    return profile.strategy();
+}
+
+TEST(ScanProfile, StrategiesHoldThroughPartialViews) {
+    struct Case {
+        const char* name;
+        std::vector<uint32_t> (*order)(std::mt19937&);
+        ScanStrategy expected;
+    };
+    const Case cases[] = {{"sequential", sequential_order, ScanStrategy::sequential},
+                          {"random-sequential", random_sequential_order, ScanStrategy::random_sequential},
+                          {"random", random_order, ScanStrategy::random}};
+    for (const Case& item : cases) {
+        for (double visibility : {1.0, 0.7, 0.5, 0.3}) {
+            for (unsigned seed = 1; seed <= 10; ++seed) {
+                std::mt19937 random(seed);
+                std::vector<uint32_t> seen = visible(item.order(random), visibility, random);
+                EXPECT_EQ(strategy_of(seen), item.expected) << item.name << " at " << visibility << ", seed " << seed;
+            }
+        }
+    }
+}
+
+// Inside one /24: svmap --randomize draws hosts at random with repeats
+// (random); Nmap visits the block as a permutation, every host once
+// (random-sequential), whole or through a partial view.
+TEST(ScanProfile, RandomOrderInsideOneBlock) {
+    for (unsigned seed = 1; seed <= 10; ++seed) {
+        std::mt19937 random(seed);
+        std::vector<uint32_t> draws;
+        for (int i = 0; i < 254; ++i) draws.push_back(kWatched + 0x0700 + 1 + random() % 254);
+        EXPECT_EQ(strategy_of(draws), ScanStrategy::random) << seed;
+        std::vector<uint32_t> shuffled;
+        for (uint32_t host = 1; host < 255; ++host) shuffled.push_back(kWatched + 0x0700 + host);
+        std::shuffle(shuffled.begin(), shuffled.end(), random);
+        EXPECT_EQ(strategy_of(shuffled), ScanStrategy::random_sequential) << seed;
+        EXPECT_EQ(strategy_of(visible(shuffled, 0.5, random)), ScanStrategy::random_sequential) << seed;
+        // ... and so is a random order over two or four blocks.
+        std::vector<uint32_t> wider;
+        for (int i = 0; i < 500; ++i) wider.push_back(kWatched + 0x0800 + random() % 1024);
+        EXPECT_EQ(strategy_of(wider), ScanStrategy::random) << seed;
+    }
+}
+
+// A sequential sweep of one /24, seen whole or in part, stays sequential.
+TEST(ScanProfile, SequentialInsideOneBlock) {
+    for (double visibility : {1.0, 0.3}) {
+        std::mt19937 random(5);
+        std::vector<uint32_t> sweep;
+        for (uint32_t host = 1; host < 255; ++host) sweep.push_back(kWatched + 0x0900 + host);
+        EXPECT_EQ(strategy_of(visible(sweep, visibility, random)), ScanStrategy::sequential) << visibility;
+    }
+}
+
 TEST(ScanProfile, FewTargetsHaveNoStrategy) {
     ScanProfile enumeration;
     for (int i = 0; i < 500; ++i) enumeration.observe(to(kWatched + 7));  // svwar: one PBX
