@@ -34,6 +34,8 @@ void SourceTracker::observe(std::span<const SourcePacket> packets) {
         if (packet.message == nullptr) {
             account_probe(flow, *packet.frame, packet.probe);
             lap(WorkerStage::flow);
+            observe_probe(flow, packet);
+            lap(WorkerStage::fingerprint);
         } else if (packet.is_response()) {
             account_response(flow, *packet.message);
             lap(WorkerStage::flow);
@@ -56,10 +58,9 @@ void SourceTracker::close_all(CloseReason reason) {
     flows_->close_all(reason, [this](const FlowState& flow, CloseReason why) { close(flow, why); });
 }
 
-// Admission: a flow takes detail storage with its first parseable SIP
-// request (a flood of spoofed non-SIP sources costs only small flow
-// entries). When the pool is empty the flow goes without, is counted once,
-// and does not ask again.
+// Admission: a flow takes detail storage with its first SIP request or
+// SIP-port probe (other traffic never opens a flow). When the pool is
+// empty the flow goes without, is counted once, and does not ask again.
 FlowDetail* SourceTracker::admit(FlowState& flow) {
     if (flow.has_detail()) return &details_->at(flow.detail_slot);
     if (flow.detail_slot == FlowState::kDetailRefused) return nullptr;
@@ -71,6 +72,14 @@ FlowDetail* SourceTracker::admit(FlowState& flow) {
     }
     flow.detail_slot = slot;
     return &details_->at(slot);
+}
+
+// A port-only scan (empty or non-SIP UDP, TCP SYN to a SIP port) is a
+// source too: its destinations make the same scan profile, strategy and
+// horizontal-scan alert as requests do.
+void SourceTracker::observe_probe(FlowState& flow, const SourcePacket& packet) {
+    if (FlowDetail* detail = admit(flow)) detail->scan.observe(*packet.frame);
+    check_behaviours(flow);
 }
 
 void SourceTracker::observe_request(FlowState& flow, const SourcePacket& packet) {
@@ -153,7 +162,8 @@ void SourceTracker::check_behaviours(FlowState& flow) {
     const AlertPolicy& policy = settings_.alerts;
     if (!policy.behaviours || !flow.has_detail()) return;
     FlowDetail& detail = details_->at(flow.detail_slot);
-    if (detail.scan.destinations_estimated() && (flow.requests & 15) != 0) return;
+    uint64_t sent = flow.requests + flow.probes[0] + flow.probes[1] + flow.probes[2];
+    if (detail.scan.destinations_estimated() && (sent & 15) != 0) return;
     uint32_t invites = flow.requests_by_method[static_cast<std::size_t>(parser::SipMethod::invite)];
     uint8_t now = behaviours_of(detail.intent, detail.scan.distinct_destinations(), invites, policy.thresholds);
     uint8_t fresh = static_cast<uint8_t>(now & ~detail.intent.behaviours_raised);
@@ -204,8 +214,10 @@ void SourceTracker::close(const FlowState& closing, CloseReason reason) {
     const FlowDetail* detail = flow.has_detail() ? &details_->at(flow.detail_slot) : nullptr;
     ScanStrategy strategy = ScanStrategy::unknown;
     if (detail) {
-        // Unless the eighth request just matched on exactly this fingerprint.
-        if (detail->fingerprint.packets != kRematchAfterRequests) identify(flow, detail->fingerprint);
+        // Unless the eighth request just matched on exactly this fingerprint
+        // (or there is none: a port-only scan).
+        uint32_t merged = detail->fingerprint.packets;
+        if (merged != 0 && merged != kRematchAfterRequests) identify(flow, detail->fingerprint);
         strategy = detail->scan.strategy();
     }
     counters_.closed_by_strategy[static_cast<std::size_t>(strategy)].increment();

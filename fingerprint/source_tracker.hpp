@@ -76,6 +76,7 @@ public:
     const FlowDetailPool& details() const { return *details_; }
 
 private:
+    void observe_probe(FlowState& flow, const SourcePacket& packet);
     void observe_request(FlowState& flow, const SourcePacket& packet);
     FlowDetail* admit(FlowState& flow);
     void identify(FlowState& flow, const HeaderFingerprint& fingerprint);

@@ -101,8 +101,9 @@ class DashboardAgainstPrometheus(unittest.TestCase):
                 self.assertEqual(scalar(prometheus_port, "sum(sipscope_sip_responses_total)"), truth["sip_responses"])
                 self.assertEqual(scalar(prometheus_port, "sum(sipscope_flows_active)"),
                                  truth["source_count"] + truth["prober_count"])
+                # Every scanner, and the port prober (30 hosts), scans horizontally.
                 self.assertEqual(scalar(prometheus_port, 'sum(sipscope_alerts_total{kind="horizontal_scan"})'),
-                                 truth["source_count"])
+                                 truth["source_count"] + truth["prober_count"])
                 self.assertEqual(scalar(prometheus_port, 'sum(sipscope_transport_probes_total)'),
                                  sum(sum(probes.values()) for probes in truth["probers"].values()))
             finally:

@@ -12,12 +12,17 @@ CAPTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "captu
 EXPECTED = {
     # svmap walks 10.250.0.2-40 one address after the other, from port 5060.
     "svmap-range.pcap": ("sipvicious", "sipvicious", 1, {"OPTIONS"}, "sequential", "fixed", ["horizontal_scan"]),
+    # svmap --randomize over 10.250.0.0/24 draws addresses with repeats (253
+    # requests to 152 hosts): a random order, not Nmap's random-sequential.
+    "svmap-randomize.pcap": ("sipvicious", "sipvicious", 1, {"OPTIONS"}, "random", "fixed", ["horizontal_scan"]),
     # svwar and svcrack work on one PBX: no horizontal strategy; svwar asks
     # for 41 extensions, svcrack tries 41 passwords for extension 100.
     "svwar.pcap": ("sipvicious-svwar", "sipvicious", 0, {"REGISTER"}, "unknown", "fixed", ["extension_enumeration"]),
     "svcrack.pcap": ("sipvicious-svcrack", "sipvicious", 0, {"REGISTER"}, "unknown", "fixed", ["credential_brute_force"]),
-    "nmap-service-probe.pcap": ("nmap", "nmap", 5, {"OPTIONS"}, "unknown", "unknown", []),
-    "nmap-sip-methods.pcap": ("nmap-nse", "nmap", 0, {"OPTIONS"}, "unknown", "unknown", []),
+    # Nmap's -sU phase probes 5060 with non-SIP datagrams before its SIP
+    # request, each from another source port: a few ports in all.
+    "nmap-service-probe.pcap": ("nmap", "nmap", 5, {"OPTIONS"}, "unknown", "few", []),
+    "nmap-sip-methods.pcap": ("nmap-nse", "nmap", 0, {"OPTIONS"}, "unknown", "few", []),
     # Nmap changes the source port on every request, as the paper says.
     "nmap-sip-enum-users.pcap": ("nmap-nse", "nmap", 0, {"REGISTER"}, "unknown", "changing", ["extension_enumeration"]),
 }
@@ -52,9 +57,47 @@ class RealToolsAreNamed(unittest.TestCase):
                         for alert in alerts:
                             self.assertEqual(alert["tool"]["name"], name)
                             self.assertLessEqual(alert["timestamp"], event["timestamp"])
-                        self.assertEqual(event["dest_ports"], {"5060": event["flow"]["packets"]})
+                        # Requests and the probes before them, all to 5060.
+                        probes = sum(event["transport_probes"].values())
+                        self.assertEqual(event["dest_ports"], {"5060": event["flow"]["packets"] + probes})
                         # The lab responder answered: responses are counted for the scanner.
                         self.assertGreater(event["flow"]["responses"], 0)
+
+
+# Port-only scans: nmap -sU -p 5060 over 10.250.0.2-254 sends empty UDP
+# datagrams, one per host, from one source port. Nmap 7.93 shuffles hosts
+# between host groups with --randomize-hosts; inside a group of this size
+# its probes still go out in ascending order, with gaps: a sequential
+# sweep as the sensor sees it, like the plain run.
+PORT_SCANS = {
+    "nmap-udp-range.pcap": "sequential",
+    "nmap-udp-range-randomized.pcap": "sequential",
+}
+
+
+class PortOnlyScansAreSources(unittest.TestCase):
+    def test_every_capture(self):
+        with TemporaryDirectory() as directory:
+            for capture, strategy in sorted(PORT_SCANS.items()):
+                for workers in (1, 2):
+                    with self.subTest(capture=capture, workers=workers):
+                        events_path = os.path.join(directory, "%s-%d.jsonl" % (capture, workers))
+                        result = run_sipscope(["replay", os.path.join(CAPTURES, capture), "--workers", str(workers),
+                                               "--events", events_path, "--metrics", "none", "--progress", "0"] + IDLE_SLEEP)
+                        self.assertEqual(result.returncode, 0, result.stderr)
+                        events = read_events(events_path)
+                        flows = [event for event in events if event["event_type"] == "sip_scan_flow"]
+                        alerts = [event for event in events if event["event_type"] == "alert"]
+                        self.assertEqual(len(flows), 1, flows)
+                        flow = flows[0]
+                        self.assertEqual(flow["src_ip"], "10.250.0.1")
+                        self.assertEqual(flow["flow"]["packets"], 0)  # no SIP request
+                        self.assertEqual(flow["transport_probes"], {"udp_empty": 253})
+                        self.assertEqual(flow["strategy"], strategy)
+                        self.assertAlmostEqual(flow["destinations"]["distinct"], 253, delta=253 * 0.15)
+                        self.assertEqual(flow["dest_ports"], {"5060": 253})
+                        self.assertEqual(flow["behaviours"], ["horizontal_scan"])
+                        self.assertEqual([alert["alert"]["behaviour"] for alert in alerts], ["horizontal_scan"])
 
 
 if __name__ == "__main__":

@@ -58,11 +58,12 @@ class ReplayCountsExactly(unittest.TestCase):
         self.assertEqual(stats["stats"]["flows_closed"], truth["source_count"] + truth["prober_count"])
         self.assertEqual(stats["stats"]["flows_active"], 0)
         self.assertTrue(stats["timestamp"].startswith("2026-01-01T"), stats["timestamp"])
-        # Every scanner reaches more than 10 destinations: one horizontal-scan
-        # alert each, nothing for the port prober (it sends no SIP).
-        self.assertEqual(sorted(alert["src_ip"] for alert in alerts), sorted(truth["sources"]))
+        # Every scanner reaches more than 10 destinations, and so does the
+        # port prober (30 hosts, no SIP): one horizontal-scan alert each.
+        self.assertEqual(sorted(alert["src_ip"] for alert in alerts), sorted(list(truth["sources"]) + list(truth["probers"])))
         self.assertTrue(all(alert["alert"]["behaviour"] == "horizontal_scan" for alert in alerts))
-        self.assertEqual(metric_sum(samples, "sipscope_alerts_total", kind="horizontal_scan"), len(truth["sources"]))
+        self.assertEqual(metric_sum(samples, "sipscope_alerts_total", kind="horizontal_scan"),
+                         len(truth["sources"]) + len(truth["probers"]))
         # Summary.
         self.assertEqual(summary_number(summary, "packets"), truth["packets"])
         self.assertEqual(summary_number(summary, "SIP packets"), truth["sip_packets"])
@@ -79,6 +80,10 @@ class ReplayCountsExactly(unittest.TestCase):
             self.assertEqual(event["flow"]["packets"], 0)
             self.assertEqual(event["transport_probes"], probes)
             self.assertEqual(event["tool"]["name"], "unknown")
+            # Its probes make a scan profile: 30 hosts one after another.
+            self.assertEqual(event["strategy"], "sequential")
+            self.assertAlmostEqual(event["destinations"]["distinct"], sum(probes.values()), delta=3)  # estimated past 16
+            self.assertEqual(event["behaviours"], ["horizontal_scan"])
         for kind in ("udp_empty", "tcp_syn"):
             self.assertEqual(metric_sum(samples, "sipscope_transport_probes_total", kind=kind),
                              sum(probes[kind] for probes in truth["probers"].values()))

@@ -358,16 +358,34 @@ TEST_F(SourceTrackerTest, ClosedFlowRecordCarriesTheFlow) {
     EXPECT_EQ(counters->flows_opened.read(), 1u) << "the response did not open a flow of its own";
 }
 
-TEST_F(SourceTrackerTest, ProbeOnlyFlowHasNoDetail) {
+// A port-only scan: its probes make a scan profile (no fingerprint, so no
+// tool match at close), and enough hosts raise horizontal_scan.
+TEST_F(SourceTrackerTest, ProbeOnlyFlowHasAScanProfile) {
     send(11, 1, "");
     send(11, 2, "");
+    uint64_t matches = counters->tool_matches.read();
     tracker->close_all(CloseReason::shutdown);
+    EXPECT_EQ(counters->tool_matches.read(), matches);
     auto closed = sink.of_kind(RecordKind::closed_flow);
     ASSERT_EQ(closed.size(), 1u);
-    EXPECT_FALSE(closed[0]->has_detail);
+    ASSERT_TRUE(closed[0]->has_detail);
+    EXPECT_EQ(closed[0]->detail.scan.distinct_destinations(), 2u);
+    EXPECT_EQ(closed[0]->detail.fingerprint.packets, 0u);
     EXPECT_EQ(closed[0]->flow.probes[static_cast<std::size_t>(ProbeKind::udp_empty)], 2u);
     EXPECT_EQ(counters->closed_by_strategy[static_cast<std::size_t>(ScanStrategy::unknown)].read(), 1u);
     EXPECT_EQ(counters->closed_by_tool[0].read(), 1u);
+}
+
+TEST_F(SourceTrackerTest, PortOnlySweepRaisesHorizontalScan) {
+    for (uint8_t host = 1; host <= 40; ++host) send(12, host, "");
+    auto alerts = alerts_for(Behaviour::horizontal_scan);
+    ASSERT_EQ(alerts.size(), 1u);
+    EXPECT_EQ(alerts[0]->alert_count, 10u);
+    tracker->close_all(CloseReason::shutdown);
+    auto closed = sink.of_kind(RecordKind::closed_flow);
+    ASSERT_EQ(closed.size(), 1u);
+    EXPECT_EQ(closed[0]->detail.scan.strategy(), ScanStrategy::sequential);
+    EXPECT_EQ(closed[0]->flow.requests, 0u);
 }
 
 TEST_F(SourceTrackerTest, FullTableEvictsTheOldestAndReportsIt) {
