@@ -42,6 +42,11 @@ void write_intent(JsonObject& event, const fingerprint::SourceIntent& intent, ui
             .end();
     }
     event.end_array();
+    event.begin_object("calls")
+        .field("invites_to_numbers", static_cast<uint64_t>(intent.invites_to_numbers))
+        .field("international", static_cast<uint64_t>(intent.international_invites))
+        .field("distinct_numbers", intent.distinct_numbers.count())
+        .end();
     event.begin_object("digest_auth").field("attempts", static_cast<uint64_t>(intent.auth_attempts)).begin_array("usernames");
     for (uint8_t i = 0; i < intent.usernames.size; ++i) {
         const auto& item = intent.usernames.items[i];

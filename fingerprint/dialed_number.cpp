@@ -91,14 +91,19 @@ bool normalize_dialed_number(std::string_view user, DialedNumber& number) {
             if (international) break;
         }
     }
-    if (rest.size() < 3 || rest.size() > 15 + (international ? 0 : 5) || rest.size() >= sizeof number.digits) return false;
-    for (std::size_t i = 0; i < rest.size(); ++i) number.digits[i] = rest[i];
-    number.length = rest.size();
+    if (rest.size() < 3 || rest.size() > 15 + (international ? 0 : 5) || rest.size() + 1 >= sizeof number.digits) return false;
+    std::size_t at = 0;
+    if (international) number.digits[at++] = '+';
+    for (std::size_t i = 0; i < rest.size(); ++i) number.digits[at++] = rest[i];
+    number.length = at;
     number.international = international;
+    number.extension = !international && rest.size() <= kExtensionDigits;
     return true;
 }
 
 std::string_view country_of(std::string_view number) {
+    if (!number.starts_with('+')) return {};
+    number.remove_prefix(1);
     for (std::size_t length = 3; length >= 1; --length) {
         if (number.size() <= length) continue;
         std::string_view code = number.substr(0, length);

@@ -85,6 +85,9 @@ struct AlertPolicy {
     // counting only requests to `destinations` when that is not empty.
     std::array<uint32_t, parser::kSipMethodCount> method_minimum{};
     std::vector<parser::IpNetwork> destinations;
+    // Sources that place calls legitimately (the operator's PBXs, SBCs):
+    // never flagged for call attempts.
+    std::vector<parser::IpNetwork> trusted;
     bool behaviours = true;
     BehaviourThresholds thresholds;
 };

@@ -42,9 +42,14 @@ void SourceIntent::observe_request(const parser::SipMessage& message) {
     bool dialled = message.method == parser::SipMethod::invite && !uri.user.empty() &&
                    normalize_dialed_number(uri.user, number);
     if (dialled) {
-        ++invites_to_numbers;
-        numbers.add(number.view());
         target = number.view();
+        if (!number.extension) {
+            ++invites_to_numbers;
+            if (number.international) ++international_invites;
+            numbers.add(number.view());
+            uint32_t hash = hash_text(number.view());
+            distinct_numbers.add(hash, mix64(hash));
+        }
     }
     if (!target.empty()) {
         uint32_t hash = hash_text(target);
@@ -88,7 +93,12 @@ uint8_t behaviours_of(const SourceIntent& intent, uint64_t distinct_destinations
         intent.distinct_extensions() >= thresholds.enumeration_extensions)
         set(Behaviour::extension_enumeration);
     if (intent.auth_attempts >= thresholds.brute_force_attempts) set(Behaviour::credential_brute_force);
-    if (intent.invites_to_numbers >= thresholds.call_attempts && invites > 0) set(Behaviour::call_attempts);
+    // Toll fraud as honeypot operators describe it: calls out to
+    // international numbers, or to many numbers — not a phone's calls to a
+    // colleague's extension, however many.
+    if (invites > 0 && (intent.international_invites >= thresholds.call_attempts ||
+                        intent.distinct_numbers.count() >= thresholds.call_numbers))
+        set(Behaviour::call_attempts);
     return bits;
 }
 

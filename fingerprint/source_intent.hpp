@@ -74,7 +74,8 @@ struct BehaviourThresholds {
     uint32_t enumeration_extensions = 10;   // distinct extensions asked for …
     uint32_t enumeration_max_hosts = 3;     // … on at most this many hosts
     uint32_t brute_force_attempts = 10;     // requests with digest credentials
-    uint32_t call_attempts = 5;             // INVITEs to numbers (a phone's few calls stay below)
+    uint32_t call_attempts = 5;             // INVITEs to international numbers (toll fraud) …
+    uint32_t call_numbers = 10;             // … or distinct numbers tried (answered calls to one callee stay below)
 };
 
 struct SourceIntent {
@@ -84,8 +85,13 @@ struct SourceIntent {
     uint32_t missing_user_agent = 0;    // requests without one
     uint32_t previous_user_agent_hash = 0;
 
-    TextTally<8, 24> numbers;           // normalised INVITE targets
+    // Telephone numbers INVITEs tried (extensions are not numbers): the
+    // first few with their attempts, how many distinct, and how many
+    // INVITEs went to numbers dialled internationally (toll fraud).
+    TextTally<8, 24> numbers;           // normalised: "+46441408560", "0301234567"
     uint32_t invites_to_numbers = 0;
+    uint32_t international_invites = 0;
+    DistinctCounter<16, 64> distinct_numbers;
     TextTally<8, 32> usernames;         // digest usernames tried
     uint32_t auth_attempts = 0;
 

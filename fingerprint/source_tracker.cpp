@@ -150,7 +150,10 @@ BehaviourEvidence behaviour_evidence(Behaviour behaviour, const FlowDetail& deta
         case Behaviour::credential_brute_force:
             return {thresholds.brute_force_attempts, detail.intent.auth_attempts};
         case Behaviour::call_attempts:
-            return {thresholds.call_attempts, detail.intent.invites_to_numbers};
+            // Whichever crossed first: international calls, or distinct numbers.
+            if (detail.intent.international_invites >= thresholds.call_attempts)
+                return {thresholds.call_attempts, detail.intent.international_invites};
+            return {thresholds.call_numbers, static_cast<uint32_t>(detail.intent.distinct_numbers.count())};
     }
     return {};
 }
@@ -166,6 +169,15 @@ void SourceTracker::check_behaviours(FlowState& flow) {
     if (detail.scan.destinations_estimated() && (sent & 15) != 0) return;
     uint32_t invites = flow.requests_by_method[static_cast<std::size_t>(parser::SipMethod::invite)];
     uint8_t now = behaviours_of(detail.intent, detail.scan.distinct_destinations(), invites, policy.thresholds);
+    // An operator's own PBXs and SBCs place calls for a living.
+    if (now & (1u << static_cast<unsigned>(Behaviour::call_attempts))) {
+        for (const auto& network : policy.trusted) {
+            if (network.contains(flow.source)) {
+                now &= static_cast<uint8_t>(~(1u << static_cast<unsigned>(Behaviour::call_attempts)));
+                break;
+            }
+        }
+    }
     uint8_t fresh = static_cast<uint8_t>(now & ~detail.intent.behaviours_raised);
     if (fresh == 0) return;
     detail.intent.behaviours_raised |= fresh;

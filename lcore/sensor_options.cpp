@@ -59,7 +59,11 @@ void add_shared_options(CLI::App& command, SensorOptions& options) {
         {"--brute-force-attempts", &fingerprint::BehaviourThresholds::brute_force_attempts,
          "Credential brute force: this many requests carrying digest credentials"},
         {"--call-attempts", &fingerprint::BehaviourThresholds::call_attempts,
-         "Call attempts: this many INVITEs to telephone numbers"},
+         "Call attempts (toll fraud): this many INVITEs to numbers dialled internationally (+, 00, 011, "
+         "after an outside-line digit or not)"},
+        {"--call-numbers", &fingerprint::BehaviourThresholds::call_numbers,
+         "Call attempts (toll fraud): or this many distinct telephone numbers called (extensions of 6 digits "
+         "or fewer are not numbers)"},
     };
     for (const ThresholdOption& threshold : kThresholdOptions) {
         command.add_option(threshold.name, options.thresholds.*threshold.field, threshold.help)
@@ -67,6 +71,10 @@ void add_shared_options(CLI::App& command, SensorOptions& options) {
     }
     command.add_flag("--no-behaviour-alerts", options.no_behaviour_alerts,
                      "Do not write alert events for behaviours (flows still carry them)");
+    command.add_option("--trusted-net", options.trusted_text,
+                       "Your own PBXs and SBCs (CIDR), repeatable: they place calls, so no call-attempt alert "
+                       "for them (every other behaviour still alerts)")
+        ->type_name("CIDR");
     command.add_option("--home-net", options.home_networks_text,
                        "A watched network (CIDR), repeatable, e.g. 198.51.100.0/24; its hosts are 'internal' in events")
         ->type_name("CIDR");
@@ -259,6 +267,8 @@ std::string make_run_plan(const SensorOptions& options, RunPlan& plan) {
     if (auto problem = parse_method_alerts(options.alert_method_text, sources.alerts); !problem.empty()) return problem;
     if (auto problem = parse_networks("--alert-dest-net", options.alert_destination_text, sources.alerts.destinations);
         !problem.empty())
+        return problem;
+    if (auto problem = parse_networks("--trusted-net", options.trusted_text, sources.alerts.trusted); !problem.empty())
         return problem;
 
     auto& outputs = plan.outputs;

@@ -37,6 +37,7 @@ struct SensorOptions {
     // --- alerts, as a flow-based detector's operator configures them
     std::vector<std::string> alert_method_text;       // METHOD=COUNT
     std::vector<std::string> alert_destination_text;  // CIDR
+    std::vector<std::string> trusted_text;            // CIDR: own PBXs/SBCs
     bool no_behaviour_alerts = false;
     fingerprint::BehaviourThresholds thresholds;
     // --- outputs

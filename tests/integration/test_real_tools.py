@@ -100,5 +100,35 @@ class PortOnlyScansAreSources(unittest.TestCase):
                         self.assertEqual([alert["alert"]["behaviour"] for alert in alerts], ["horizontal_scan"])
 
 
+# Benign calls: SIPp's client places answered calls (INVITE, 100, 180, 200,
+# ACK, BYE) to extension 300 on SIPp's server — 5 calls, and 30 to the
+# same callee. A phone or a PBX does this all day: no alert, no attack
+# tool, and extension 300 is no telephone number (no country).
+BENIGN_CALLS = {"sipp-calls.pcap": 5, "sipp-calls-30.pcap": 30}
+
+
+class BenignCallsRaiseNothing(unittest.TestCase):
+    def test_every_capture(self):
+        with TemporaryDirectory() as directory:
+            for capture, calls in sorted(BENIGN_CALLS.items()):
+                for workers in (1, 2):
+                    with self.subTest(capture=capture, workers=workers):
+                        events_path = os.path.join(directory, "%s-%d.jsonl" % (capture, workers))
+                        result = run_sipscope(["replay", os.path.join(CAPTURES, capture), "--workers", str(workers),
+                                               "--events", events_path, "--metrics", "none", "--progress", "0"] + IDLE_SLEEP)
+                        self.assertEqual(result.returncode, 0, result.stderr)
+                        events = read_events(events_path)
+                        flows = [event for event in events if event["event_type"] == "sip_scan_flow"]
+                        self.assertEqual([event for event in events if event["event_type"] == "alert"], [])
+                        self.assertEqual(len(flows), 1, flows)
+                        flow = flows[0]
+                        self.assertEqual(flow["sip"]["methods"], {"INVITE": calls, "ACK": calls, "BYE": calls})
+                        self.assertEqual(flow["flow"]["responses"], 3 * calls)  # 180, 200 to INVITE, 200 to BYE
+                        self.assertEqual(flow["tool"]["name"], "unknown")
+                        self.assertEqual(flow["behaviours"], [])
+                        self.assertEqual(flow["numbers"], [])
+                        self.assertEqual(flow["calls"], {"invites_to_numbers": 0, "international": 0, "distinct_numbers": 0})
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

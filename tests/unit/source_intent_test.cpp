@@ -14,20 +14,24 @@ struct NumberCase {
     const char* normalised;
     bool international;
     const char* country;
+    bool extension = false;
 };
 
 TEST(DialedNumber, OneNumberWhateverThePrefix) {
     const NumberCase cases[] = {
-        {"01146441408560", true, "46441408560", true, "SE"},   // tool 20 of the paper: 011 + Sweden
-        {"0046441408560", true, "46441408560", true, "SE"},
-        {"+46441408560", true, "46441408560", true, "SE"},
-        {"90046441408560", true, "46441408560", true, "SE"},   // outside line 9, then 00
-        {"9011-46-441-408560", true, "46441408560", true, "SE"},
-        {"000972599123456", true, "972599123456", true, "IL"},
-        {"0044 20 7946 0000", true, "442079460000", true, "GB"},
-        {"+1 (202) 555-0100", true, "12025550100", true, "NANP"},
-        {"0301234567", true, "0301234567", false, ""},         // national: a number, not international
-        {"100", true, "100", false, ""},                       // an extension
+        {"01146441408560", true, "+46441408560", true, "SE"},   // tool 20 of the paper: 011 + Sweden
+        {"0046441408560", true, "+46441408560", true, "SE"},
+        {"+46441408560", true, "+46441408560", true, "SE"},
+        {"90046441408560", true, "+46441408560", true, "SE"},   // outside line 9, then 00
+        {"9011-46-441-408560", true, "+46441408560", true, "SE"},
+        {"000972599123456", true, "+972599123456", true, "IL"},
+        {"0044 20 7946 0000", true, "+442079460000", true, "GB"},
+        {"+1 (202) 555-0100", true, "+12025550100", true, "NANP"},
+        {"0301234567", true, "0301234567", false, ""},          // national: a number, no country
+        {"810525551690000", true, "810525551690000", false, ""},  // no international prefix: not Japan
+        {"100", true, "100", false, "", true},                  // extensions
+        {"300", true, "300", false, "", true},
+        {"200101", true, "200101", false, "", true},
         {"alice", false, "", false, ""},
         {"12", false, "", false, ""},
     };
@@ -38,13 +42,13 @@ TEST(DialedNumber, OneNumberWhateverThePrefix) {
         if (!valid) continue;
         EXPECT_EQ(number.view(), test_case.normalised) << test_case.dialled;
         EXPECT_EQ(number.international, test_case.international) << test_case.dialled;
-        if (number.international) {
-            EXPECT_EQ(country_of(number.view()), test_case.country) << test_case.dialled;
-        }
+        EXPECT_EQ(number.extension, test_case.extension) << test_case.dialled;
+        EXPECT_EQ(country_of(number.view()), test_case.country) << test_case.dialled;
     }
-    EXPECT_EQ(country_of("4930123456"), "DE");
-    EXPECT_EQ(country_of("35312345678"), "IE");
-    EXPECT_EQ(country_of("88216012345"), "INTL-NETWORKS");
+    EXPECT_EQ(country_of("+4930123456"), "DE");
+    EXPECT_EQ(country_of("+35312345678"), "IE");
+    EXPECT_EQ(country_of("+88216012345"), "INTL-NETWORKS");
+    EXPECT_EQ(country_of("4930123456"), "") << "a national number has no country";
 }
 
 parser::SipMessage parse(const std::string& text) {
@@ -63,10 +67,48 @@ TEST(SourceIntent, TollFraudNumbersCountOnceAcrossPrefixes) {
         intent.observe_request(message);
     }
     ASSERT_EQ(intent.numbers.size, 1);
-    EXPECT_EQ(intent.numbers.items[0].view(), "46441408560");
+    EXPECT_EQ(intent.numbers.items[0].view(), "+46441408560");
     EXPECT_EQ(intent.numbers.items[0].count, 5u);
     EXPECT_EQ(intent.invites_to_numbers, 5u);
+    EXPECT_EQ(intent.international_invites, 5u);
+    EXPECT_EQ(intent.distinct_numbers.count(), 1u);
     EXPECT_TRUE(behaviours_of(intent, 1, 5, BehaviourThresholds{}) & (1u << static_cast<unsigned>(Behaviour::call_attempts)));
+}
+
+constexpr uint8_t kCallAttempts = 1u << static_cast<unsigned>(Behaviour::call_attempts);
+
+SourceIntent invites_to(const std::vector<std::string>& users) {
+    SourceIntent intent;
+    for (const auto& user : users) intent.observe_request(parse("INVITE sip:" + user + "@198.51.100.7 SIP/2.0\r\nCall-ID: x\r\n\r\n"));
+    return intent;
+}
+
+// What SIPp's client does (answered calls to extension 300), a phone
+// calling one colleague 30 times, or a few national numbers: calls, not
+// toll fraud.
+TEST(SourceIntent, CallsThatAreCalls) {
+    SourceIntent sipp = invites_to(std::vector<std::string>(5, "300"));
+    EXPECT_EQ(sipp.invites_to_numbers, 0u) << "an extension is no number";
+    EXPECT_EQ(sipp.numbers.size, 0);
+    EXPECT_FALSE(behaviours_of(sipp, 1, 5, BehaviourThresholds{}) & kCallAttempts);
+    SourceIntent colleague = invites_to(std::vector<std::string>(30, "0301234567"));
+    EXPECT_EQ(colleague.invites_to_numbers, 30u);
+    EXPECT_EQ(colleague.international_invites, 0u);
+    EXPECT_FALSE(behaviours_of(colleague, 1, 30, BehaviourThresholds{}) & kCallAttempts);
+    SourceIntent errands = invites_to({"0301234567", "0401234567", "0891234567", "0301234568"});
+    EXPECT_FALSE(behaviours_of(errands, 1, 4, BehaviourThresholds{}) & kCallAttempts);
+}
+
+// Toll fraud: international calls, or many numbers tried.
+TEST(SourceIntent, TollFraudByManyNumbers) {
+    std::vector<std::string> users;
+    for (int i = 0; i < 10; ++i) users.push_back("030123456" + std::to_string(i));
+    SourceIntent dialler = invites_to(users);
+    EXPECT_EQ(dialler.distinct_numbers.count(), 10u);
+    EXPECT_TRUE(behaviours_of(dialler, 1, 10, BehaviourThresholds{}) & kCallAttempts);
+    SourceIntent abroad = invites_to({"0046441408561", "0046441408562", "+972599123456", "011442079460000", "9004930123456"});
+    EXPECT_EQ(abroad.international_invites, 5u);
+    EXPECT_TRUE(behaviours_of(abroad, 1, 5, BehaviourThresholds{}) & kCallAttempts);
 }
 
 TEST(SourceIntent, BruteForceUsernamesAndAgents) {

@@ -294,6 +294,24 @@ TEST_F(SourceTrackerTest, CallAttemptsToTelephoneNumbers) {
     EXPECT_EQ(alerts[0]->alert_count, 5u);
 }
 
+// The operator's own PBX places calls abroad for a living: no call
+// alert for it, while the same calls from elsewhere alert.
+TEST_F(SourceTrackerTest, TrustedNetworksPlaceCalls) {
+    policy.trusted.push_back(*parser::IpNetwork::parse("203.0.113.0/28"));
+    make_tracker();
+    for (int i = 0; i < 8; ++i) send(9, 1, request("INVITE", "0044207946000" + std::to_string(i), "198.51.100.1"));
+    for (int i = 0; i < 8; ++i) send(99, 1, request("INVITE", "0044207946000" + std::to_string(i), "198.51.100.1"));
+    auto alerts = alerts_for(Behaviour::call_attempts);
+    ASSERT_EQ(alerts.size(), 1u);
+    EXPECT_EQ(alerts[0]->flow.source.to_string(), "203.0.113.99");
+}
+
+// Answered calls to one extension, however many, are no toll fraud.
+TEST_F(SourceTrackerTest, CallsToAnExtensionRaiseNothing) {
+    for (int i = 0; i < 30; ++i) send(10, 1, request("INVITE", "300", "198.51.100.1"));
+    EXPECT_TRUE(sink.of_kind(RecordKind::alert).empty());
+}
+
 TEST_F(SourceTrackerTest, NoBehaviourAlertsWhenTheyAreOff) {
     policy.behaviours = false;
     make_tracker();
