@@ -47,7 +47,12 @@ void write_intent(JsonObject& event, const fingerprint::SourceIntent& intent, ui
         .field("international", static_cast<uint64_t>(intent.international_invites))
         .field("distinct_numbers", intent.distinct_numbers.count())
         .end();
-    event.begin_object("digest_auth").field("attempts", static_cast<uint64_t>(intent.auth_attempts)).begin_array("usernames");
+    event.begin_object("digest_auth")
+        .field("attempts", static_cast<uint64_t>(intent.auth_attempts))
+        .field("refused", static_cast<uint64_t>(intent.auth_failures))
+        .field("accepted", static_cast<uint64_t>(intent.auth_successes))
+        .field("distinct_usernames", intent.distinct_usernames.count())
+        .begin_array("usernames");
     for (uint8_t i = 0; i < intent.usernames.size; ++i) {
         const auto& item = intent.usernames.items[i];
         event.begin_object_element().field("username", item.view()).field("attempts", static_cast<uint64_t>(item.count)).end();

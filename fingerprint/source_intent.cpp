@@ -5,6 +5,8 @@
 
 #include "sip_fields.hpp"
 
+#include <algorithm>
+
 namespace sipscope::fingerprint {
 
 namespace {
@@ -62,11 +64,36 @@ void SourceIntent::observe_request(const parser::SipMessage& message) {
     if (!authorization.empty()) {
         ++auth_attempts;
         std::string_view username = parser::digest_username(authorization);
-        if (!username.empty()) usernames.add(username);
+        if (!username.empty()) {
+            usernames.add(username);
+            uint32_t hash = hash_text(username);
+            distinct_usernames.add(hash, mix64(hash));
+        }
+        last_credentialed_key = transaction_key(message);
+    }
+}
+
+// Call-ID and CSeq of a request or of the response to it.
+uint64_t SourceIntent::transaction_key(const parser::SipMessage& message) {
+    uint64_t call_id = hash_text(message.value_of(parser::HeaderId::call_id));
+    uint64_t cseq = hash_text(message.value_of(parser::HeaderId::cseq));
+    return mix64(call_id << 32 | cseq) | 1;  // never 0 ("none")
+}
+
+void SourceIntent::observe_auth_answer(const parser::SipMessage& message) {
+    if (last_credentialed_key == 0 || transaction_key(message) != last_credentialed_key) return;
+    uint16_t status = message.status_code;
+    if (status == 401 || status == 403 || status == 407) {
+        ++auth_failures;
+        last_credentialed_key = 0;  // one answer per attempt (retransmitted answers count once)
+    } else if (status >= 200 && status < 300) {
+        if (auth_successes++ == 0) failures_before_success = auth_failures;
+        last_credentialed_key = 0;
     }
 }
 
 void SourceIntent::observe_response(const parser::SipMessage& message, const parser::DecodedFrame& frame) {
+    observe_auth_answer(message);
     for (uint8_t i = 0; i < responder_count; ++i) {
         if (responders[i].host == frame.source) {
             responders[i].last_status = message.status_code;
@@ -92,7 +119,17 @@ uint8_t behaviours_of(const SourceIntent& intent, uint64_t distinct_destinations
     if (distinct_destinations <= thresholds.enumeration_max_hosts &&
         intent.distinct_extensions() >= thresholds.enumeration_extensions)
         set(Behaviour::extension_enumeration);
-    if (intent.auth_attempts >= thresholds.brute_force_attempts) set(Behaviour::credential_brute_force);
+    // Many attempts on few usernames is brute force; few attempts each on
+    // many usernames is spraying. Where the answers to credentials are seen,
+    // only refused attempts count (a phone's accepted refreshes are none);
+    // a one-way view (a telescope) counts every attempt.
+    uint64_t usernames = intent.distinct_usernames.count();
+    uint32_t attempts = intent.auth_attempts_counted();
+    if (attempts >= thresholds.brute_force_attempts && attempts >= 3 * std::max<uint64_t>(usernames, 1))
+        set(Behaviour::credential_brute_force);
+    if (usernames >= thresholds.spraying_usernames && attempts < 3 * usernames) set(Behaviour::password_spraying);
+    if (intent.auth_successes > 0 && intent.failures_before_success >= thresholds.found_after_failures)
+        set(Behaviour::credential_found);
     // Toll fraud as honeypot operators describe it: calls out to
     // international numbers, or to many numbers — not a phone's calls to a
     // colleague's extension, however many.

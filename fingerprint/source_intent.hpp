@@ -64,6 +64,8 @@ struct TextTally {
     X(horizontal_scan, "horizontal_scan")               \
     X(extension_enumeration, "extension_enumeration")   \
     X(credential_brute_force, "credential_brute_force") \
+    X(password_spraying, "password_spraying")           \
+    X(credential_found, "credential_found")             \
     X(call_attempts, "call_attempts")
 
 SIPSCOPE_LABELLED_ENUM(Behaviour, SIPSCOPE_BEHAVIOURS, kBehaviourCount, kBehaviourLabels)
@@ -73,7 +75,9 @@ struct BehaviourThresholds {
     uint32_t horizontal_destinations = 10;  // distinct destinations
     uint32_t enumeration_extensions = 10;   // distinct extensions asked for …
     uint32_t enumeration_max_hosts = 3;     // … on at most this many hosts
-    uint32_t brute_force_attempts = 10;     // requests with digest credentials
+    uint32_t brute_force_attempts = 10;     // requests with digest credentials (or refusals of them), few usernames
+    uint32_t spraying_usernames = 10;       // distinct usernames tried with credentials, few attempts each
+    uint32_t found_after_failures = 3;      // a success after this many refusals: a guessed credential
     uint32_t call_attempts = 5;             // INVITEs to international numbers (toll fraud) …
     uint32_t call_numbers = 10;             // … or distinct numbers tried (answered calls to one callee stay below)
 };
@@ -93,7 +97,15 @@ struct SourceIntent {
     uint32_t international_invites = 0;
     DistinctCounter<16, 64> distinct_numbers;
     TextTally<8, 32> usernames;         // digest usernames tried
-    uint32_t auth_attempts = 0;
+    uint32_t auth_attempts = 0;         // requests carrying digest credentials
+    DistinctCounter<16, 64> distinct_usernames;
+    // Answers to credentialed requests, matched to the last one by Call-ID
+    // and CSeq: refused (401, 403, 407) or accepted (2xx). A phone's
+    // refresh (challenge, then credentials, then 200) fails nothing.
+    uint32_t auth_failures = 0;
+    uint32_t auth_successes = 0;
+    uint32_t failures_before_success = 0;  // failures seen when the first success came
+    uint64_t last_credentialed_key = 0;    // hash of Call-ID and CSeq of the last credentialed request
 
     // Distinct extensions asked for (request-URI user of REGISTER, INVITE,
     // OPTIONS…): exact to 16, then a 64-register HyperLogLog.
@@ -114,7 +126,11 @@ struct SourceIntent {
     void clear() { *this = SourceIntent{}; }
     void observe_request(const parser::SipMessage& message);
     void observe_response(const parser::SipMessage& message, const parser::DecodedFrame& frame);
+    static uint64_t transaction_key(const parser::SipMessage& message);
+    void observe_auth_answer(const parser::SipMessage& message);
     uint64_t distinct_extensions() const { return extensions.count(); }
+    // Attempts that count towards brute force: refusals where answers are seen.
+    uint32_t auth_attempts_counted() const { return auth_failures + auth_successes > 0 ? auth_failures : auth_attempts; }
     bool user_agent_changes_per_message() const {
         return user_agent_messages >= 3 && user_agent_changes * 2 >= user_agent_messages - 1;
     }

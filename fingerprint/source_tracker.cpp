@@ -39,7 +39,10 @@ void SourceTracker::observe(std::span<const SourcePacket> packets) {
         } else if (packet.is_response()) {
             account_response(flow, *packet.message);
             lap(WorkerStage::flow);
-            if (flow.has_detail()) details_->at(flow.detail_slot).intent.observe_response(*packet.message, *packet.frame);
+            if (flow.has_detail()) {
+                details_->at(flow.detail_slot).intent.observe_response(*packet.message, *packet.frame);
+                check_behaviours(flow);  // a refusal or an acceptance can complete a behaviour
+            }
             lap(WorkerStage::fingerprint);
         } else {
             account_request(flow, *packet.frame, *packet.message, packet.frame_bytes);
@@ -148,7 +151,11 @@ BehaviourEvidence behaviour_evidence(Behaviour behaviour, const FlowDetail& deta
         case Behaviour::extension_enumeration:
             return {thresholds.enumeration_extensions, static_cast<uint32_t>(detail.intent.distinct_extensions())};
         case Behaviour::credential_brute_force:
-            return {thresholds.brute_force_attempts, detail.intent.auth_attempts};
+            return {thresholds.brute_force_attempts, detail.intent.auth_attempts_counted()};
+        case Behaviour::password_spraying:
+            return {thresholds.spraying_usernames, static_cast<uint32_t>(detail.intent.distinct_usernames.count())};
+        case Behaviour::credential_found:
+            return {thresholds.found_after_failures, detail.intent.failures_before_success};
         case Behaviour::call_attempts:
             // Whichever crossed first: international calls, or distinct numbers.
             if (detail.intent.international_invites >= thresholds.call_attempts)

@@ -57,7 +57,11 @@ void add_shared_options(CLI::App& command, SensorOptions& options) {
         {"--enumeration-extensions", &fingerprint::BehaviourThresholds::enumeration_extensions,
          "Extension enumeration: this many distinct extensions asked of at most 3 hosts"},
         {"--brute-force-attempts", &fingerprint::BehaviourThresholds::brute_force_attempts,
-         "Credential brute force: this many requests carrying digest credentials"},
+         "Credential brute force: this many credentialed requests (or refusals of them), at least 3 per username"},
+        {"--spraying-usernames", &fingerprint::BehaviourThresholds::spraying_usernames,
+         "Password spraying: this many distinct usernames tried with credentials, fewer than 3 attempts each"},
+        {"--found-after-failures", &fingerprint::BehaviourThresholds::found_after_failures,
+         "Credential found: a credentialed request accepted after this many were refused"},
         {"--call-attempts", &fingerprint::BehaviourThresholds::call_attempts,
          "Call attempts (toll fraud): this many INVITEs to numbers dialled internationally (+, 00, 011, "
          "after an outside-line digit or not)"},

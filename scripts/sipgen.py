@@ -371,7 +371,7 @@ def attacker_requests(kind, rng, source, target, sport):
         for attempt in range(60):
             user = str(200 + attempt // 2)
             payloads.append(request("REGISTER", user, digest(user), attempt + 1))
-        return payloads, "credential_brute_force"
+        return payloads, "password_spraying"
     # Toll fraud: one international number through several dial prefixes, then another.
     for number in ("46441408560", "972599123456"):
         for prefix in ("00", "011", "9011", "900", "+"):

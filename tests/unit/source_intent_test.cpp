@@ -155,3 +155,92 @@ TEST(SourceIntent, EnumerationAndExposure) {
 
 }  // namespace
 }  // namespace sipscope::fingerprint
+
+namespace sipscope::fingerprint {
+namespace {
+
+bool shows(const SourceIntent& intent, Behaviour behaviour) {
+    return behaviours_of(intent, 1, 0, BehaviourThresholds{}) & (1u << static_cast<unsigned>(behaviour));
+}
+
+std::string credentialed(const std::string& user, int cseq) {
+    return "REGISTER sip:198.51.100.7 SIP/2.0\r\nCall-ID: c" + std::to_string(cseq) + "\r\nCSeq: " + std::to_string(cseq) +
+           " REGISTER\r\nTo: <sip:" + user + "@198.51.100.7>\r\nAuthorization: Digest username=\"" + user +
+           "\", realm=\"x\", nonce=\"n\", uri=\"sip:198.51.100.7\", response=\"0\"\r\n\r\n";
+}
+
+std::string answer(int status, int cseq) {
+    return "SIP/2.0 " + std::to_string(status) + " X\r\nCall-ID: c" + std::to_string(cseq) + "\r\nCSeq: " +
+           std::to_string(cseq) + " REGISTER\r\n\r\n";
+}
+
+parser::DecodedFrame from_pbx() {
+    parser::DecodedFrame frame;
+    uint8_t pbx[4] = {198, 51, 100, 7};
+    frame.source = parser::IpAddress::from_ipv4(pbx);
+    return frame;
+}
+
+// Many passwords on one username, refused, then accepted: brute force and
+// a credential found.
+TEST(SourceIntent, BruteForceThenFound) {
+    SourceIntent intent;
+    for (int attempt = 1; attempt <= 9; ++attempt) {
+        intent.observe_request(parse(credentialed("admin", attempt)));
+        intent.observe_response(parse(answer(attempt < 9 ? 403 : 200, attempt)), from_pbx());
+    }
+    EXPECT_EQ(intent.auth_attempts, 9u);
+    EXPECT_EQ(intent.auth_failures, 8u);
+    EXPECT_EQ(intent.auth_successes, 1u);
+    EXPECT_EQ(intent.failures_before_success, 8u);
+    EXPECT_TRUE(shows(intent, Behaviour::credential_found));
+    EXPECT_FALSE(shows(intent, Behaviour::password_spraying));
+    intent.observe_request(parse(credentialed("admin", 10)));
+    intent.observe_response(parse(answer(403, 10)), from_pbx());
+    intent.observe_request(parse(credentialed("admin", 11)));
+    intent.observe_response(parse(answer(403, 11)), from_pbx());
+    EXPECT_TRUE(shows(intent, Behaviour::credential_brute_force)) << "10 refusals on one username";
+}
+
+// One or two passwords on many usernames: spraying, not brute force.
+TEST(SourceIntent, SprayingIsNotBruteForce) {
+    SourceIntent intent;
+    int cseq = 0;
+    for (int user = 0; user < 30; ++user) {
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            intent.observe_request(parse(credentialed(std::to_string(200 + user), ++cseq)));
+            intent.observe_response(parse(answer(403, cseq)), from_pbx());
+        }
+    }
+    EXPECT_NEAR(static_cast<double>(intent.distinct_usernames.count()), 30.0, 30 * 0.15);  // estimated past 16
+    EXPECT_TRUE(shows(intent, Behaviour::password_spraying));
+    EXPECT_FALSE(shows(intent, Behaviour::credential_brute_force));
+    EXPECT_FALSE(shows(intent, Behaviour::credential_found));
+}
+
+// A phone's registration refreshes: challenge, credentials, 200 — every
+// hour for a day. Nothing refused, nothing to flag.
+TEST(SourceIntent, RegistrationRefreshesAreNoAttack) {
+    SourceIntent intent;
+    for (int refresh = 1; refresh <= 24; ++refresh) {
+        intent.observe_request(parse("REGISTER sip:198.51.100.7 SIP/2.0\r\nCall-ID: p\r\nCSeq: " + std::to_string(2 * refresh) +
+                                     " REGISTER\r\nTo: <sip:1001@198.51.100.7>\r\n\r\n"));
+        intent.observe_response(parse("SIP/2.0 401 Unauthorized\r\nCall-ID: p\r\nCSeq: " + std::to_string(2 * refresh) +
+                                      " REGISTER\r\n\r\n"), from_pbx());
+        std::string with = credentialed("1001", 0);
+        intent.observe_request(parse("REGISTER sip:198.51.100.7 SIP/2.0\r\nCall-ID: p\r\nCSeq: " + std::to_string(2 * refresh + 1) +
+                                     " REGISTER\r\nAuthorization: Digest username=\"1001\", nonce=\"n\", uri=\"u\", response=\"r\"\r\n\r\n"));
+        intent.observe_response(parse("SIP/2.0 200 OK\r\nCall-ID: p\r\nCSeq: " + std::to_string(2 * refresh + 1) +
+                                      " REGISTER\r\n\r\n"), from_pbx());
+    }
+    EXPECT_EQ(intent.auth_failures, 0u);
+    EXPECT_EQ(intent.auth_successes, 24u);
+    EXPECT_FALSE(shows(intent, Behaviour::credential_found));
+    EXPECT_FALSE(shows(intent, Behaviour::password_spraying));
+    // 24 credentialed requests on one username would read as brute force
+    // were refusals not counted: the rule must see that none was refused.
+    EXPECT_FALSE(shows(intent, Behaviour::credential_brute_force));
+}
+
+}  // namespace
+}  // namespace sipscope::fingerprint
