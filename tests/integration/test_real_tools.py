@@ -109,8 +109,9 @@ class PortOnlyScansAreSources(unittest.TestCase):
 
 # Benign calls: SIPp's client places answered calls (INVITE, 100, 180, 200,
 # ACK, BYE) to extension 300 on SIPp's server — 5 calls, and 30 to the
-# same callee. A phone or a PBX does this all day: no alert, no attack
-# tool, and extension 300 is no telephone number (no country).
+# same callee. A phone or a PBX does this all day: no alert, named as the
+# testing tool it is (not an attack tool), and extension 300 is no
+# telephone number (no country).
 BENIGN_CALLS = {"sipp-calls.pcap": 5, "sipp-calls-30.pcap": 30}
 
 
@@ -131,10 +132,34 @@ class BenignCallsRaiseNothing(unittest.TestCase):
                         flow = flows[0]
                         self.assertEqual(flow["sip"]["methods"], {"INVITE": calls, "ACK": calls, "BYE": calls})
                         self.assertEqual(flow["flow"]["responses"], 3 * calls)  # 180, 200 to INVITE, 200 to BYE
-                        self.assertEqual(flow["tool"]["name"], "unknown")
+                        self.assertEqual((flow["tool"]["name"], flow["tool"]["family"]), ("sipp", "testing"))
                         self.assertEqual(flow["behaviours"], [])
                         self.assertEqual(flow["numbers"], [])
                         self.assertEqual(flow["calls"], {"invites_to_numbers": 0, "international": 0, "distinct_numbers": 0})
+
+
+# sipsak, an administrator's tool: one OPTIONS, and its flood mode (200
+# OPTIONS to one host). Named, family testing, no alert: one host pinged
+# fast is no scan.
+TESTING_TOOLS = {"sipsak-ping.pcap": ("sipsak", 1), "sipsak-flood.pcap": ("sipsak", 200)}
+
+
+class TestingToolsAreNamedNotAlerted(unittest.TestCase):
+    def test_every_capture(self):
+        with TemporaryDirectory() as directory:
+            for capture, (name, requests) in sorted(TESTING_TOOLS.items()):
+                with self.subTest(capture=capture):
+                    events_path = os.path.join(directory, capture + ".jsonl")
+                    result = run_sipscope(["replay", os.path.join(CAPTURES, capture), "--events", events_path,
+                                           "--metrics", "none", "--progress", "0"] + IDLE_SLEEP)
+                    self.assertEqual(result.returncode, 0, result.stderr)
+                    events = read_events(events_path)
+                    flows = [event for event in events if event["event_type"] == "sip_scan_flow"]
+                    self.assertEqual([event for event in events if event["event_type"] == "alert"], [])
+                    self.assertEqual(len(flows), 1, flows)
+                    self.assertEqual((flows[0]["tool"]["name"], flows[0]["tool"]["family"]), (name, "testing"))
+                    self.assertEqual(flows[0]["flow"]["packets"], requests)
+                    self.assertEqual(flows[0]["behaviours"], [])
 
 
 if __name__ == "__main__":
