@@ -1,16 +1,11 @@
-// Top sources: the tally (control lcore writes, API thread reads, under a
-// mutex — neither is a worker) and a minimal HTTP/1.0 listener for it.
+// Top sources: the tally (control lcore writes, API threads read, under a
+// mutex — neither is a worker) and its HTTP endpoint on civetweb.
 #include "top_sources.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <CivetServer.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
+#include <charconv>
 #include <stdexcept>
 
 #include "json_text.hpp"
@@ -79,75 +74,85 @@ std::string TopSources::json(std::size_t count, uint64_t window_us) const {
     return out;
 }
 
-TopSourcesServer::TopSourcesServer(const std::string& address, uint16_t port, const TopSources& top) : top_(top) {
-    sockaddr_storage storage{};
-    socklen_t length = 0;
-    int family = AF_INET;
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
-    if (inet_pton(AF_INET, address.c_str(), &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons(port);
-        length = sizeof *v4;
-    } else if (inet_pton(AF_INET6, address.c_str(), &v6->sin6_addr) == 1) {
-        family = AF_INET6;
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons(port);
-        length = sizeof *v6;
-    } else {
-        throw std::runtime_error("bad API address '" + address + "'");
+namespace {
+
+// GET /top?count=N&window=SECONDS. Exact path: civetweb matches "/top$";
+// every other path is civetweb's 404. Other methods: 405.
+class TopHandler final : public CivetHandler {
+public:
+    explicit TopHandler(const TopSources& top) : top_(top) {}
+
+    bool handleGet(CivetServer*, mg_connection* connection) override {
+        const mg_request_info* request = mg_get_request_info(connection);
+        std::string query = request->query_string ? request->query_string : "";
+        uint64_t count = 20, window_s = 1200;
+        std::string problem = read_parameter(query, "count", 1, 1000, count);
+        if (problem.empty()) problem = read_parameter(query, "window", 1, kMaxWindowSeconds, window_s);
+        if (!problem.empty()) return reply(connection, 400, "Bad Request", "{\"error\":\"" + problem + "\"}");
+        return reply(connection, 200, "OK", top_.json(static_cast<std::size_t>(count), window_s * 1000000));
     }
-    listener_ = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int yes = 1;
-    setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    if (listener_ < 0 || bind(listener_, reinterpret_cast<sockaddr*>(&storage), length) != 0 || listen(listener_, 8) != 0) {
-        std::string reason = std::strerror(errno);
-        if (listener_ >= 0) close(listener_);
-        throw std::runtime_error("cannot serve /top on " + address + ":" + std::to_string(port) + ": " + reason);
+    bool handlePost(CivetServer*, mg_connection* connection) override { return not_allowed(connection); }
+    bool handlePut(CivetServer*, mg_connection* connection) override { return not_allowed(connection); }
+    bool handleDelete(CivetServer*, mg_connection* connection) override { return not_allowed(connection); }
+    bool handlePatch(CivetServer*, mg_connection* connection) override { return not_allowed(connection); }
+    bool handleOptions(CivetServer*, mg_connection* connection) override { return not_allowed(connection); }
+
+private:
+    static constexpr uint64_t kMaxWindowSeconds = 366ull * 86400;
+
+    // `name`=digits within [low, high], or absent (default kept). An error
+    // text (no quotes or backslashes in it) otherwise.
+    static std::string read_parameter(const std::string& query, const char* name, uint64_t low, uint64_t high,
+                                      uint64_t& value) {
+        char text[32];
+        int length = mg_get_var(query.c_str(), query.size(), name, text, sizeof text);
+        if (length == -1) return {};  // absent
+        uint64_t parsed = 0;
+        auto [end, error] = std::from_chars(text, text + std::max(length, 0), parsed);
+        if (length <= 0 || error != std::errc() || end != text + length || parsed < low || parsed > high)
+            return std::string(name) + " must be a whole number from " + std::to_string(low) + " to " + std::to_string(high);
+        value = parsed;
+        return {};
     }
-    thread_ = std::thread([this] { serve(); });
+    static bool reply(mg_connection* connection, int status, const char* reason, const std::string& body) {
+        mg_printf(connection,
+                  "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+                  "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+                  status, reason, body.size());
+        mg_write(connection, body.data(), body.size());
+        return true;
+    }
+    static bool not_allowed(mg_connection* connection) {
+        mg_printf(connection, "HTTP/1.1 405 Method Not Allowed\r\nAllow: GET\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        return true;
+    }
+
+    const TopSources& top_;
+};
+
+}  // namespace
+
+std::vector<std::string> http_server_options(const std::string& listening_port) {
+    return {"listening_ports", listening_port,
+            // Threads enough that idle connections cannot take them all, and
+            // a request that does not arrive in time releases its thread.
+            "num_threads", std::to_string(kHttpThreads), "request_timeout_ms", std::to_string(kHttpRequestTimeoutMs),
+            "enable_keep_alive", "no"};
+}
+
+TopSourcesServer::TopSourcesServer(const std::string& address, uint16_t port, const TopSources& top)
+    : handler_(std::make_unique<TopHandler>(top)) {
+    try {
+        std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
+        server_ = std::make_unique<CivetServer>(http_server_options(host + ":" + std::to_string(port)));
+    } catch (const CivetException& error) {
+        throw std::runtime_error("cannot serve /top on " + address + ":" + std::to_string(port) + ": " + error.what());
+    }
+    server_->addHandler("/top$", *handler_);
 }
 
 TopSourcesServer::~TopSourcesServer() {
-    stop_.store(true);
-    if (thread_.joinable()) thread_.join();
-    close(listener_);
-}
-
-void TopSourcesServer::serve() {
-    while (!stop_.load()) {
-        pollfd waiting{listener_, POLLIN, 0};
-        if (poll(&waiting, 1, 200) <= 0) continue;
-        int client = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (client < 0) continue;
-        timeval timeout{2, 0};
-        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-        char request[2048];
-        ssize_t received = recv(client, request, sizeof request - 1, 0);
-        std::string body, status = "200 OK";
-        if (received > 0) {
-            request[received] = '\0';
-            std::string_view line(request, strcspn(request, "\r\n"));
-            if (line.starts_with("GET /top")) {
-                std::size_t count = 20;
-                uint64_t window_s = 1200;
-                auto parameter = [&line](std::string_view name) -> long {
-                    auto at = line.find(name);
-                    return at == std::string_view::npos ? -1 : std::strtol(line.data() + at + name.size(), nullptr, 10);
-                };
-                if (long value = parameter("count="); value > 0) count = static_cast<std::size_t>(std::min(value, 1000L));
-                if (long value = parameter("window="); value > 0) window_s = static_cast<uint64_t>(value);
-                body = top_.json(count, window_s * 1000000);
-            } else {
-                status = "404 Not Found";
-                body = "{\"error\":\"try GET /top?count=20&window=1200\"}";
-            }
-        }
-        std::string response = "HTTP/1.0 " + status + "\r\nContent-Type: application/json\r\nContent-Length: " +
-                                std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-        send(client, response.data(), response.size(), MSG_NOSIGNAL);
-        close(client);
-    }
+    if (server_) server_->close();
 }
 
 }  // namespace sipscope::exporter

@@ -6,16 +6,18 @@
 // newcomer that does not outweigh the least active one costs a look-up.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "bounded_top.hpp"
 #include "flow_state.hpp"
 #include "tool_database.hpp"
+
+class CivetHandler;
+class CivetServer;
 
 namespace sipscope::exporter {
 
@@ -44,8 +46,18 @@ private:
     const fingerprint::ToolDatabase* tools_;
 };
 
-// Serves GET /top (?count=N&window=SECONDS) as JSON on its own small HTTP
-// listener thread; everything else is 404. Stops when destroyed.
+// The HTTP endpoints' limits, shared by /metrics and /top: enough threads
+// that idle connections cannot take them all, and a request that has not
+// arrived within the timeout gives its thread back.
+inline constexpr unsigned kHttpThreads = 128;
+inline constexpr unsigned kHttpRequestTimeoutMs = 2000;
+// civetweb options for a server on `listening_port` ("127.0.0.1:9561",
+// "[::1]:9561") with those limits.
+std::vector<std::string> http_server_options(const std::string& listening_port);
+
+// Serves GET /top (?count=N&window=SECONDS) as JSON on civetweb: exactly
+// that path (other paths 404, other methods 405, bad parameters 400).
+// Stops when destroyed.
 class TopSourcesServer {
 public:
     // Throws std::runtime_error if the address cannot be bound.
@@ -55,11 +67,8 @@ public:
     TopSourcesServer& operator=(const TopSourcesServer&) = delete;
 
 private:
-    void serve();
-    int listener_ = -1;
-    const TopSources& top_;
-    std::atomic<bool> stop_{false};
-    std::thread thread_;
+    std::unique_ptr<CivetHandler> handler_;
+    std::unique_ptr<CivetServer> server_;
 };
 
 }  // namespace sipscope::exporter

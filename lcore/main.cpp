@@ -401,7 +401,7 @@ struct Outputs {
     void serve(const RunPlan& plan) {
         if (!plan.outputs.metrics_bind.empty()) {
             try {
-                exposer = std::make_unique<prometheus::Exposer>(plan.outputs.metrics_bind, 2);
+                exposer = std::make_unique<prometheus::Exposer>(exporter::http_server_options(plan.outputs.metrics_bind));
             } catch (const std::exception& error) {
                 throw StartError("cannot serve metrics on " + plan.outputs.metrics_bind + " (" + error.what() +
                                  "): is the port in use? choose another with --metrics or disable it with --metrics none");

@@ -8,10 +8,13 @@ import re
 import resource
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import time
 import unittest
+import urllib.error
+import urllib.request
 
 from harness import (IDLE_SLEEP, SIPSCOPE, TemporaryDirectory, free_tcp_port, make_capture, metric_sum, parse_metrics,
                      read_events, run_sipscope, scrape)
@@ -150,6 +153,57 @@ class EventsUnderFaults(unittest.TestCase):
             flows, alerts, lost = summary_events(result.stdout)
             self.assertEqual(flows + alerts, len(written))
             self.assertEqual(len(written) + lost, expected, "every event is in the file or counted as lost")
+
+
+class EndpointsUnderIdleConnections(unittest.TestCase):
+    def test_idle_sockets_do_not_starve_scrapes_and_paths_are_exact(self):
+        """200 idle TCP connections to each endpoint (they connect and never
+        send a request): /metrics and /top still answer. Unknown paths are
+        404, other methods 405, bad parameters 400."""
+        with TemporaryDirectory() as directory:
+            capture, _ = make_capture(directory, sources=3, packets_per_source=12, seed=35)
+            metrics_port, api_port = free_tcp_port(), free_tcp_port()
+            command = [SIPSCOPE, "run", "--metrics", "127.0.0.1:%d" % metrics_port, "--api", "127.0.0.1:%d" % api_port,
+                       "--events", "", "--progress", "0"] + IDLE_SLEEP + ["--"] + EAL + [
+                "--file-prefix", "idle%d" % os.getpid(), "--vdev", "net_pcap0,rx_pcap=%s" % capture]
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            idle = []
+            try:
+                deadline = time.monotonic() + 60
+                while True:
+                    try:
+                        scrape("http://127.0.0.1:%d/metrics" % metrics_port)
+                        break
+                    except OSError:
+                        self.assertLess(time.monotonic(), deadline, "sipscope did not start")
+                        self.assertIsNone(process.poll(), "sipscope exited early")
+                        time.sleep(0.2)
+                for port in (metrics_port, api_port):
+                    for _ in range(200):
+                        idle.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+                time.sleep(0.5)
+                # A timeout well below the 30 s an idle connection used to hold a thread.
+                self.assertIn("sipscope_sip_packets_total", scrape("http://127.0.0.1:%d/metrics" % metrics_port, timeout=15))
+                self.assertIn('"sources"', scrape("http://127.0.0.1:%d/top?count=3" % api_port, timeout=15))
+                for path, status in (("/topXYZ", 404), ("/top/../../etc/passwd", 404), ("/", 404),
+                                     ("/top?count=0", 400), ("/top?window=99999999999999999999", 400),
+                                     ("/top?count=abc", 400)):
+                    with self.assertRaises(urllib.error.HTTPError, msg=path) as caught:
+                        scrape("http://127.0.0.1:%d%s" % (api_port, path), timeout=15)
+                    self.assertEqual(caught.exception.code, status, path)
+                request = urllib.request.Request("http://127.0.0.1:%d/top" % api_port, data=b"x", method="POST")
+                with self.assertRaises(urllib.error.HTTPError) as caught:
+                    urllib.request.urlopen(request, timeout=15)
+                self.assertEqual(caught.exception.code, 405)
+            finally:
+                for connection in idle:
+                    connection.close()
+                process.send_signal(signal.SIGINT)
+                try:
+                    process.communicate(timeout=60)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            self.assertEqual(process.returncode, 0)
 
 
 class ChecksAtStart(unittest.TestCase):
