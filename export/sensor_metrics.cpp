@@ -197,6 +197,8 @@ std::vector<MetricFamily> SensorMetrics::Collect() const {
     };
     for (const PacketSeries& series : packet_series)
         out.by_label(series.name, series.help, MetricType::Counter, series.key, series.labels, series.values);
+    out.single("sipscope_packet_times_clamped_total", "Packets whose capture time lay past 2100 (damage): given the newest sane time instead.",
+               MetricType::Counter, static_cast<double>(sums.packet_times_clamped));
     out.single("sipscope_ip_first_fragments_total", "First IP fragments whose payload (the start of a message) was parsed; later fragments count as frames_total{outcome=~\".*later_fragment\"}.",
                MetricType::Counter, static_cast<double>(sums.first_fragments));
 

@@ -52,6 +52,7 @@ CounterSums sum_counters(std::span<const WorkerCounters* const> workers) {
         add(sums.stage_cycles, w.stages.cycles);
         add(sums.stage_packets, w.stages.packets);
         sums.packet_clock_us = std::max(sums.packet_clock_us, w.packet_clock_us.read());
+        sums.packet_times_clamped += w.packet_times_clamped.read();
     }
     return sums;
 }

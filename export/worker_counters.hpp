@@ -59,6 +59,8 @@ struct alignas(64) WorkerCounters {
     fingerprint::StageCounters stages;
     // The worker's packet clock, µs since the epoch (latest packet time).
     OwnedCounter packet_clock_us;
+    // Capture times past 2100 replaced by the newest sane one.
+    OwnedCounter packet_times_clamped;
 };
 
 // Every counter of WorkerCounters added up over the workers (the packet
@@ -84,6 +86,7 @@ struct CounterSums {
     std::vector<uint64_t> closed_by_tool, active_by_tool;  // by tool slot
     Totals<fingerprint::kWorkerStageCount> stage_cycles{}, stage_packets{};
     uint64_t packet_clock_us = 0;
+    uint64_t packet_times_clamped = 0;
 
     static uint64_t total(std::span<const uint64_t> values) {
         uint64_t sum = 0;

@@ -148,8 +148,22 @@ std::unique_ptr<ToolDatabase> ToolDatabase::from_text(std::string_view text, con
         if (std::none_of(tool.conditions.begin(), tool.conditions.end(),
                          [](const ToolCondition& c) { return c.kind == ConditionKind::require; }))
             throw fail(tool.line, tool.name, "needs at least one 'require' condition");
+        // Names and families become Prometheus label values and JSON
+        // strings: plain identifiers only (no invalid UTF-8, no quotes).
+        for (const std::string* text : {&tool.name, &tool.family}) {
+            bool plain = std::all_of(text->begin(), text->end(), [](char c) {
+                return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                       c == '-' || c == '+';
+            });
+            if (!plain)
+                throw fail(tool.line, "", (text == &tool.name ? "name" : "family") +
+                                              std::string(" may hold only letters, digits and . _ - + (it is a metric label)"));
+        }
         for (const ToolEntry& other : database->tools_) {
             if (&other != &tool && other.name == tool.name) throw fail(other.line, other.name, "name used twice");
+            // Table I ids name one tool each; 0 is "not in Table I" and repeats.
+            if (&other != &tool && tool.table_id != 0 && other.table_id == tool.table_id && other.line > tool.line)
+                throw fail(other.line, other.name, "id " + std::to_string(tool.table_id) + " already used by '" + tool.name + "'");
         }
     }
     if (database->tools_.empty()) throw ToolDatabaseError(origin + ": holds no [tool]");

@@ -20,8 +20,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <cstdio>
 #include <fstream>
 #include <future>
@@ -79,7 +82,7 @@ std::vector<unsigned> allowed_cpus() {
 // PCI probing, the capture as a net_pcap port, and lcores mapped onto the
 // CPUs we have (more workers than CPUs share them, which is slower but
 // gives the same records).
-std::vector<std::string> replay_eal_arguments(const RunPlan& plan) {
+std::vector<std::string> replay_eal_arguments(const RunPlan& plan, const std::string& capture_path) {
     std::vector<std::string> arguments;
     const auto& user = plan.eal_arguments;
     if (!has_argument(user, {"-l", "--lcores", "-c"})) {
@@ -109,15 +112,51 @@ std::vector<std::string> replay_eal_arguments(const RunPlan& plan) {
     if (!has_argument(user, {"-a", "--allow", "-b", "--block", "--no-pci"})) arguments.push_back("--no-pci");
     if (!has_argument(user, {"--log-level"})) arguments.push_back("--log-level=*:warning");
     if (!has_argument(user, {"--telemetry", "--no-telemetry"})) arguments.push_back("--no-telemetry");
-    arguments.push_back("--vdev=net_pcap_sipscope0,rx_pcap=" + plan.replay_file);
+    arguments.push_back("--vdev=net_pcap_sipscope0,rx_pcap=" + capture_path);
     return arguments;
 }
 
+// DPDK's device arguments are KEY=VALUE pairs separated by commas: a
+// capture path with ',' or '=' cannot be given as it is. Such a path is
+// reached through a symbolic link with a plain name in a private
+// directory, removed at exit.
+class CapturePath {
+public:
+    explicit CapturePath(const std::string& path) : path_(path) {
+        if (path.find_first_of(",=") == std::string::npos) return;
+        char directory[] = "/tmp/sipscope-capture-XXXXXX";
+        char* made = mkdtemp(directory);
+        char* absolute = realpath(path.c_str(), nullptr);
+        if (!made || !absolute) {
+            std::free(absolute);
+            throw std::runtime_error("capture path '" + path + "' has a ',' or '=' that DPDK cannot take, and no "
+                                     "link to it could be made in /tmp: " + std::strerror(errno));
+        }
+        directory_ = made;
+        path_ = directory_ + "/capture";
+        int linked = symlink(absolute, path_.c_str());
+        std::free(absolute);
+        if (linked != 0) throw std::runtime_error("cannot link the capture into " + directory_ + ": " + std::strerror(errno));
+    }
+    ~CapturePath() {
+        if (directory_.empty()) return;
+        unlink(path_.c_str());
+        rmdir(directory_.c_str());
+    }
+    CapturePath(const CapturePath&) = delete;
+    CapturePath& operator=(const CapturePath&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+    std::string directory_;
+};
+
 // The EAL's argv: ours, then the user's (a later argument wins).
-std::vector<std::string> eal_arguments(const RunPlan& plan) {
+std::vector<std::string> eal_arguments(const RunPlan& plan, const std::string& capture_path) {
     std::vector<std::string> arguments{"sipscope"};
     if (plan.replay()) {
-        for (auto& argument : replay_eal_arguments(plan)) arguments.push_back(std::move(argument));
+        for (auto& argument : replay_eal_arguments(plan, capture_path)) arguments.push_back(std::move(argument));
     } else if (!has_argument(plan.eal_arguments, {"--log-level"})) {
         arguments.push_back("--log-level=*:notice");
     }
@@ -511,7 +550,14 @@ int start_and_run(const RunPlan& plan) {
     work.tools = std::async(std::launch::async, [&plan] { return fingerprint::ToolDatabase::load(plan.tool_db); });
     if (plan.replay())
         work.inventory = std::async(std::launch::async, [&plan] { return take_capture_inventory(plan.replay_file); });
-    std::vector<std::string> arguments = eal_arguments(plan);
+    std::optional<CapturePath> capture;
+    try {
+        if (plan.replay()) capture.emplace(plan.replay_file);
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "sipscope: %s\n", error.what());
+        return 1;
+    }
+    std::vector<std::string> arguments = eal_arguments(plan, capture ? capture->path() : std::string());
     std::vector<char*> argv;
     for (auto& argument : arguments) argv.push_back(argument.data());
     argv.push_back(nullptr);

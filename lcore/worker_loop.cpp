@@ -88,12 +88,20 @@ private:
         const auto& clock = context_.clock;
         return clock.wall_us_at_start + (tsc - clock.tsc_at_start) * 1000000u / clock.tsc_hz;
     }
-    uint64_t packet_time_us(const rte_mbuf* mbuf, uint64_t fallback_us) const {
+    // A capture's time after 2100 is damage, not time: it would print as
+    // no RFC 3339 date and jump the clock past every open flow. Such a
+    // packet takes the newest sane time seen, and is counted.
+    static constexpr uint64_t kLatestPacketUs = 4102444800ull * 1000000;  // 2100-01-01
+    uint64_t packet_time_us(const rte_mbuf* mbuf, uint64_t fallback_us) {
         const auto& clock = context_.clock;
-        if (clock.use_packet_timestamps && (mbuf->ol_flags & clock.timestamp_flag)) {
-            return *RTE_MBUF_DYNFIELD(mbuf, clock.timestamp_offset, const uint64_t*);
+        if (!clock.use_packet_timestamps || !(mbuf->ol_flags & clock.timestamp_flag)) return fallback_us;
+        uint64_t time_us = *RTE_MBUF_DYNFIELD(mbuf, clock.timestamp_offset, const uint64_t*);
+        if (time_us <= kLatestPacketUs) {
+            newest_capture_us_ = std::max(newest_capture_us_, time_us);
+            return time_us;
         }
-        return fallback_us;
+        counters_.packet_times_clamped.increment();
+        return newest_capture_us_ != 0 ? newest_capture_us_ : fallback_us;
     }
     // The frame decoded: the mbuf's own bytes, or a copy into this slot's
     // buffer when the frame spans several segments.
@@ -123,6 +131,7 @@ private:
     std::vector<unsigned> pending_counts_;
     std::array<OwnedPacket, kBurst> owned_{};
     uint64_t latest_packet_us_ = 0;  // newest packet time of a source packet this worker processed
+    uint64_t newest_capture_us_ = 0;  // newest sane capture time this worker received
 };
 
 void Worker::run() {

@@ -225,6 +225,51 @@ class ChecksAtStart(unittest.TestCase):
                     self.assertIn(option, result.stderr)
 
 
+class InputsThatBendThings(unittest.TestCase):
+    def test_capture_path_with_comma_and_equals(self):
+        """DPDK's device arguments split on ',' and '=': such a path is
+        replayed through a link, not refused as "no Ethernet device"."""
+        with TemporaryDirectory() as directory:
+            capture, truth = make_capture(directory, sources=2, packets_per_source=12, seed=36)
+            odd_directory = os.path.join(directory, "a,b=c")
+            os.mkdir(odd_directory)
+            odd = os.path.join(odd_directory, "cap,1=x.pcap")
+            shutil.copy(capture, odd)
+            events_path = os.path.join(directory, "ev.jsonl")
+            result = run_sipscope(["replay", odd, "--events", events_path, "--metrics", "none", "--progress", "0"])
+            self.assertEqual(result.returncode, 0, result.stderr)
+            flows = [event for event in read_events(events_path) if event["event_type"] == "sip_scan_flow"]
+            self.assertEqual(len(flows), truth["source_count"] + truth["prober_count"])
+
+    def test_capture_time_past_2100_is_clamped_and_counted(self):
+        """One packet of a scan stamped in 2106: the flow keeps the capture's
+        time (RFC 3339, 2026), stays one flow, and the damage is counted."""
+        with TemporaryDirectory() as directory:
+            capture, truth = make_capture(directory, sources=1, packets_per_source=20, probers=0, seed=37)
+            with open(capture, "rb") as handle:
+                data = handle.read()
+            out, at, index = bytearray(data[:24]), 24, 0
+            while at < len(data):
+                seconds, micros, included, original = struct.unpack("<IIII", data[at:at + 16])
+                if index == 3:
+                    seconds = 0xFFFFFFF0
+                out += struct.pack("<IIII", seconds, micros, included, original) + data[at + 16:at + 16 + included]
+                at, index = at + 16 + included, index + 1
+            damaged = os.path.join(directory, "damaged.pcap")
+            with open(damaged, "wb") as handle:
+                handle.write(out)
+            events_path, metrics_path = os.path.join(directory, "ev.jsonl"), os.path.join(directory, "m.prom")
+            result = run_sipscope(["replay", damaged, "--events", events_path, "--metrics", "none", "--metrics-file",
+                                   metrics_path, "--progress", "0"])
+            self.assertEqual(result.returncode, 0, result.stderr)
+            events = read_events(events_path)  # RFC 3339 timestamps, checked by read_events
+            flows = [event for event in events if event["event_type"] == "sip_scan_flow"]
+            self.assertEqual(len(flows), 1)
+            self.assertTrue(all(event["timestamp"].startswith("2026-") for event in events))
+            with open(metrics_path) as handle:
+                self.assertEqual(metric_sum(parse_metrics(handle.read()), "sipscope_packet_times_clamped_total"), 1)
+
+
 class OwnershipDecidedOnce(unittest.TestCase):
     def test_unparseable_responses_make_no_flow_with_any_number_of_workers(self):
         """A scanner's OPTIONS to 40 hosts; each host answers, half of them

@@ -134,6 +134,10 @@ TEST(ToolDatabaseErrors, BrokenEntriesAreNamedWithTheReason) {
         {"[tool]\nname = t\nfamily = x\nrequire a = b\n[tool]\nname = t\nfamily = y\nrequire c = d\n", "tool 't': name used twice"},
         {"[tool]\nname = t\nfamily = x\nstrategy = spiral\nrequire a = b\n", "strategy must be"},
         {"# empty\n", "holds no [tool]"},
+        {"[tool]\nid = 3\nname = one\nfamily = x\nrequire a = b\n[tool]\nid = 3\nname = two\nfamily = x\nrequire c = d\n",
+         "test.conf:6: tool 'two': id 3 already used by 'one'"},
+        {"[tool]\nname = bad\xff\xfename\nfamily = x\nrequire a = b\n", "name may hold only letters"},
+        {"[tool]\nname = ok\nfamily = quote\"d\nrequire a = b\n", "family may hold only letters"},
     };
     for (const auto& test_case : cases) {
         try {
