@@ -623,10 +623,14 @@ int main(int argc, char** argv) {
                "  sipscope run --workers 2 --home-net 198.51.100.0/24 -- -l 0-2 -a 0000:03:00.0\n"
                "  sipscope run --config /etc/sipscope.toml -- --vdev net_pcap0,rx_pcap=x.pcap --no-huge -m 1024\n"
                "Anything after -- goes to the DPDK EAL.");
+    app.set_version_flag("--version,-V", std::string("sipscope ") + SIPSCOPE_VERSION + " (" + rte_version() + ")");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
-        return app.exit(error);
+        // --help and --version succeed; every other parse error is a usage
+        // error, exit 2 (CLI11's own codes, 100 and up, are not ours to leak).
+        int status = app.exit(error);
+        return status == 0 ? 0 : 2;
     }
     if (options.mode == Mode::version) {
         std::printf("sipscope %s (%s)\n", SIPSCOPE_VERSION, rte_version());

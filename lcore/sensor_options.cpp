@@ -42,10 +42,10 @@ void add_shared_options(CLI::App& command, SensorOptions& options) {
         ->type_name("FILE");
     command.add_option("--alert-method", options.alert_method_text,
                        "Alert once a source sent COUNT requests of METHOD (repeatable), e.g. REGISTER=50")
-        ->type_name("METHOD=COUNT");
+        ->allow_extra_args(false)->type_name("METHOD=COUNT");
     command.add_option("--alert-dest-net", options.alert_destination_text,
                        "Count only requests to these networks towards --alert-method (repeatable; default all)")
-        ->type_name("CIDR");
+        ->allow_extra_args(false)->type_name("CIDR");
     struct ThresholdOption {
         const char* name;
         uint32_t fingerprint::BehaviourThresholds::*field;
@@ -78,14 +78,14 @@ void add_shared_options(CLI::App& command, SensorOptions& options) {
     command.add_option("--trusted-net", options.trusted_text,
                        "Your own PBXs and SBCs (CIDR), repeatable: they place calls, so no call-attempt alert "
                        "for them (every other behaviour still alerts)")
-        ->type_name("CIDR");
+        ->allow_extra_args(false)->type_name("CIDR");
     command.add_option("--home-net", options.home_networks_text,
                        "A watched network (CIDR), repeatable, e.g. 198.51.100.0/24; its hosts are 'internal' in events")
-        ->type_name("CIDR");
+        ->allow_extra_args(false)->type_name("CIDR");
     command.add_option("--metrics", options.metrics_address_text,
                        "Serve Prometheus metrics at ADDR:PORT (/metrics); 'none' to disable. "
-                       "Default: loopback only")
-        ->capture_default_str()->type_name("ADDR:PORT");
+                       "Default: run 127.0.0.1:9561 (loopback only), replay none (so that replays run side by side)")
+        ->type_name("ADDR:PORT");
     command.add_option("--api", options.api_text,
                        "Serve GET /top (the sources sending most now, as JSON) at ADDR:PORT; 'none' to disable. "
                        "Default: run 127.0.0.1:9562, replay none")
@@ -140,7 +140,9 @@ std::string parse_endpoint(const std::string& option, const std::string& text, s
 }  // namespace
 
 void add_options(CLI::App& app, SensorOptions& options) {
-    app.set_config("--config", "", "Read options from this file (TOML/INI: one `option = value` per line)");
+    app.set_config("--config", "", "Read options from this file (TOML/INI: one `option = value` per line; an unknown "
+                                   "option is an error)");
+    app.allow_config_extras(CLI::config_extras_mode::error);
     app.require_subcommand(1);
     // Options live on the top-level app so that a config file names them
     // without sections; subcommands let them fall through, so both
@@ -149,7 +151,7 @@ void add_options(CLI::App& app, SensorOptions& options) {
     add_shared_options(app, options);
     app.add_option("--ports", options.ports,
                    "run: ports to watch, by id or device name (default: every port the EAL found)")
-        ->delimiter(',');
+        ->delimiter(',')->allow_extra_args(false);
     app.add_option("--queues-per-port", options.queues_per_port,
                    "run: RX queues per port (default: one per worker, capped by the port)")
         ->check(CLI::Range(1u, 1024u));
@@ -212,8 +214,9 @@ std::string parse_networks(const char* option, const std::vector<std::string>& t
 
 // --metrics and --api: where to serve, or nothing.
 std::string plan_endpoints(const SensorOptions& options, RunPlan::Outputs& outputs) {
-    const std::string& metrics = options.metrics_address_text;
-    if (!metrics.empty() && metrics != "none" && metrics != "off") {
+    std::string metrics = options.metrics_address_text.empty() ? (options.mode == Mode::run ? "127.0.0.1:9561" : "none")
+                                                                : options.metrics_address_text;
+    if (metrics != "none" && metrics != "off") {
         std::string host;
         unsigned port = 0;
         if (auto problem = parse_endpoint("--metrics", metrics, host, port); !problem.empty()) return problem;

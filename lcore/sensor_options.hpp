@@ -41,7 +41,7 @@ struct SensorOptions {
     bool no_behaviour_alerts = false;
     fingerprint::BehaviourThresholds thresholds;
     // --- outputs
-    std::string metrics_address_text = "127.0.0.1:9561";
+    std::string metrics_address_text;        // "" = run: 127.0.0.1:9561, replay: none
     std::string metrics_file;                // final exposition written at exit
     std::string api_text;                    // "" = run: 127.0.0.1:9562, replay: none
     std::string events_file = "sipscope-events.jsonl";

@@ -29,6 +29,43 @@ class CommandLineErrors(unittest.TestCase):
             self.assertNotIn(bad, combined)
         return result
 
+    def test_repeatable_option_right_before_the_eal_arguments(self):
+        """`--home-net X -- EAL…` (the README's form): the option takes its
+        one value, the rest goes to the EAL."""
+        for option, value in (("--home-net", "198.51.0.0/16"), ("--alert-dest-net", "198.51.0.0/16"),
+                              ("--alert-method", "OPTIONS=5"), ("--trusted-net", "10.0.0.0/8")):
+            with self.subTest(option=option):
+                result = run_sipscope(["replay", self.capture, "--events", "", option, value, "--",
+                                       "--log-level=*:error"], timeout=60)
+                self.assertEqual(result.returncode, 0, result.stderr)
+
+    def test_version_and_usage_exit_codes(self):
+        for flag in ("--version", "-V"):
+            result = run_sipscope([flag])
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertRegex(result.stdout, r"^sipscope \S+ \(DPDK ")
+        self.assertEqual(run_sipscope(["--help"]).returncode, 0)
+        for arguments in (["replay"], ["replay", self.capture, "--no-such-option"], [], ["run", "--workers", "x"]):
+            self.assertEqual(run_sipscope(arguments).returncode, 2, arguments)  # usage, not CLI11's 1xx
+
+    def test_config_file_with_an_unknown_key_is_refused(self):
+        path = os.path.join(self.directory.name, "typo.conf")
+        with open(path, "w") as handle:
+            handle.write("evnets = x\n")
+        result = self.assert_clean_failure(["--config", path, "replay", self.capture, "--events", ""], "evnets")
+        self.assertEqual(result.returncode, 2)
+
+    def test_two_replays_at_once(self):
+        """replay serves no metrics by default: replays of a directory of
+        captures can run side by side."""
+        import subprocess
+        from harness import SIPSCOPE
+        processes = [subprocess.Popen([SIPSCOPE, "replay", self.capture, "--events", "", "--progress", "0"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        for process in processes:
+            _, stderr = process.communicate(timeout=60)
+            self.assertEqual(process.returncode, 0, stderr)
+
     def test_missing_capture(self):
         self.assert_clean_failure(["replay", "/nonexistent/capture.pcap"], "does not exist")
 
