@@ -68,9 +68,13 @@ unsigned ControlLoop::drain_records() {
                 ++summary_.alerts;
                 continue;
             }
-            exporter::format_flow_event(line_, record, event_context_);
-            events_.write_line(line_, exporter::EventType::sip_scan_flow);
             ++summary_.records;
+            if (below_minimum(record)) {
+                ++summary_.flows_below_minimum;
+            } else {
+                exporter::format_flow_event(line_, record, event_context_);
+                events_.write_line(line_, exporter::EventType::sip_scan_flow);
+            }
             ++summary_.records_by_reason[static_cast<std::size_t>(record.reason)];
             if (settings_.replay) tally_source(record.flow);
         }
@@ -99,6 +103,15 @@ uint64_t ControlLoop::refresh_port_counters() {
     }
     port_board_.publish(std::move(ports));
     return delivered;
+}
+
+// --min-flow-requests: a flow that sent fewer requests and probes, was
+// not named and raised no alert, is counted instead of written.
+bool ControlLoop::below_minimum(const fingerprint::FlowRecord& record) const {
+    const fingerprint::FlowState& flow = record.flow;
+    uint64_t sent = flow.requests + flow.probes[0] + flow.probes[1] + flow.probes[2];
+    if (sent >= settings_.min_flow_packets || flow.tool >= 0 || flow.method_alerts_raised != 0) return false;
+    return !(record.has_detail && record.detail.intent.behaviours_raised != 0);
 }
 
 // The replay summary's view of one closed flow's source.
@@ -165,6 +178,7 @@ void ControlLoop::write_stats_event() {
         .field("sip_requests", sums.requests()).field("sip_responses", sums.responses())
         .field("transport_probes", sums.transport_probes()).field("flows_opened", sums.flows_opened)
         .field("flows_active", sums.flows_active).field("flows_closed", summary_.records)
+        .field("flows_below_minimum", summary_.flows_below_minimum)
         .field("alerts", sums.alerts_raised());
     event.begin_object("dropped").field("port_missed", missed).field("port_nombuf", nombuf)
         .field("handoff", sums.handoff_dropped).field("records", sums.records_dropped)

@@ -32,12 +32,14 @@ struct ControlSettings {
     uint64_t expected_packets = 0;   // replay: packets in the capture
     double progress_seconds = 10;
     double stats_seconds = 60;
+    uint32_t min_flow_packets = 1;   // flows that sent fewer (and were not named or alerted) get no event
 };
 
 // What the control lcore learnt from the records, for the summary.
 struct RunSummary {
     uint64_t records = 0;
     uint64_t alerts = 0;
+    uint64_t flows_below_minimum = 0;  // closed flows not written (--min-flow-requests), still in every metric
     std::array<uint64_t, fingerprint::kCloseReasonCount> records_by_reason{};
     // Replay: per source, its SIP requests by method and the tool of its
     // last flow, for the first kTalliedSources sources (bounded memory in
@@ -79,6 +81,7 @@ private:
     uint64_t refresh_port_counters();
     void stop_workers(fingerprint::CloseReason reason);
     void tally_source(const fingerprint::FlowState& flow);
+    bool below_minimum(const fingerprint::FlowRecord& record) const;
     exporter::CounterSums sum_worker_counters() const;
     void log_progress(double elapsed_seconds);
     void write_stats_event();

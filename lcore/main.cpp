@@ -249,6 +249,8 @@ void print_summary(const RunPlan& plan, const RunSummary& summary, const exporte
         std::fprintf(out, "  events         %s (%llu sip_scan_flow, %llu alert lines", plan.outputs.events_file.c_str(),
                      number(written[static_cast<std::size_t>(exporter::EventType::sip_scan_flow)]),
                      number(written[static_cast<std::size_t>(exporter::EventType::alert)]));
+        if (summary.flows_below_minimum)
+            std::fprintf(out, "; %llu flows below --min-flow-requests not written", number(summary.flows_below_minimum));
         if (summary.events_lost) std::fprintf(out, "; %llu events lost, see sipscope_events_lost_total", number(summary.events_lost));
         std::fprintf(out, ")\n");
     }
@@ -510,7 +512,8 @@ int run_sensor(const RunPlan& plan, uint64_t expected_packets, const fingerprint
     launch_workers(set, plan);
 
     auto started = std::chrono::steady_clock::now();
-    ControlSettings settings{plan.replay(), expected_packets, plan.outputs.progress_seconds, plan.outputs.stats_seconds};
+    ControlSettings settings{plan.replay(), expected_packets, plan.outputs.progress_seconds, plan.outputs.stats_seconds,
+                             plan.outputs.min_flow_packets};
     ControlLoop control(settings, set.workers(), ports, outputs.events, outputs.event_context, outputs.port_board, &tools,
                         outputs.top_sources);
     RunSummary summary = control.run();

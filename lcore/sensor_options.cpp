@@ -96,6 +96,11 @@ void add_shared_options(CLI::App& command, SensorOptions& options) {
     command.add_option("--events", options.events_file,
                        "JSON-lines events file ('-' for standard output, '' to disable); reopened on SIGHUP")
         ->capture_default_str()->type_name("FILE");
+    command.add_option("--min-flow-requests", options.min_flow_requests,
+                       "Write a sip_scan_flow event only for flows that sent at least N requests and probes, or "
+                       "were named or raised an alert; the others are counted (stats.flows_below_minimum, summary) "
+                       "and stay in every metric. 1 writes every flow (the paper's per-source analysis)")
+        ->capture_default_str()->check(CLI::Range(1u, 1u << 30));
     command.add_option("--mbufs", options.mbufs,
                        "Packet buffers in the pool (default: sized from ports, queues and descriptors)");
     command.add_option("--rx-descriptors", options.rx_descriptors, "RX descriptors per queue")
@@ -287,6 +292,7 @@ std::string make_run_plan(const SensorOptions& options, RunPlan& plan) {
     if (auto problem = check_writable("--metrics-file", outputs.metrics_file); !problem.empty()) return problem;
     outputs.progress_seconds = options.progress_seconds;
     outputs.stats_seconds = options.stats_seconds;
+    outputs.min_flow_packets = options.min_flow_requests;
 
     plan.tool_db = options.tool_db;
     if (plan.tool_db.empty()) {

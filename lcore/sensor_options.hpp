@@ -47,6 +47,7 @@ struct SensorOptions {
     std::string events_file = "sipscope-events.jsonl";
     double progress_seconds = 10;            // log line interval; 0 = quiet
     double stats_seconds = 60;               // `stats` event interval; 0 = only at the end
+    unsigned min_flow_requests = 1;          // sip_scan_flow events only for flows that sent at least this many
     // --- behaviour of the poll loop
     unsigned idle_sleep_us = 0;              // sleep after many empty polls (0: pure polling)
     // --- EAL
@@ -84,6 +85,7 @@ struct RunPlan {
         uint16_t api_port = 0;
         double progress_seconds = 10;
         double stats_seconds = 60;
+        uint32_t min_flow_packets = 1;
     } outputs;
     std::string tool_db;                     // the file to load (default resolved)
     unsigned idle_sleep_us = 0;

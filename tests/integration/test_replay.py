@@ -252,6 +252,31 @@ class ReplayUsesPacketTime(unittest.TestCase):
                     self.assertEqual(event["flow"]["start"], event["flow"]["end"])
 
 
+class MinimumFlowRequests(unittest.TestCase):
+    def test_small_unnamed_flows_are_counted_not_written(self):
+        """--min-flow-requests 1000: only flows that were named or alerted
+        are written; the others are counted, and every flow is still in the
+        metrics."""
+        with TemporaryDirectory() as directory:
+            capture, truth = make_capture(directory, tools="all", sources_per_tool=1, packets_per_source=20, benign=4,
+                                          seed=41)
+            events_path, metrics_path = os.path.join(directory, "ev.jsonl"), os.path.join(directory, "m.prom")
+            result = run_sipscope(["replay", capture, "--events", events_path, "--metrics-file", metrics_path,
+                                   "--progress", "0", "--min-flow-requests", "1000"])
+            self.assertEqual(result.returncode, 0, result.stderr)
+            events = read_events(events_path)
+            written = [event for event in events if event["event_type"] == "sip_scan_flow"]
+            stats = events[-1]["stats"]
+            self.assertGreater(stats["flows_below_minimum"], 0)
+            self.assertEqual(len(written) + stats["flows_below_minimum"], stats["flows_closed"])
+            for event in written:  # each is named or raised an alert
+                self.assertTrue(event["tool"]["name"] != "unknown" or event["behaviours"], event["src_ip"])
+            with open(metrics_path) as handle:
+                samples = parse_metrics(handle.read())
+            self.assertEqual(metric_sum(samples, "sipscope_flows_closed_total"), stats["flows_closed"])
+            self.assertIn("flows below --min-flow-requests not written", result.stdout)
+
+
 class ReplayHomeNetwork(unittest.TestCase):
     def test_source_scope(self):
         with TemporaryDirectory() as directory:
