@@ -169,6 +169,52 @@ const FingerprintEntry* HeaderFingerprint::find(std::string_view key) const {
     return nullptr;
 }
 
+namespace {
+
+// A template value that a request must repeat byte for byte while the
+// template stands: no marker, no address or port placeholder.
+bool plain_value(std::string_view value) {
+    return value.find(kVariableMarker) == std::string_view::npos && value.find("Source") == std::string_view::npos &&
+           value.find("Dest") == std::string_view::npos;
+}
+
+}  // namespace
+
+bool may_change(HeaderFingerprint& fingerprint, const parser::SipMessage& message) {
+    static_assert(kFingerprintKeys <= 32, "plain_entries is a 32-bit mask");
+    if (fingerprint.plain_at != fingerprint.packets) {
+        fingerprint.plain_entries = 0;
+        for (uint8_t i = 0; i < fingerprint.entry_count; ++i) {
+            const FingerprintEntry& entry = fingerprint.entries[i];
+            if (plain_value(std::string_view(entry.value, entry.value_length))) fingerprint.plain_entries |= 1u << i;
+        }
+        fingerprint.plain_at = fingerprint.packets;
+    }
+    for (std::size_t i = 0; i < message.header_count; ++i) {
+        const parser::SipHeader& header = message.headers[i];
+        uint8_t index;
+        if (header.id != parser::HeaderId::unknown) {
+            // The template keeps a repeated header's first occurrence only.
+            if (message.first_index[static_cast<std::size_t>(header.id)] != i) continue;
+            index = fingerprint.entry_of_header[static_cast<std::size_t>(header.id)];
+            if (index == HeaderFingerprint::kNoEntry) return true;  // a key the template lacks
+        } else {
+            char key[kFingerprintKeyBytes];
+            std::size_t length = std::min(header.name.size(), kFingerprintKeyBytes);
+            for (std::size_t c = 0; c < length; ++c) key[c] = lower(header.name[c]);
+            const FingerprintEntry* entry = fingerprint.find(std::string_view(key, length));
+            if (entry == nullptr) return true;
+            index = static_cast<uint8_t>(entry - fingerprint.entries.data());
+        }
+        if (!(fingerprint.plain_entries & (1u << index))) continue;
+        const FingerprintEntry& entry = fingerprint.entries[index];
+        std::string_view pattern(entry.value, entry.value_length), value = header.value;
+        if (entry.truncated && value.size() > pattern.size()) value = value.substr(0, pattern.size());
+        if (value != pattern) return true;
+    }
+    return false;
+}
+
 PacketEndpoints PacketEndpoints::of(const parser::DecodedFrame& frame) {
     // Per SIP request on the worker: fixed buffers, no allocation.
     PacketEndpoints endpoints;

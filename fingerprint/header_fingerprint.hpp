@@ -55,6 +55,10 @@ struct HeaderFingerprint {
     bool sequence_changed = false;             // header order differed from the first packet
     uint8_t sequence_length = 0;
     uint8_t sequence[kSequenceLength] = {};    // entry indexes, first packet's order
+    // Entries whose value a request must repeat byte for byte (may_change),
+    // as of `plain_at` merged packets: recomputed only after a merge.
+    uint32_t plain_entries = 0;
+    uint32_t plain_at = UINT32_MAX;
     std::array<FingerprintEntry, kFingerprintKeys> entries{};
     // Entry of each known header (kNoEntry: none yet), so that the merge
     // finds most keys without comparing names.
@@ -169,6 +173,15 @@ std::size_t substitute_endpoints(std::string_view value, const PacketEndpoints& 
 // Merges one SIP message (and its SDP body) into the fingerprint. Returns
 // whether the template changed (a key, a character, a length or the order).
 bool aggregate(HeaderFingerprint& fingerprint, const parser::SipMessage& message, const PacketEndpoints& endpoints);
+
+// Whether `message` could change a settled template, checked cheaply: a
+// header the template lacks, or one whose template value is plain (no
+// varying character, no address or port placeholder) and differs. When it
+// could, the request is merged even if sampling would skip it, so that
+// sampling keeps the template that merging every request makes (a single
+// odd User-Agent among many requests still marks the key). Values with
+// placeholders, and SDP lines, are left to the sampled merges.
+bool may_change(HeaderFingerprint& fingerprint, const parser::SipMessage& message);
 
 // "key:value\n" lines, markers as U+2591, for the matcher and for display.
 std::string render_document(const HeaderFingerprint& fingerprint);

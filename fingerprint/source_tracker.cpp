@@ -88,7 +88,9 @@ void SourceTracker::observe_probe(FlowState& flow, const SourcePacket& packet) {
 void SourceTracker::observe_request(FlowState& flow, const SourcePacket& packet) {
     if (FlowDetail* detail = admit(flow)) {
         HeaderFingerprint& fingerprint = detail->fingerprint;
-        if (fingerprint.offer(settings_.fingerprint_sampling)) {
+        // A settled template merges 1 request in N — and any request that
+        // could change it (may_change), so sampling never changes the template.
+        if (fingerprint.offer(settings_.fingerprint_sampling) || may_change(fingerprint, *packet.message)) {
             if (fingerprint.packets == 1) identify(flow, fingerprint);  // the first request, still unblurred
             aggregate(fingerprint, *packet.message, PacketEndpoints::of(*packet.frame));
             if (fingerprint.packets == kRematchAfterRequests) identify(flow, fingerprint);

@@ -84,7 +84,7 @@ protected:
 
     void SetUp() override { make_tracker(); }
 
-    void make_tracker(uint32_t flow_capacity = 64, uint32_t detail_capacity = 16) {
+    void make_tracker(uint32_t flow_capacity = 64, uint32_t detail_capacity = 16, uint32_t sampling = 1) {
         tracker.reset();
         counters = std::make_unique<SourceCounters>();
         slots = static_cast<uint32_t>(tools->tools().size() + 1);
@@ -93,7 +93,7 @@ protected:
         counters->active_by_tool = by_tool.get() + slots;
         counters->tool_slots = slots;
         details_storage = std::make_unique<FlowDetail[]>(detail_capacity);
-        TrackerSettings settings{3, 1, policy};
+        TrackerSettings settings{3, sampling, policy};
         tracker = std::make_unique<SourceTracker>(
             test::make_map_flow_table(flow_capacity, 1200 * kSecond),
             std::make_unique<FlowDetailPool>(details_storage.get(), detail_capacity), *tools, settings, *counters, sink);
@@ -215,6 +215,27 @@ TEST_F(SourceTrackerTest, IdentificationUpgradesWhenALaterMatchIsComplete) {
     EXPECT_TRUE(flow->tool_complete);
     EXPECT_EQ(counters->active_by_tool[slot_of("sipvicious-svcrack")].read(), 1u);
     EXPECT_EQ(active_total(), 1u);
+}
+
+// Sampling a settled template must not change it: one odd User-Agent in
+// 48 requests marks the key with sampling 16 as with every request merged.
+TEST_F(SourceTrackerTest, SamplingKeepsTheTemplateOfEveryRequest) {
+    std::vector<std::string> templates, tools;
+    for (uint32_t sampling : {1u, 16u}) {
+        make_tracker(64, 16, sampling);
+        for (int i = 0; i < 48; ++i) {
+            std::string options = options_from_sipvicious("198.51.100." + std::to_string(1 + i));
+            if (i == 30) options.replace(options.find("friendly-scanner"), 16, "Zoiper rv2.8.20!");
+            send(5, static_cast<uint8_t>(1 + i), options);
+        }
+        tracker->close_all(CloseReason::shutdown);
+        const FlowRecord& record = *sink.of_kind(RecordKind::closed_flow).back();
+        templates.push_back(render_document(record.detail.fingerprint));
+        tools.push_back(tool_name(record.flow.tool));
+    }
+    EXPECT_EQ(templates[0], templates[1]);
+    EXPECT_EQ(tools[0], tools[1]);
+    EXPECT_NE(templates[1].find("user-agent:"), std::string::npos);
 }
 
 TEST_F(SourceTrackerTest, AdmissionRefusedWhenThePoolIsEmptyIsCountedOnce) {
