@@ -16,30 +16,8 @@ namespace sipscope::lcore {
 
 namespace {
 
-void add_shared_options(CLI::App& command, SensorOptions& options) {
-    command.add_option("--workers", options.workers,
-                       "Worker lcores. run: default every EAL worker lcore (set them with -l after --); "
-                       "replay: default 1")
-        ->check(CLI::Range(1u, 128u));
-    command.add_option("--flow-capacity", options.flow_capacity,
-                       "Flows each worker tracks before evicting the oldest idle one")
-        ->capture_default_str()->check(CLI::Range(8u, 1u << 28));
-    command.add_option("--timeout", options.timeout_seconds,
-                       "Inactivity timeout of a flow, in seconds of packet time (the paper uses 20 minutes)")
-        ->capture_default_str()->check(CLI::Range(0.001, 31536000.0));
-    command.add_option("--detail-capacity,--fingerprint-capacity", options.detail_capacity,
-                       "SIP sources per worker that keep detail at once: fingerprint, scan profile and intent "
-                       "(about 3.6 KiB each). Sources beyond are counted (sipscope_details_unavailable_total) and "
-                       "go without tool, strategy and behaviour alerts. --fingerprint-capacity is the old name")
-        ->capture_default_str()->check(CLI::Range(1u, 1u << 24));
-    command.add_option("--fingerprint-sampling", options.fingerprint_sampling,
-                       "Once a flow's fingerprint went 16 requests without changing, merge only 1 request in N "
-                       "into it (every request is still parsed, counted and profiled); 1 merges every request")
-        ->capture_default_str()->check(CLI::Range(1u, 1u << 20));
-    command.add_option("--tool-db", options.tool_db,
-                       "Tool database to name scanners with (default: the shipped tools.conf); "
-                       "checked at start, the sensor refuses a broken one")
-        ->type_name("FILE");
+// What counts as a behaviour or an alert, and for whom.
+void add_alert_options(CLI::App& command, SensorOptions& options) {
     command.add_option("--alert-method", options.alert_method_text,
                        "Alert once a source sent COUNT requests of METHOD (repeatable), e.g. REGISTER=50")
         ->allow_extra_args(false)->type_name("METHOD=COUNT");
@@ -79,6 +57,32 @@ void add_shared_options(CLI::App& command, SensorOptions& options) {
                        "Your own PBXs and SBCs (CIDR), repeatable: they place calls, so no call-attempt alert "
                        "for them (every other behaviour still alerts)")
         ->allow_extra_args(false)->type_name("CIDR");
+}
+
+void add_shared_options(CLI::App& command, SensorOptions& options) {
+    command.add_option("--workers", options.workers,
+                       "Worker lcores. run: default every EAL worker lcore (set them with -l after --); "
+                       "replay: default 1")
+        ->check(CLI::Range(1u, 128u));
+    command.add_option("--flow-capacity", options.flow_capacity,
+                       "Flows each worker tracks before evicting the oldest idle one")
+        ->capture_default_str()->check(CLI::Range(8u, 1u << 28));
+    command.add_option("--timeout", options.timeout_seconds,
+                       "Inactivity timeout of a flow, in seconds of packet time (the paper uses 20 minutes)")
+        ->capture_default_str()->check(CLI::Range(0.001, 31536000.0));
+    command.add_option("--detail-capacity,--fingerprint-capacity", options.detail_capacity,
+                       "SIP sources per worker that keep detail at once: fingerprint, scan profile and intent "
+                       "(about 3.6 KiB each). Sources beyond are counted (sipscope_details_unavailable_total) and "
+                       "go without tool, strategy and behaviour alerts. --fingerprint-capacity is the old name")
+        ->capture_default_str()->check(CLI::Range(1u, 1u << 24));
+    command.add_option("--fingerprint-sampling", options.fingerprint_sampling,
+                       "Once a flow's fingerprint went 16 requests without changing, merge only 1 request in N "
+                       "into it (every request is still parsed, counted and profiled); 1 merges every request")
+        ->capture_default_str()->check(CLI::Range(1u, 1u << 20));
+    command.add_option("--tool-db", options.tool_db,
+                       "Tool database to name scanners with (default: the shipped tools.conf); "
+                       "checked at start, the sensor refuses a broken one")
+        ->type_name("FILE");
     command.add_option("--home-net", options.home_networks_text,
                        "A watched network (CIDR), repeatable, e.g. 198.51.100.0/24; its hosts are 'internal' in events")
         ->allow_extra_args(false)->type_name("CIDR");
@@ -154,6 +158,7 @@ void add_options(CLI::App& app, SensorOptions& options) {
     // `sipscope --workers 2 run` and `sipscope run --workers 2` work.
     app.fallthrough();
     add_shared_options(app, options);
+    add_alert_options(app, options);
     app.add_option("--ports", options.ports,
                    "run: ports to watch, by id or device name (default: every port the EAL found)")
         ->delimiter(',')->allow_extra_args(false);
