@@ -185,8 +185,7 @@ void format_flow_event(std::string& out, const fingerprint::FlowRecord& record, 
     event.field("timestamp", rfc3339(flow.last_seen_us).view())
         .field("event_type", "sip_scan_flow")
         .field("src_ip", parser::AddressText(flow.source).view());
-    bool sent = flow.requests > 0 || flow.probes[0] || flow.probes[1] || flow.probes[2];
-    if (sent) {
+    if (flow.packets_sent() > 0) {
         event.field("src_port", static_cast<unsigned>(flow.first_source_port))
             .field("dest_ip", parser::AddressText(flow.first_destination).view())
             .field("dest_port", static_cast<unsigned>(flow.first_destination_port))

@@ -3,8 +3,8 @@
 
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <cmath>
-#include <ctime>
 
 namespace sipscope::exporter {
 
@@ -76,20 +76,6 @@ std::size_t append_escaped(std::string& out, std::string_view text, std::size_t 
     return length;
 }
 
-// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's
-// civil_from_days), so that a timestamp needs no gmtime or strftime.
-void civil_from_days(int64_t days, int64_t& year, unsigned& month, unsigned& day) {
-    days += 719468;
-    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    auto day_of_era = static_cast<unsigned>(days - era * 146097);
-    unsigned year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-    unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    unsigned month_index = (5 * day_of_year + 2) / 153;
-    day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    month = month_index < 10 ? month_index + 3 : month_index - 9;
-    year = static_cast<int64_t>(year_of_era) + era * 400 + (month <= 2);
-}
-
 char* put_digits(char* at, uint64_t value, unsigned digits) {
     for (unsigned i = digits; i-- > 0;) {
         at[i] = static_cast<char>('0' + value % 10);
@@ -117,17 +103,16 @@ void append_json_string(std::string& out, std::string_view text) {
 }
 
 Rfc3339 rfc3339(uint64_t microseconds_since_epoch) {
+    // The date from C++20's calendar (no gmtime, no strftime, no locale).
     uint64_t seconds = microseconds_since_epoch / 1000000;
-    int64_t year = 0;
-    unsigned month = 0, day = 0;
-    civil_from_days(static_cast<int64_t>(seconds / 86400), year, month, day);
+    const std::chrono::year_month_day date{std::chrono::sys_days{std::chrono::days{seconds / 86400}}};
     uint64_t of_day = seconds % 86400;
     Rfc3339 out;
-    char* at = put_digits(out.text, static_cast<uint64_t>(year), 4);
+    char* at = put_digits(out.text, static_cast<uint64_t>(static_cast<int>(date.year())), 4);
     *at++ = '-';
-    at = put_digits(at, month, 2);
+    at = put_digits(at, static_cast<unsigned>(date.month()), 2);
     *at++ = '-';
-    at = put_digits(at, day, 2);
+    at = put_digits(at, static_cast<unsigned>(date.day()), 2);
     *at++ = 'T';
     at = put_digits(at, of_day / 3600, 2);
     *at++ = ':';

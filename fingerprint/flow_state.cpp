@@ -14,14 +14,8 @@ void reset_flow(FlowState& flow, const parser::IpAddress& source, uint64_t now_u
     flow.last_seen_us = now_us;
 }
 
-namespace {
-bool has_sent_anything(const FlowState& flow) {
-    return flow.requests != 0 || flow.probes[0] != 0 || flow.probes[1] != 0 || flow.probes[2] != 0;
-}
-}  // namespace
-
 void account_probe(FlowState& flow, const parser::DecodedFrame& frame, ProbeKind kind) {
-    if (!has_sent_anything(flow)) {
+    if (flow.packets_sent() == 0) {
         flow.first_destination = frame.destination;
         flow.first_source_port = frame.source_port;
         flow.first_destination_port = frame.destination_port;

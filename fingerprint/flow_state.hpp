@@ -70,6 +70,9 @@ struct FlowState {
     bool tool_complete = false;
     float tool_confidence = 0;
     uint16_t method_alerts_raised = 0;            // bits of parser::SipMethod already alerted
+
+    // What the source sent: SIP requests and transport-level probes.
+    uint64_t packets_sent() const { return requests + probes[0] + probes[1] + probes[2]; }
 };
 
 // What a record on the ring to the control lcore is.

@@ -174,8 +174,7 @@ void SourceTracker::check_behaviours(FlowState& flow) {
     const AlertPolicy& policy = settings_.alerts;
     if (!policy.behaviours || !flow.has_detail()) return;
     FlowDetail& detail = details_->at(flow.detail_slot);
-    uint64_t sent = flow.requests + flow.probes[0] + flow.probes[1] + flow.probes[2];
-    if (detail.scan.destinations_estimated() && (sent & 15) != 0) return;
+    if (detail.scan.destinations_estimated() && (flow.packets_sent() & 15) != 0) return;
     uint32_t invites = flow.requests_by_method[static_cast<std::size_t>(parser::SipMethod::invite)];
     uint8_t now = behaviours_of(detail.intent, detail.scan.distinct_destinations(), invites, policy.thresholds);
     // An operator's own PBXs and SBCs place calls for a living.

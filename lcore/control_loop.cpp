@@ -109,8 +109,7 @@ uint64_t ControlLoop::refresh_port_counters() {
 // not named and raised no alert, is counted instead of written.
 bool ControlLoop::below_minimum(const fingerprint::FlowRecord& record) const {
     const fingerprint::FlowState& flow = record.flow;
-    uint64_t sent = flow.requests + flow.probes[0] + flow.probes[1] + flow.probes[2];
-    if (sent >= settings_.min_flow_packets || flow.tool >= 0 || flow.method_alerts_raised != 0) return false;
+    if (flow.packets_sent() >= settings_.min_flow_packets || flow.tool >= 0 || flow.method_alerts_raised != 0) return false;
     return !(record.has_detail && record.detail.intent.behaviours_raised != 0);
 }
 

@@ -45,12 +45,15 @@ def udp_frame(source, destination, source_port, destination_port, payload):
     return b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00" + ip + udp
 
 
+def start_run(capture, metrics_port, events_path="", api="none"):
+    """`sipscope run` on a net_pcap device reading `capture`."""
+    command = [SIPSCOPE, "run", "--metrics", "127.0.0.1:%d" % metrics_port, "--api", api, "--events", events_path,
+               "--progress", "0"] + IDLE_SLEEP + ["--"] + EAL + [
+        "--file-prefix", "faults%d" % os.getpid(), "--vdev", "net_pcap0,rx_pcap=%s" % capture]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
 class EventsUnderFaults(unittest.TestCase):
-    def start_run(self, directory, events_path, capture, metrics_port):
-        command = [SIPSCOPE, "run", "--metrics", "127.0.0.1:%d" % metrics_port, "--api", "none", "--events", events_path,
-                   "--progress", "0"] + IDLE_SLEEP + ["--"] + EAL + [
-            "--file-prefix", "faults%d" % os.getpid(), "--vdev", "net_pcap0,rx_pcap=%s" % capture]
-        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def wait_for_capture(self, process, metrics_port, truth):
         url = "http://127.0.0.1:%d/metrics" % metrics_port
@@ -72,7 +75,7 @@ class EventsUnderFaults(unittest.TestCase):
             os.mkdir(events_directory)
             events_path = os.path.join(events_directory, "ev.jsonl")
             port = free_tcp_port()
-            process = self.start_run(directory, events_path, capture, port)
+            process = start_run(capture, port, events_path)
             try:
                 self.wait_for_capture(process, port, truth)
                 os.rename(events_directory, events_directory + ".old")  # a rotator moved the whole directory
@@ -106,7 +109,7 @@ class EventsUnderFaults(unittest.TestCase):
             events_directory = os.path.join(directory, "events")
             os.mkdir(events_directory)
             port = free_tcp_port()
-            process = self.start_run(directory, os.path.join(events_directory, "ev.jsonl"), capture, port)
+            process = start_run(capture, port, os.path.join(events_directory, "ev.jsonl"))
             try:
                 self.wait_for_capture(process, port, truth)
                 shutil.rmtree(events_directory)
@@ -163,10 +166,7 @@ class EndpointsUnderIdleConnections(unittest.TestCase):
         with TemporaryDirectory() as directory:
             capture, _ = make_capture(directory, sources=3, packets_per_source=12, seed=35)
             metrics_port, api_port = free_tcp_port(), free_tcp_port()
-            command = [SIPSCOPE, "run", "--metrics", "127.0.0.1:%d" % metrics_port, "--api", "127.0.0.1:%d" % api_port,
-                       "--events", "", "--progress", "0"] + IDLE_SLEEP + ["--"] + EAL + [
-                "--file-prefix", "idle%d" % os.getpid(), "--vdev", "net_pcap0,rx_pcap=%s" % capture]
-            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            process = start_run(capture, metrics_port, api="127.0.0.1:%d" % api_port)
             idle = []
             try:
                 deadline = time.monotonic() + 60

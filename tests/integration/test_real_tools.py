@@ -35,17 +35,22 @@ EXPECTED = {
 }
 
 
+def replay_capture(test, directory, capture, workers):
+    """The events of `sipscope replay` on one of tests/captures, which must succeed."""
+    events_path = os.path.join(directory, "%s-%d.jsonl" % (capture, workers))
+    result = run_sipscope(["replay", os.path.join(CAPTURES, capture), "--workers", str(workers), "--events", events_path,
+                           "--metrics", "none", "--progress", "0"] + IDLE_SLEEP)
+    test.assertEqual(result.returncode, 0, result.stderr)
+    return read_events(events_path)
+
+
 class RealToolsAreNamed(unittest.TestCase):
     def test_every_capture(self):
         with TemporaryDirectory() as directory:
             for capture, (name, family, table_id, methods, strategy, source_port, behaviours) in sorted(EXPECTED.items()):
                 for workers in (1, 2):
                     with self.subTest(capture=capture, workers=workers):
-                        events_path = os.path.join(directory, "%s-%d.jsonl" % (capture, workers))
-                        result = run_sipscope(["replay", os.path.join(CAPTURES, capture), "--workers", str(workers),
-                                               "--events", events_path, "--metrics", "none", "--progress", "0"] + IDLE_SLEEP)
-                        self.assertEqual(result.returncode, 0, result.stderr)
-                        events = read_events(events_path)
+                        events = replay_capture(self, directory, capture, workers)
                         scanners = [event for event in events
                                     if event["event_type"] == "sip_scan_flow" and event["flow"]["packets"] > 0]
                         alerts = [event for event in events if event["event_type"] == "alert"]
@@ -88,11 +93,7 @@ class PortOnlyScansAreSources(unittest.TestCase):
             for capture, strategy in sorted(PORT_SCANS.items()):
                 for workers in (1, 2):
                     with self.subTest(capture=capture, workers=workers):
-                        events_path = os.path.join(directory, "%s-%d.jsonl" % (capture, workers))
-                        result = run_sipscope(["replay", os.path.join(CAPTURES, capture), "--workers", str(workers),
-                                               "--events", events_path, "--metrics", "none", "--progress", "0"] + IDLE_SLEEP)
-                        self.assertEqual(result.returncode, 0, result.stderr)
-                        events = read_events(events_path)
+                        events = replay_capture(self, directory, capture, workers)
                         flows = [event for event in events if event["event_type"] == "sip_scan_flow"]
                         alerts = [event for event in events if event["event_type"] == "alert"]
                         self.assertEqual(len(flows), 1, flows)
@@ -121,11 +122,7 @@ class BenignCallsRaiseNothing(unittest.TestCase):
             for capture, calls in sorted(BENIGN_CALLS.items()):
                 for workers in (1, 2):
                     with self.subTest(capture=capture, workers=workers):
-                        events_path = os.path.join(directory, "%s-%d.jsonl" % (capture, workers))
-                        result = run_sipscope(["replay", os.path.join(CAPTURES, capture), "--workers", str(workers),
-                                               "--events", events_path, "--metrics", "none", "--progress", "0"] + IDLE_SLEEP)
-                        self.assertEqual(result.returncode, 0, result.stderr)
-                        events = read_events(events_path)
+                        events = replay_capture(self, directory, capture, workers)
                         flows = [event for event in events if event["event_type"] == "sip_scan_flow"]
                         self.assertEqual([event for event in events if event["event_type"] == "alert"], [])
                         self.assertEqual(len(flows), 1, flows)
@@ -149,11 +146,7 @@ class TestingToolsAreNamedNotAlerted(unittest.TestCase):
         with TemporaryDirectory() as directory:
             for capture, (name, requests) in sorted(TESTING_TOOLS.items()):
                 with self.subTest(capture=capture):
-                    events_path = os.path.join(directory, capture + ".jsonl")
-                    result = run_sipscope(["replay", os.path.join(CAPTURES, capture), "--events", events_path,
-                                           "--metrics", "none", "--progress", "0"] + IDLE_SLEEP)
-                    self.assertEqual(result.returncode, 0, result.stderr)
-                    events = read_events(events_path)
+                    events = replay_capture(self, directory, capture, 1)
                     flows = [event for event in events if event["event_type"] == "sip_scan_flow"]
                     self.assertEqual([event for event in events if event["event_type"] == "alert"], [])
                     self.assertEqual(len(flows), 1, flows)
