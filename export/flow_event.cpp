@@ -1,11 +1,45 @@
 // sip_scan_flow events.
 #include "flow_event.hpp"
 
-#include "json_text.hpp"
+#include <string_view>
+
+#include "community_id.hpp"
 
 namespace sipscope::exporter {
 
+JsonObject& begin_event(JsonObject& event, uint64_t timestamp_us, std::string_view event_type,
+                        const FlowEventContext& context) {
+    return event.field("timestamp", rfc3339(timestamp_us).view())
+        .field("event_type", event_type)
+        .field("schema_version", kEventSchemaVersion)
+        .field("sensor", context.sensor);
+}
+
 namespace {
+
+// The stable ids. A new behaviour or method takes the next free id; an id
+// is never reused. Looked up by label so that reordering an enum cannot
+// renumber a signature.
+struct SignatureEntry {
+    std::string_view label;
+    AlertSignature signature;
+};
+constexpr SignatureEntry kBehaviourSignatures[] = {
+    {"horizontal_scan", {9100001, 3}},
+    {"extension_enumeration", {9100002, 2}},
+    {"credential_brute_force", {9100003, 2}},
+    {"password_spraying", {9100004, 2}},
+    {"credential_found", {9100005, 1}},  // a guessed password: an account is taken
+    {"call_attempts", {9100006, 1}},     // toll fraud costs money per minute
+};
+constexpr std::string_view kMethodSignatureOrder[] = {"INVITE", "ACK",  "BYE",    "CANCEL", "OPTIONS", "REGISTER",
+                                                      "PRACK",  "SUBSCRIBE", "NOTIFY", "PUBLISH", "INFO",
+                                                      "REFER",  "MESSAGE",   "UPDATE"};
+constexpr uint32_t kMethodSignatureBase = 9100100;   // + position above; unknown methods share the base
+constexpr uint8_t kMethodThresholdSeverity = 3;
+
+// The flow's first request or probe as Community ID v1 sees it.
+void write_endpoints(JsonObject& event, const fingerprint::FlowState& flow, const FlowEventContext& context);
 
 void write_tool(JsonObject& event, const fingerprint::FlowState& flow, const FlowEventContext& context) {
     const fingerprint::ToolEntry* tool = nullptr;
@@ -83,7 +117,40 @@ std::string_view transport_label(parser::Transport transport) {
         default: return "unknown";
     }
 }
+
+void write_endpoints(JsonObject& event, const fingerprint::FlowState& flow, const FlowEventContext& context) {
+    event.field("flow_id", flow.flow_id);
+    bool sent = flow.packets_sent() > 0;  // else a flow of responses only: no request seen
+    uint8_t protocol = flow.transport == parser::Transport::udp ? 17 : flow.transport == parser::Transport::tcp ? 6 : 0;
+    if (sent && protocol != 0) {
+        CommunityId id = community_id_v1(flow.source, flow.first_source_port, flow.first_destination,
+                                         flow.first_destination_port, protocol, context.community_id_seed);
+        if (id.length) event.field("community_id", id.view());
+    }
+    event.field("src_ip", parser::AddressText(flow.source).view());
+    if (!sent) return;
+    event.field("src_port", static_cast<unsigned>(flow.first_source_port))
+        .field("dest_ip", parser::AddressText(flow.first_destination).view())
+        .field("dest_port", static_cast<unsigned>(flow.first_destination_port))
+        .field("proto", transport_label(flow.transport));
+}
 }  // namespace
+
+AlertSignature behaviour_signature(fingerprint::Behaviour behaviour) {
+    std::string_view label = fingerprint::label(behaviour);
+    for (const SignatureEntry& entry : kBehaviourSignatures) {
+        if (entry.label == label) return entry.signature;
+    }
+    return {};
+}
+
+AlertSignature method_threshold_signature(parser::SipMethod method) {
+    std::string_view label = parser::kSipMethodLabels[static_cast<std::size_t>(method) % parser::kSipMethodCount];
+    for (std::size_t i = 0; i < std::size(kMethodSignatureOrder); ++i) {
+        if (kMethodSignatureOrder[i] == label) return {kMethodSignatureBase + 1 + static_cast<uint32_t>(i), kMethodThresholdSeverity};
+    }
+    return {kMethodSignatureBase, kMethodThresholdSeverity};
+}
 
 namespace {
 
@@ -100,10 +167,13 @@ void write_flow(JsonObject& event, const fingerprint::FlowRecord& record, const 
         .field("bytes", flow.bytes)
         .field("packets_per_second", duration_s > 0 ? static_cast<double>(flow.requests) / duration_s
                                                     : static_cast<double>(flow.requests))
-        .field("responses", static_cast<uint64_t>(flow.responses))
-        .field("close_reason", fingerprint::label(record.reason))
-        .field("source_scope", internal ? "internal" : "external")
-        .end();
+        .field("responses", static_cast<uint64_t>(flow.responses));
+    if (record.kind == fingerprint::RecordKind::active_flow) {
+        event.field("state", "active");
+    } else {
+        event.field("state", "closed").field("close_reason", fingerprint::label(record.reason));
+    }
+    event.field("source_scope", internal ? "internal" : "external").end();
 }
 
 void write_sip(JsonObject& event, const fingerprint::FlowState& flow) {
@@ -129,17 +199,19 @@ void write_sip(JsonObject& event, const fingerprint::FlowState& flow) {
     event.end();
 }
 
-// The fingerprint the tool was named from: its entries, then (after
-// `fingerprint`) the header order and the template's state.
+// The fingerprint the tool was named from: its entries as name/value
+// pairs (header names come from the wire: never field names), the header
+// order and the template's state.
 void write_fingerprint(JsonObject& event, const fingerprint::HeaderFingerprint& print) {
     static thread_local std::string value;  // reused: no allocation per entry
+    event.begin_array("fingerprint");
     for (uint8_t i = 0; i < print.entry_count; ++i) {
         const fingerprint::FingerprintEntry& entry = print.entries[i];
         value.clear();
         fingerprint::render_value(entry, value);
-        event.field(std::string_view(entry.key, entry.key_length), value);
+        event.begin_object_element().field("name", std::string_view(entry.key, entry.key_length)).field("value", value).end();
     }
-    event.end();
+    event.end_array();
     event.begin_array("header_sequence");
     for (uint8_t i = 0; i < print.sequence_length; ++i) {
         const fingerprint::FingerprintEntry& entry = print.entries[print.sequence[i]];
@@ -161,11 +233,15 @@ void write_scan(JsonObject& event, const fingerprint::ScanProfile& scan) {
         .field("distinct", scan.distinct_destinations())
         .field("estimated", scan.destinations_estimated())
         .end();
-    event.begin_object("dest_ports");
-    for (uint8_t i = 0; i < scan.port_count; ++i)
-        event.field(std::to_string(scan.ports[i]), static_cast<uint64_t>(scan.port_requests[i]));
-    if (scan.other_port_requests) event.field("other", static_cast<uint64_t>(scan.other_port_requests));
-    event.end();
+    event.begin_array("dest_ports");
+    for (uint8_t i = 0; i < scan.port_count; ++i) {
+        event.begin_object_element()
+            .field("port", static_cast<unsigned>(scan.ports[i]))
+            .field("requests", static_cast<uint64_t>(scan.port_requests[i]))
+            .end();
+    }
+    event.end_array();
+    event.field("dest_ports_other", static_cast<uint64_t>(scan.other_port_requests));  // beyond the listed ports
     event.begin_object("src_ports").field("behaviour", fingerprint::label(scan.source_port_behaviour()));
     if (scan.source_port_behaviour() == fingerprint::FieldBehaviour::fixed)
         event.field("port", static_cast<unsigned>(scan.first_source_port));
@@ -182,21 +258,13 @@ void write_scan(JsonObject& event, const fingerprint::ScanProfile& scan) {
 void format_flow_event(std::string& out, const fingerprint::FlowRecord& record, const FlowEventContext& context) {
     const fingerprint::FlowState& flow = record.flow;
     JsonObject event(out);
-    event.field("timestamp", rfc3339(flow.last_seen_us).view())
-        .field("event_type", "sip_scan_flow")
-        .field("src_ip", parser::AddressText(flow.source).view());
-    if (flow.packets_sent() > 0) {
-        event.field("src_port", static_cast<unsigned>(flow.first_source_port))
-            .field("dest_ip", parser::AddressText(flow.first_destination).view())
-            .field("dest_port", static_cast<unsigned>(flow.first_destination_port))
-            .field("proto", transport_label(flow.transport));
-    }
+    begin_event(event, flow.last_seen_us, "sip_scan_flow", context);
+    write_endpoints(event, flow, context);
     write_flow(event, record, context);
     write_sip(event, flow);
     write_tool(event, flow, context);
-    event.begin_object("fingerprint");
     if (!record.has_detail) {
-        event.end();
+        event.begin_array("fingerprint").end_array();
         event.field("strategy", "unknown");
         event.end();
         return;
@@ -219,18 +287,16 @@ void format_alert_event(std::string& out, const fingerprint::FlowRecord& record,
                                          : parser::kSipMethodLabels[record.alert_subject % parser::kSipMethodCount];
     std::string signature = behaviour ? "SIP " + std::string(subject) + " from one source"
                                       : "SIP " + std::string(subject) + " requests over the threshold";
+    AlertSignature numbered = behaviour
+                            ? behaviour_signature(static_cast<fingerprint::Behaviour>(record.alert_subject % fingerprint::kBehaviourCount))
+                            : method_threshold_signature(static_cast<parser::SipMethod>(record.alert_subject % parser::kSipMethodCount));
     JsonObject event(out);
-    event.field("timestamp", rfc3339(flow.last_seen_us).view())
-        .field("event_type", "alert")
-        .field("src_ip", parser::AddressText(flow.source).view());
-    if (flow.requests > 0) {
-        event.field("src_port", static_cast<unsigned>(flow.first_source_port))
-            .field("dest_ip", parser::AddressText(flow.first_destination).view())
-            .field("dest_port", static_cast<unsigned>(flow.first_destination_port))
-            .field("proto", transport_label(flow.transport));
-    }
+    begin_event(event, flow.last_seen_us, "alert", context);
+    write_endpoints(event, flow, context);
     event.begin_object("alert")
         .field("signature", signature)
+        .field("signature_id", static_cast<uint64_t>(numbered.id))
+        .field("severity", static_cast<unsigned>(numbered.severity))
         .field("category", behaviour ? "behaviour" : "method_threshold")
         .field(behaviour ? "behaviour" : "method", subject)
         .field("threshold", static_cast<uint64_t>(record.alert_threshold))

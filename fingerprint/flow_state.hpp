@@ -70,6 +70,9 @@ struct FlowState {
     bool tool_complete = false;
     float tool_confidence = 0;
     uint16_t method_alerts_raised = 0;            // bits of parser::SipMethod already alerted
+    // --- reporting
+    uint64_t flow_id = 0;          // unique per sensor and run (SourceTracker::next_flow_id)
+    uint32_t active_reports = 0;   // interim records sent so far (--active-timeout)
 
     // What the source sent: SIP requests and transport-level probes.
     uint64_t packets_sent() const { return requests + probes[0] + probes[1] + probes[2]; }
@@ -78,7 +81,9 @@ struct FlowState {
 // What a record on the ring to the control lcore is.
 // progress: a heavy flow reached a power-of-two request count (64, 128, …),
 // so that the control lcore's view of the top sources stays current.
-enum class RecordKind : uint8_t { closed_flow, alert, progress };
+// active_flow: an interim record of a flow still open (--active-timeout),
+// so that a scan that lasts hours is visible while it runs.
+enum class RecordKind : uint8_t { closed_flow, alert, progress, active_flow };
 // Which alert: a behaviour (fingerprint::Behaviour) or a per-method count.
 enum class AlertKind : uint8_t { behaviour, method_threshold };
 
@@ -95,7 +100,8 @@ struct AlertPolicy {
     BehaviourThresholds thresholds;
 };
 
-// A closed flow, or an alert on an open one, on its way to the control lcore.
+// A closed flow, an interim record of an open one, or an alert, on its way
+// to the control lcore.
 struct FlowRecord {
     RecordKind kind = RecordKind::closed_flow;
     AlertKind alert_kind = AlertKind::behaviour;

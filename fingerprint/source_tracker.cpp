@@ -11,7 +11,8 @@ SourceTracker::SourceTracker(std::unique_ptr<FlowTable> flows, std::unique_ptr<F
                              const ToolDatabase& tools, TrackerSettings settings, SourceCounters& counters,
                              RecordSink& sink, StageTimer* timer)
     : flows_(std::move(flows)), details_(std::move(details)), tools_(tools), scratch_(tools.make_scratch()),
-      settings_(std::move(settings)), counters_(counters), sink_(sink), timer_(timer) {
+      settings_(std::move(settings)), counters_(counters), sink_(sink), timer_(timer),
+      next_flow_id_((static_cast<uint64_t>(settings_.worker) << kFlowSequenceBits) + 1) {
     counters_.flow_capacity.set(flows_->capacity());
 }
 
@@ -30,6 +31,7 @@ void SourceTracker::observe(std::span<const SourcePacket> packets) {
             counters_.flows_opened.increment();
             counters_.flows_active.increment();
             counters_.active_by_tool[0].increment();  // unknown until named
+            flow.flow_id = next_flow_id_++;
         }
         if (packet.message == nullptr) {
             account_probe(flow, *packet.frame, packet.probe);
@@ -50,7 +52,20 @@ void SourceTracker::observe(std::span<const SourcePacket> packets) {
             observe_request(flow, packet);
             lap(WorkerStage::fingerprint);
         }
+        if (settings_.active_timeout_us != 0) report_if_due(flow, packet.time_us);
     }
+}
+
+// --active-timeout: like a flow exporter's active timeout, an open flow is
+// reported every so often with what it has done so far (cumulative, under
+// the same flow_id), so a scan that lasts hours shows while it runs. Due
+// at start + k × timeout; a flow quiet for several periods is reported
+// once when it speaks again, not once per missed period.
+void SourceTracker::report_if_due(FlowState& flow, uint64_t now_us) {
+    uint64_t due = flow.first_seen_us + (flow.active_reports + 1) * settings_.active_timeout_us;
+    if (now_us < due) return;
+    flow.active_reports = static_cast<uint32_t>((now_us - flow.first_seen_us) / settings_.active_timeout_us);
+    send_flow_record(flow, RecordKind::active_flow, CloseReason::idle_timeout);
 }
 
 void SourceTracker::expire(uint64_t now_us) {
@@ -246,17 +261,27 @@ void SourceTracker::close(const FlowState& closing, CloseReason reason) {
         counters_.closed_by_tool[tool_slot].increment();
         counters_.active_by_tool[tool_slot].decrement();
     }
-    if (FlowRecord* record = sink_.take(RecordKind::closed_flow)) {
-        record->kind = RecordKind::closed_flow;
-        record->flow = flow;
-        record->flow.detail_slot = FlowState::kNoDetail;
-        record->reason = reason;
-        record->worker = settings_.worker;
-        record->has_detail = detail != nullptr;
-        if (detail) detail->copy_to(record->detail);
-        sink_.send(record);
-    }
+    send_flow_record(flow, RecordKind::closed_flow, reason);
     if (detail) details_->release(flow.detail_slot);
+}
+
+// A flow's record (closed or interim): the flow, and its detail when it has
+// one. An interim record carries the tool as named so far: it adds no
+// match point (the template may be half-blurred at that moment, and a
+// match keeps its name until a better one), so reporting a flow early
+// never changes what its final record says.
+void SourceTracker::send_flow_record(const FlowState& flow, RecordKind kind, CloseReason reason) {
+    const FlowDetail* detail = flow.has_detail() ? &details_->at(flow.detail_slot) : nullptr;
+    FlowRecord* record = sink_.take(kind);
+    if (record == nullptr) return;
+    record->kind = kind;
+    record->flow = flow;
+    record->flow.detail_slot = FlowState::kNoDetail;
+    record->reason = reason;
+    record->worker = settings_.worker;
+    record->has_detail = detail != nullptr;
+    if (detail) detail->copy_to(record->detail);
+    sink_.send(record);
 }
 
 }  // namespace sipscope::fingerprint

@@ -43,6 +43,9 @@ struct TrackerSettings {
     uint16_t worker = 0;                // stamped on records
     uint32_t fingerprint_sampling = 1;  // settled templates merge 1 request in this many
     AlertPolicy alerts;
+    // An open flow is reported (RecordKind::active_flow) once this much
+    // packet time has passed since its start or its last report; 0: never.
+    uint64_t active_timeout_us = 0;
 };
 
 class SourceTracker {
@@ -59,6 +62,10 @@ public:
     // Heavy flows report progress (for the top-sources view) at every
     // power-of-two request count from this one: log2 records per flow.
     static constexpr uint64_t kFirstProgressRequests = 64;
+    // Flow ids: the worker's index above a per-worker sequence, so that ids
+    // are unique across workers without sharing a counter, and stay below
+    // 2^53 (exact in every JSON reader). Up to 64 workers.
+    static constexpr unsigned kFlowSequenceBits = 47;
 
     // `timer` (may be null) is charged the flow and fingerprint stages.
     SourceTracker(std::unique_ptr<FlowTable> flows, std::unique_ptr<FlowDetailPool> details, const ToolDatabase& tools,
@@ -85,6 +92,8 @@ private:
     void check_behaviours(FlowState& flow);
     void raise_alert(const FlowState& flow, AlertKind kind, uint8_t subject, uint32_t threshold, uint32_t count);
     void send_progress(const FlowState& flow);
+    void report_if_due(FlowState& flow, uint64_t now_us);
+    void send_flow_record(const FlowState& flow, RecordKind kind, CloseReason reason);
     void close(const FlowState& flow, CloseReason reason);
     void lap(WorkerStage stage) {
         if (timer_) timer_->lap(stage);
@@ -98,6 +107,7 @@ private:
     SourceCounters& counters_;
     RecordSink& sink_;
     StageTimer* timer_;
+    uint64_t next_flow_id_;
 };
 
 // Behaviours a flow shows now, and for each the threshold and the count

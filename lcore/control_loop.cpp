@@ -68,6 +68,13 @@ unsigned ControlLoop::drain_records() {
                 ++summary_.alerts;
                 continue;
             }
+            if (record.kind == fingerprint::RecordKind::active_flow) {  // interim: the flow stays open
+                if (below_minimum(record)) continue;
+                exporter::format_flow_event(line_, record, event_context_);
+                events_.write_line(line_, exporter::EventType::sip_scan_flow);
+                ++summary_.interim_records;
+                continue;
+            }
             ++summary_.records;
             if (below_minimum(record)) {
                 ++summary_.flows_below_minimum;
@@ -172,12 +179,13 @@ void ControlLoop::write_stats_event() {
     }
     line_.clear();
     exporter::JsonObject event(line_);
-    event.field("timestamp", exporter::format_rfc3339(clock)).field("event_type", "stats").begin_object("stats");
+    exporter::begin_event(event, clock, "stats", event_context_).begin_object("stats");
     event.field("packets", sums.packets()).field("bytes", sums.bytes()).field("sip_packets", sums.sip_packets)
         .field("sip_requests", sums.requests()).field("sip_responses", sums.responses())
         .field("transport_probes", sums.transport_probes()).field("flows_opened", sums.flows_opened)
         .field("flows_active", sums.flows_active).field("flows_closed", summary_.records)
         .field("flows_below_minimum", summary_.flows_below_minimum)
+        .field("flows_reported_active", summary_.interim_records)
         .field("alerts", sums.alerts_raised());
     event.begin_object("dropped").field("port_missed", missed).field("port_nombuf", nombuf)
         .field("handoff", sums.handoff_dropped).field("records", sums.records_dropped)

@@ -39,6 +39,7 @@ struct ControlSettings {
 struct RunSummary {
     uint64_t records = 0;
     uint64_t alerts = 0;
+    uint64_t interim_records = 0;      // sip_scan_flow events of flows still open (--active-timeout)
     uint64_t flows_below_minimum = 0;  // closed flows not written (--min-flow-requests), still in every metric
     std::array<uint64_t, fingerprint::kCloseReasonCount> records_by_reason{};
     // Replay: per source, its SIP requests by method and the tool of its

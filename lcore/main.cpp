@@ -220,7 +220,8 @@ void print_tool_ranking(std::FILE* out, const RunSummary& summary, const fingerp
 void print_summary(const RunPlan& plan, const RunSummary& summary, const exporter::CounterSums& sums,
                    const fingerprint::ToolDatabase& tools, uint64_t expected_packets, double elapsed_seconds,
                    const std::string& metrics_url) {
-    std::FILE* out = stdout;
+    // With --events - standard output holds only events.
+    std::FILE* out = plan.outputs.events_file == "-" ? stderr : stdout;
     uint64_t packets = sums.packets();
     std::fprintf(out, "sipscope %s summary%s%s\n", plan.replay() ? "replay" : "run", plan.replay() ? ": " : "",
                  plan.replay_file.c_str());
@@ -252,6 +253,8 @@ void print_summary(const RunPlan& plan, const RunSummary& summary, const exporte
         if (summary.flows_below_minimum)
             std::fprintf(out, "; %llu flows below --min-flow-requests not written", number(summary.flows_below_minimum));
         if (summary.events_lost) std::fprintf(out, "; %llu events lost, see sipscope_events_lost_total", number(summary.events_lost));
+        if (summary.interim_records)
+            std::fprintf(out, "; %llu of the flow lines are interim records of open flows", number(summary.interim_records));
         std::fprintf(out, ")\n");
     }
     if (!metrics_url.empty()) std::fprintf(out, "  metrics        %s\n", metrics_url.c_str());
@@ -377,7 +380,8 @@ std::unique_ptr<fingerprint::SourceTracker> make_tracker(const RunPlan& plan, Wo
                      flow_bytes / (1 << 20), flows->capacity(), flow_bytes / flows->capacity(), details / (1 << 20),
                      sources.detail_capacity, details / sources.detail_capacity);
     }
-    fingerprint::TrackerSettings settings{static_cast<uint16_t>(context.index), sources.fingerprint_sampling, sources.alerts};
+    fingerprint::TrackerSettings settings{static_cast<uint16_t>(context.index), sources.fingerprint_sampling, sources.alerts,
+                                          sources.active_timeout_us};
     return std::make_unique<fingerprint::SourceTracker>(
         std::move(flows), std::make_unique<fingerprint::FlowDetailPool>(storage, sources.detail_capacity), tools,
         std::move(settings), context.counters->sources, *context.records, context.stage_timer.get());
@@ -433,7 +437,8 @@ WorkerSet make_workers(const RunPlan& plan, unsigned workers, const PortSetup& p
 struct Outputs {
     Outputs(const RunPlan& plan, const WorkerSet& workers, const fingerprint::ToolDatabase& tools)
         : events(plan.outputs.events_file, plan.replay() ? exporter::EventWriter::Mode::truncate : exporter::EventWriter::Mode::append),
-          event_context{plan.outputs.home_networks, &tools, plan.sources.alerts.thresholds},
+          event_context{plan.outputs.sensor_name, plan.outputs.community_id_seed, plan.outputs.home_networks, &tools,
+                        plan.sources.alerts.thresholds},
           metrics(std::make_shared<exporter::SensorMetrics>(
               exporter::SensorIdentity{SIPSCOPE_VERSION, rte_version(), plan.replay() ? "replay" : "run", rte_get_tsc_hz()},
               workers.counter_blocks(), port_board, events, &tools)),

@@ -59,7 +59,37 @@ void add_alert_options(CLI::App& command, SensorOptions& options) {
         ->allow_extra_args(false)->type_name("CIDR");
 }
 
+// What goes into the events file, and how events name this sensor.
+void add_event_options(CLI::App& command, SensorOptions& options) {
+    command.add_option("--events", options.events_file,
+                       "JSON-lines events file ('-' for standard output, '' to disable); reopened on SIGHUP. "
+                       "With '-', summaries and logs go to standard error and standard output holds only events")
+        ->capture_default_str()->type_name("FILE");
+    command.add_option("--sensor-name", options.sensor_name,
+                       "Names this sensor in every event (`sensor`), so that events of many sensors can be merged "
+                       "(default: the host name)")
+        ->type_name("NAME");
+    command.add_option("--active-timeout", options.active_timeout_seconds,
+                       "Report a flow that is still open as a sip_scan_flow event with flow.state \"active\" every "
+                       "this many seconds of packet time (cumulative, same flow_id; the last record says \"closed\"); "
+                       "0: only when it closes")
+        ->capture_default_str()->check(CLI::Range(0.0, 31536000.0));
+    command.add_option("--community-id-seed", options.community_id_seed,
+                       "Seed of the events' Community ID v1 hashes; use the seed of the Zeek, Suricata or Elastic "
+                       "records you join them with")
+        ->capture_default_str()->check(CLI::Range(0u, 65535u));
+    command.add_option("--min-flow-requests", options.min_flow_requests,
+                       "Write a sip_scan_flow event only for flows that sent at least N requests and probes, or "
+                       "were named or raised an alert; the others are counted (stats.flows_below_minimum, summary) "
+                       "and stay in every metric. 1 writes every flow (the paper's per-source analysis)")
+        ->capture_default_str()->check(CLI::Range(1u, 1u << 30));
+    command.add_option("--stats-interval", options.stats_seconds,
+                       "Seconds between `stats` events in the events file (one more at exit); 0: only at exit")
+        ->capture_default_str()->check(CLI::Range(0.0, 86400.0));
+}
+
 void add_shared_options(CLI::App& command, SensorOptions& options) {
+    add_event_options(command, options);
     command.add_option("--workers", options.workers,
                        "Worker lcores. run: default every EAL worker lcore (set them with -l after --); "
                        "replay: default 1")
@@ -97,14 +127,6 @@ void add_shared_options(CLI::App& command, SensorOptions& options) {
     command.add_option("--metrics-file", options.metrics_file,
                        "At exit, write the final metrics in Prometheus text format to this file")
         ->type_name("FILE");
-    command.add_option("--events", options.events_file,
-                       "JSON-lines events file ('-' for standard output, '' to disable); reopened on SIGHUP")
-        ->capture_default_str()->type_name("FILE");
-    command.add_option("--min-flow-requests", options.min_flow_requests,
-                       "Write a sip_scan_flow event only for flows that sent at least N requests and probes, or "
-                       "were named or raised an alert; the others are counted (stats.flows_below_minimum, summary) "
-                       "and stay in every metric. 1 writes every flow (the paper's per-source analysis)")
-        ->capture_default_str()->check(CLI::Range(1u, 1u << 30));
     command.add_option("--mbufs", options.mbufs,
                        "Packet buffers in the pool (default: sized from ports, queues and descriptors)");
     command.add_option("--rx-descriptors", options.rx_descriptors, "RX descriptors per queue")
@@ -114,9 +136,6 @@ void add_shared_options(CLI::App& command, SensorOptions& options) {
         ->capture_default_str()->check(CLI::Range(64u, 1u << 20));
     command.add_option("--progress", options.progress_seconds,
                        "Seconds between progress lines on standard error; 0 for none")
-        ->capture_default_str()->check(CLI::Range(0.0, 86400.0));
-    command.add_option("--stats-interval", options.stats_seconds,
-                       "Seconds between `stats` events in the events file (one more at exit); 0: only at exit")
         ->capture_default_str()->check(CLI::Range(0.0, 86400.0));
     command.add_option("--idle-sleep-us", options.idle_sleep_us,
                        "Microseconds a worker sleeps after 1024 empty polls (0: poll without pause, "
@@ -271,7 +290,8 @@ std::string make_run_plan(const SensorOptions& options, RunPlan& plan) {
 
     // CLI11's range checks let NaN through (every comparison is false).
     for (auto [name, value] : {std::pair{"--timeout", options.timeout_seconds}, std::pair{"--progress", options.progress_seconds},
-                               std::pair{"--stats-interval", options.stats_seconds}}) {
+                               std::pair{"--stats-interval", options.stats_seconds},
+                               std::pair{"--active-timeout", options.active_timeout_seconds}}) {
         if (!std::isfinite(value)) return std::string(name) + " must be a finite number of seconds";
     }
     auto& sources = plan.sources;
@@ -279,6 +299,7 @@ std::string make_run_plan(const SensorOptions& options, RunPlan& plan) {
     sources.timeout_us = static_cast<uint64_t>(options.timeout_seconds * 1e6);
     sources.detail_capacity = options.detail_capacity;
     sources.fingerprint_sampling = options.fingerprint_sampling;
+    sources.active_timeout_us = static_cast<uint64_t>(options.active_timeout_seconds * 1e6);
     sources.alerts.thresholds = options.thresholds;
     sources.alerts.behaviours = !options.no_behaviour_alerts;
     if (auto problem = parse_method_alerts(options.alert_method_text, sources.alerts); !problem.empty()) return problem;
@@ -298,6 +319,12 @@ std::string make_run_plan(const SensorOptions& options, RunPlan& plan) {
     outputs.progress_seconds = options.progress_seconds;
     outputs.stats_seconds = options.stats_seconds;
     outputs.min_flow_packets = options.min_flow_requests;
+    outputs.community_id_seed = static_cast<uint16_t>(options.community_id_seed);
+    outputs.sensor_name = options.sensor_name;
+    if (outputs.sensor_name.empty()) {
+        char host[256] = {};
+        outputs.sensor_name = gethostname(host, sizeof host - 1) == 0 && host[0] ? host : "sipscope";
+    }
 
     plan.tool_db = options.tool_db;
     if (plan.tool_db.empty()) {

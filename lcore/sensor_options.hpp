@@ -45,6 +45,9 @@ struct SensorOptions {
     std::string metrics_file;                // final exposition written at exit
     std::string api_text;                    // "" = run: 127.0.0.1:9562, replay: none
     std::string events_file = "sipscope-events.jsonl";
+    std::string sensor_name;                 // "" = the host name
+    double active_timeout_seconds = 300;     // interim sip_scan_flow records of open flows; 0 = none
+    unsigned community_id_seed = 0;
     double progress_seconds = 10;            // log line interval; 0 = quiet
     double stats_seconds = 60;               // `stats` event interval; 0 = only at the end
     unsigned min_flow_requests = 1;          // sip_scan_flow events only for flows that sent at least this many
@@ -74,6 +77,7 @@ struct RunPlan {
         uint64_t timeout_us = 0;             // inactivity, packet time
         uint32_t detail_capacity = 0;        // per worker
         uint32_t fingerprint_sampling = 1;
+        uint64_t active_timeout_us = 0;      // 0: no interim records
         fingerprint::AlertPolicy alerts;
     } sources;
     struct Outputs {
@@ -86,6 +90,8 @@ struct RunPlan {
         double progress_seconds = 10;
         double stats_seconds = 60;
         uint32_t min_flow_packets = 1;
+        std::string sensor_name;             // never empty
+        uint16_t community_id_seed = 0;
     } outputs;
     std::string tool_db;                     // the file to load (default resolved)
     unsigned idle_sleep_us = 0;

@@ -88,7 +88,7 @@ void FormatAndWrite(benchmark::State& state, bool with_detail) {
     Records records(4096, with_detail);
     std::string path = "/tmp/sipscope-record-bench-" + std::to_string(getpid()) + ".jsonl";
     exporter::EventWriter events(path, exporter::EventWriter::Mode::truncate);
-    exporter::FlowEventContext context{{}, records.tools.get(), {}};
+    exporter::FlowEventContext context{"bench", 0, {}, records.tools.get(), {}};
     std::string line;
     std::size_t next = 0, bytes = 0;
     for (auto _ : state) {

@@ -14,6 +14,8 @@ import sys
 import tempfile
 import urllib.request
 
+import jsonschema
+
 SIPSCOPE = os.environ.get("SIPSCOPE", "build/lcore/sipscope")
 SIPGEN = os.environ.get("SIPGEN", "scripts/sipgen.py")
 # Tests share 2 noisy cores: let idle workers sleep so that parallel work
@@ -35,18 +37,32 @@ def run_sipscope(arguments, timeout=120, **kwargs):
     return subprocess.run([SIPSCOPE] + arguments, capture_output=True, text=True, timeout=timeout, **kwargs)
 
 
-def read_events(path):
-    """Every line must be one JSON object with timestamp then event_type."""
+SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "events.schema.json")
+with open(SCHEMA_PATH) as schema_file:
+    EVENT_SCHEMA = json.load(schema_file)
+jsonschema.Draft202012Validator.check_schema(EVENT_SCHEMA)
+EVENT_VALIDATOR = jsonschema.Draft202012Validator(EVENT_SCHEMA)
+
+
+def parse_event_lines(lines, origin="events"):
+    """Every line must be one JSON object with timestamp then event_type,
+    valid against docs/events.schema.json."""
     events = []
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, 1):
-            line = raw.decode("utf-8")  # raises on invalid UTF-8
-            event = json.loads(line)
-            keys = list(event)
-            assert keys[:2] == ["timestamp", "event_type"], "line %d starts with %s" % (number, keys[:2])
-            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", event["timestamp"]), event["timestamp"]
-            events.append(event)
+    for number, raw in enumerate(lines, 1):
+        line = raw.decode("utf-8") if isinstance(raw, bytes) else raw  # raises on invalid UTF-8
+        event = json.loads(line)
+        keys = list(event)
+        assert keys[:2] == ["timestamp", "event_type"], "%s line %d starts with %s" % (origin, number, keys[:2])
+        errors = sorted(EVENT_VALIDATOR.iter_errors(event), key=lambda error: list(error.path))
+        assert not errors, "%s line %d does not match the schema: %s at %s\n%s" % (
+            origin, number, errors[0].message, "/".join(map(str, errors[0].path)), line[:2000])
+        events.append(event)
     return events
+
+
+def read_events(path):
+    with open(path, "rb") as handle:
+        return parse_event_lines(handle, path)
 
 
 METRIC_LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')

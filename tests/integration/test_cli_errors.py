@@ -4,7 +4,7 @@ import json
 import os
 import unittest
 
-from harness import TemporaryDirectory, make_capture, run_sipscope
+from harness import TemporaryDirectory, make_capture, parse_event_lines, run_sipscope
 
 EAL_NO_HUGE = ["--no-huge", "-m", "256", "--no-shconf", "--no-pci", "--no-telemetry"]
 
@@ -139,7 +139,7 @@ class CommandLineErrors(unittest.TestCase):
                                "--progress", "0"])
         self.assertEqual(result.returncode, 0, result.stderr)
         with open(events) as handle:
-            names = {event["tool"]["name"] for event in map(json.loads, handle) if event["event_type"] == "sip_scan_flow"}
+            names = {event["tool"]["name"] for event in parse_event_lines(handle, events) if event["event_type"] == "sip_scan_flow"}
         self.assertIn("lab-register-scanner", names)
 
     def test_help_explains_options(self):

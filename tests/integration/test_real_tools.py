@@ -71,7 +71,8 @@ class RealToolsAreNamed(unittest.TestCase):
                             self.assertLessEqual(alert["timestamp"], event["timestamp"])
                         # Requests and the probes before them, all to 5060.
                         probes = sum(event["transport_probes"].values())
-                        self.assertEqual(event["dest_ports"], {"5060": event["flow"]["packets"] + probes})
+                        self.assertEqual(event["dest_ports"], [{"port": 5060, "requests": event["flow"]["packets"] + probes}])
+                        self.assertEqual(event["dest_ports_other"], 0)
                         # The lab responder answered: responses are counted for the scanner.
                         self.assertGreater(event["flow"]["responses"], 0)
 
@@ -103,7 +104,7 @@ class PortOnlyScansAreSources(unittest.TestCase):
                         self.assertEqual(flow["transport_probes"], {"udp_empty": 253})
                         self.assertEqual(flow["strategy"], strategy)
                         self.assertAlmostEqual(flow["destinations"]["distinct"], 253, delta=253 * 0.15)
-                        self.assertEqual(flow["dest_ports"], {"5060": 253})
+                        self.assertEqual(flow["dest_ports"], [{"port": 5060, "requests": 253}])
                         self.assertEqual(flow["behaviours"], ["horizontal_scan"])
                         self.assertEqual([alert["alert"]["behaviour"] for alert in alerts], ["horizontal_scan"])
 

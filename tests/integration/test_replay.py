@@ -100,10 +100,12 @@ class ReplayCountsExactly(unittest.TestCase):
             tool = by_source[source]["tool"]
             self.assertEqual((tool["table_id"], tool["name"]), expected_tool[expected["tool"]], source)
             self.assertTrue(by_source[source]["fingerprint"], source)  # recorded even when unknown
+            fingerprint = {entry["name"]: entry["value"] for entry in by_source[source]["fingerprint"]}
+            self.assertEqual(len(fingerprint), len(by_source[source]["fingerprint"]), source)  # one entry per header
             if expected["tool"] == "sipvicious":
-                self.assertEqual(by_source[source]["fingerprint"]["user-agent"], "friendly-scanner")
-                self.assertEqual(by_source[source]["fingerprint"]["contact"], "sip:100@SourceIP:SourcePort")
-                self.assertIn("\u2591", by_source[source]["fingerprint"]["call-id"])  # randomised per packet
+                self.assertEqual(fingerprint["user-agent"], "friendly-scanner")
+                self.assertEqual(fingerprint["contact"], "sip:100@SourceIP:SourcePort")
+                self.assertIn("\u2591", fingerprint["call-id"])  # randomised per packet
         for name in ("sipvicious", "nmap"):
             count = sum(1 for source in truth["sources"].values() if source["tool"] == name)
             self.assertEqual(metric_sum(samples, "sipscope_flows_closed_by_tool_total", tool=name), count)
