@@ -239,7 +239,36 @@ std::vector<MetricFamily> SensorMetrics::Collect() const {
     }
     out.single("sipscope_events_write_errors_total", "Failed writes and reopens of the events file (disk full, file gone); what they cost is in sipscope_events_lost_total.",
                MetricType::Counter, static_cast<double>(events_.write_errors()));
+    collect_outputs(out);
     return out.take();
+}
+
+// Every output the same way: what reached it, what did not and why. The
+// events file's figures are those of sipscope_events_*; ClickHouse's are
+// rows.
+void SensorMetrics::collect_outputs(FamilyBuilder& out) const {
+    MetricFamily& sent = out.begin("sipscope_output_sent_total", "Events that reached an output (events: lines in the file; clickhouse: rows ClickHouse took), by output and event type.", MetricType::Counter);
+    MetricFamily& dropped = out.begin("sipscope_output_dropped_total", "Events that did not reach an output, by output, event type and reason (clickhouse: queue_full while it was slow or away, rejected by the server, unsent_at_exit).", MetricType::Counter);
+    for (std::size_t type = 0; type < kEventTypeCount; ++type) {
+        auto event_type = static_cast<EventType>(type);
+        std::string type_label(kEventTypeLabels[type]);
+        FamilyBuilder::sample(sent, {{"output", "events"}, {"event_type", type_label}}, static_cast<double>(events_.written(event_type)));
+        for (std::size_t reason = 0; reason < kEventLossReasonCount; ++reason) {
+            FamilyBuilder::sample(dropped, {{"output", "events"}, {"event_type", type_label}, {"reason", std::string(kEventLossReasonLabels[reason])}},
+                                  static_cast<double>(events_.lost(event_type, static_cast<EventLossReason>(reason))));
+        }
+        if (!clickhouse_ || event_type == EventType::stats) continue;  // stats are not sent to ClickHouse
+        FamilyBuilder::sample(sent, {{"output", "clickhouse"}, {"event_type", type_label}}, static_cast<double>(clickhouse_->sent(event_type)));
+        for (std::size_t reason = 0; reason < kOutputDropReasonCount; ++reason) {
+            FamilyBuilder::sample(dropped, {{"output", "clickhouse"}, {"event_type", type_label}, {"reason", std::string(kOutputDropReasonLabels[reason])}},
+                                  static_cast<double>(clickhouse_->dropped(event_type, static_cast<OutputDropReason>(reason))));
+        }
+    }
+    if (!clickhouse_) return;
+    FamilyBuilder::sample(out.begin("sipscope_output_queue_rows", "Rows waiting in an output's queue.", MetricType::Gauge),
+                          {{"output", "clickhouse"}}, static_cast<double>(clickhouse_->queued()));
+    FamilyBuilder::sample(out.begin("sipscope_output_failed_requests_total", "Requests to an output that failed (no answer, or an error answer); each is retried or its rows counted as dropped.", MetricType::Counter),
+                          {{"output", "clickhouse"}}, static_cast<double>(clickhouse_->failed_requests()));
 }
 
 std::string serialize_metrics(const prometheus::Collectable& collectable) {

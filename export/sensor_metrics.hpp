@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "clickhouse_sink.hpp"
 #include "event_writer.hpp"
 #include "tool_database.hpp"
 #include "worker_counters.hpp"
@@ -65,9 +66,15 @@ public:
         : identity_(std::move(identity)), workers_(workers.begin(), workers.end()), ports_(ports), events_(events),
           tools_(tools) {}
 
+    // Adds ClickHouse's counters to the output families; call before the
+    // collector is registered (no scrape may race it). It must outlive
+    // every scrape.
+    void attach_output(const ClickHouseSink* clickhouse) { clickhouse_ = clickhouse; }
+
     std::vector<prometheus::MetricFamily> Collect() const override;
 
 private:
+    void collect_outputs(FamilyBuilder& out) const;
     void collect_ports(FamilyBuilder& out) const;
     void collect_workers(FamilyBuilder& out, double cycles_per_second) const;
     void collect_tools(FamilyBuilder& out, const CounterSums& sums) const;
@@ -77,6 +84,7 @@ private:
     const PortCounterBoard& ports_;
     const EventWriter& events_;
     const fingerprint::ToolDatabase* tools_;
+    const ClickHouseSink* clickhouse_ = nullptr;
 };
 
 // The exposition text of `collectable` (for --metrics-file and tests).

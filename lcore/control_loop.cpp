@@ -52,6 +52,12 @@ void install_signal_handlers() {
     sigaction(SIGHUP, &action, nullptr);
 }
 
+// The line just formatted, to every output that takes its type.
+void ControlLoop::write_event(exporter::EventType type) {
+    events_.write_line(line_, type);
+    if (clickhouse_) clickhouse_->offer(type, line_);
+}
+
 unsigned ControlLoop::drain_records() {
     unsigned total = 0;
     std::array<void*, kRecordBurst> objects;
@@ -64,14 +70,14 @@ unsigned ControlLoop::drain_records() {
             line_.clear();
             if (record.kind == fingerprint::RecordKind::alert) {
                 exporter::format_alert_event(line_, record, event_context_);
-                events_.write_line(line_, exporter::EventType::alert);
+                write_event(exporter::EventType::alert);
                 ++summary_.alerts;
                 continue;
             }
             if (record.kind == fingerprint::RecordKind::active_flow) {  // interim: the flow stays open
                 if (below_minimum(record)) continue;
                 exporter::format_flow_event(line_, record, event_context_);
-                events_.write_line(line_, exporter::EventType::sip_scan_flow);
+                write_event(exporter::EventType::sip_scan_flow);
                 ++summary_.interim_records;
                 continue;
             }
@@ -80,7 +86,7 @@ unsigned ControlLoop::drain_records() {
                 ++summary_.flows_below_minimum;
             } else {
                 exporter::format_flow_event(line_, record, event_context_);
-                events_.write_line(line_, exporter::EventType::sip_scan_flow);
+                write_event(exporter::EventType::sip_scan_flow);
             }
             ++summary_.records_by_reason[static_cast<std::size_t>(record.reason)];
             if (settings_.replay) tally_source(record.flow);

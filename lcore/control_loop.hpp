@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "clickhouse_sink.hpp"
 #include "distinct_counter.hpp"
 #include "event_writer.hpp"
 #include "flow_event.hpp"
@@ -60,6 +61,8 @@ struct RunSummary {
     // What reached the events file, by exporter::EventType, and what did not.
     std::array<uint64_t, exporter::kEventTypeCount> events_written{};
     uint64_t events_lost = 0;
+    uint64_t clickhouse_sent = 0;     // rows, once the output thread finished
+    uint64_t clickhouse_dropped = 0;
     bool stopped_by_signal = false;
     bool capture_short = false;      // the port delivered fewer packets than the file holds
 };
@@ -69,16 +72,18 @@ public:
     ControlLoop(ControlSettings settings, std::vector<WorkerContext*> workers, const PortSetup& ports,
                 exporter::EventWriter& events, const exporter::FlowEventContext& event_context,
                 exporter::PortCounterBoard& port_board,
-                const fingerprint::ToolDatabase* tools, exporter::TopSources& top_sources)
+                const fingerprint::ToolDatabase* tools, exporter::TopSources& top_sources,
+                exporter::ClickHouseSink* clickhouse = nullptr)
         : settings_(settings), workers_(std::move(workers)), ports_(ports), events_(events),
           event_context_(event_context), port_board_(port_board), tools_(tools),
-          top_sources_(top_sources) {}
+          top_sources_(top_sources), clickhouse_(clickhouse) {}
 
     // Returns when the workers have finished (signal, or end of capture).
     RunSummary run();
 
 private:
     unsigned drain_records();
+    void write_event(exporter::EventType type);
     uint64_t refresh_port_counters();
     void stop_workers(fingerprint::CloseReason reason);
     void tally_source(const fingerprint::FlowState& flow);
@@ -95,6 +100,7 @@ private:
     exporter::PortCounterBoard& port_board_;
     const fingerprint::ToolDatabase* tools_;
     exporter::TopSources& top_sources_;
+    exporter::ClickHouseSink* clickhouse_;  // may be null
     RunSummary summary_;
     std::string line_;
 };

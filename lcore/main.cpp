@@ -257,6 +257,11 @@ void print_summary(const RunPlan& plan, const RunSummary& summary, const exporte
             std::fprintf(out, "; %llu of the flow lines are interim records of open flows", number(summary.interim_records));
         std::fprintf(out, ")\n");
     }
+    if (!plan.outputs.clickhouse.url.empty()) {
+        std::fprintf(out, "  clickhouse     %s (%llu rows sent, %llu dropped%s)\n", plan.outputs.clickhouse.url.c_str(),
+                     number(summary.clickhouse_sent), number(summary.clickhouse_dropped),
+                     summary.clickhouse_dropped ? ", see sipscope_output_dropped_total" : "");
+    }
     if (!metrics_url.empty()) std::fprintf(out, "  metrics        %s\n", metrics_url.c_str());
     if (!plan.outputs.metrics_file.empty()) std::fprintf(out, "  metrics file   %s\n", plan.outputs.metrics_file.c_str());
     std::fprintf(out, "  elapsed        %.3f s", elapsed_seconds);
@@ -433,7 +438,7 @@ WorkerSet make_workers(const RunPlan& plan, unsigned workers, const PortSetup& p
     return set;
 }
 
-// What leaves the sensor: events file, Prometheus, /top.
+// What leaves the sensor: events file, ClickHouse, Prometheus, /top.
 struct Outputs {
     Outputs(const RunPlan& plan, const WorkerSet& workers, const fingerprint::ToolDatabase& tools)
         : events(plan.outputs.events_file, plan.replay() ? exporter::EventWriter::Mode::truncate : exporter::EventWriter::Mode::append),
@@ -442,7 +447,29 @@ struct Outputs {
           metrics(std::make_shared<exporter::SensorMetrics>(
               exporter::SensorIdentity{SIPSCOPE_VERSION, rte_version(), plan.replay() ? "replay" : "run", rte_get_tsc_hz()},
               workers.counter_blocks(), port_board, events, &tools)),
-          top_sources(10000, &tools) {}
+          top_sources(10000, &tools) {
+        if (!plan.outputs.clickhouse.url.empty()) {
+            clickhouse = std::make_unique<exporter::ClickHouseSink>(plan.outputs.clickhouse);
+            metrics->attach_output(clickhouse.get());
+        }
+    }
+
+    // ClickHouse away at start is not fatal (the sensor retries); a server
+    // that answers without the tables is (every insert would fail).
+    void connect_clickhouse() {
+        if (!clickhouse) return;
+        bool reachable = false;
+        std::string problem = clickhouse->probe(reachable);
+        if (!problem.empty() && reachable)
+            throw StartError("ClickHouse at " + clickhouse->url() + ": " + problem);
+        if (!problem.empty()) {
+            std::fprintf(stderr, "sipscope: ClickHouse at %s does not answer (%s); records are queued and retried\n",
+                         clickhouse->url().c_str(), problem.c_str());
+        } else {
+            std::fprintf(stderr, "sipscope: sending flow records and alerts to ClickHouse at %s\n", clickhouse->url().c_str());
+        }
+        clickhouse->start();
+    }
 
     void serve(const RunPlan& plan) {
         if (!plan.outputs.metrics_bind.empty()) {
@@ -470,10 +497,17 @@ struct Outputs {
     exporter::PortCounterBoard port_board;
     std::shared_ptr<exporter::SensorMetrics> metrics;
     exporter::TopSources top_sources;
+    std::unique_ptr<exporter::ClickHouseSink> clickhouse;  // before the exposer: outlives its scrapes
     std::unique_ptr<prometheus::Exposer> exposer;
     std::unique_ptr<exporter::TopSourcesServer> api;
     std::string metrics_url;
 };
+
+// How long the end of a run keeps trying to send ClickHouse what is queued
+// while it does not answer (a replay exists to be complete; a service
+// stopping should stop well inside systemd's 90 s).
+constexpr auto kClickHousePatienceRun = std::chrono::seconds(10);
+constexpr auto kClickHousePatienceReplay = std::chrono::seconds(30);
 
 void launch_workers(const WorkerSet& set, const RunPlan& plan) {
     install_signal_handlers();
@@ -514,14 +548,20 @@ int run_sensor(const RunPlan& plan, uint64_t expected_packets, const fingerprint
     WorkerSet set = make_workers(plan, workers, ports, tools);
     Outputs outputs(plan, set, tools);
     outputs.serve(plan);
+    outputs.connect_clickhouse();
     launch_workers(set, plan);
 
     auto started = std::chrono::steady_clock::now();
     ControlSettings settings{plan.replay(), expected_packets, plan.outputs.progress_seconds, plan.outputs.stats_seconds,
                              plan.outputs.min_flow_packets};
     ControlLoop control(settings, set.workers(), ports, outputs.events, outputs.event_context, outputs.port_board, &tools,
-                        outputs.top_sources);
+                        outputs.top_sources, outputs.clickhouse.get());
     RunSummary summary = control.run();
+    if (outputs.clickhouse) {
+        outputs.clickhouse->finish(plan.replay() ? kClickHousePatienceReplay : kClickHousePatienceRun);
+        summary.clickhouse_sent = outputs.clickhouse->sent_total();
+        summary.clickhouse_dropped = outputs.clickhouse->dropped_total();
+    }
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
     bool metrics_written = true;

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -88,8 +90,33 @@ void add_event_options(CLI::App& command, SensorOptions& options) {
         ->capture_default_str()->check(CLI::Range(0.0, 86400.0));
 }
 
+// Flow records and alerts to ClickHouse, besides the events file.
+void add_clickhouse_options(CLI::App& command, SensorOptions& options) {
+    command.add_option("--clickhouse", options.clickhouse_url,
+                       "Also send flow records and alerts to ClickHouse's HTTP interface at URL, e.g. "
+                       "http://127.0.0.1:8123/?database=sipscope (tables from scripts/clickhouse/schema.sql). "
+                       "An output thread sends in batches; when ClickHouse is slow or down it retries with back-off "
+                       "and drops what no longer fits its queue, counted in sipscope_output_dropped_total; "
+                       "the events file is unaffected")
+        ->type_name("URL");
+    command.add_option("--clickhouse-tables", options.clickhouse_tables,
+                       "The tables for flow records and alerts (FLOWS,ALERTS), e.g. flows_all,alerts_all to insert "
+                       "through a cluster's Distributed tables")
+        ->capture_default_str()->type_name("FLOWS,ALERTS");
+    command.add_option("--clickhouse-batch", options.clickhouse_batch, "Rows per INSERT at most")
+        ->capture_default_str()->check(CLI::Range(1u, 1000000u));
+    command.add_option("--clickhouse-flush-ms", options.clickhouse_flush_ms,
+                       "Send what is queued at least this often, in milliseconds")
+        ->capture_default_str()->check(CLI::Range(10u, 600000u));
+    command.add_option("--clickhouse-queue", options.clickhouse_queue,
+                       "Rows held for ClickHouse while it is slow or down; beyond them rows are dropped and counted "
+                       "(a replay waits for room while ClickHouse answers)")
+        ->capture_default_str()->check(CLI::Range(1u, 100000000u));
+}
+
 void add_shared_options(CLI::App& command, SensorOptions& options) {
     add_event_options(command, options);
+    add_clickhouse_options(command, options);
     command.add_option("--workers", options.workers,
                        "Worker lcores. run: default every EAL worker lcore (set them with -l after --); "
                        "replay: default 1")
@@ -277,6 +304,28 @@ std::string check_writable(const char* option, const std::string& path) {
     return {};
 }
 
+std::string plan_clickhouse(const SensorOptions& options, RunPlan& plan) {
+    auto& clickhouse = plan.outputs.clickhouse;
+    clickhouse.url = options.clickhouse_url;
+    if (clickhouse.url.empty()) return {};
+    if (auto problem = exporter::check_clickhouse_url(clickhouse.url); !problem.empty()) return problem;
+    auto comma = options.clickhouse_tables.find(',');
+    clickhouse.flows_table = options.clickhouse_tables.substr(0, comma);
+    clickhouse.alerts_table = comma == std::string::npos ? "" : options.clickhouse_tables.substr(comma + 1);
+    auto plain = [](const std::string& name) {
+        return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
+        });
+    };
+    if (!plain(clickhouse.flows_table) || !plain(clickhouse.alerts_table))
+        return "--clickhouse-tables '" + options.clickhouse_tables + "' needs two table names, FLOWS,ALERTS (letters, digits, _ and .)";
+    clickhouse.batch_rows = options.clickhouse_batch;
+    clickhouse.flush_ms = options.clickhouse_flush_ms;
+    clickhouse.queue_rows = std::max(options.clickhouse_queue, options.clickhouse_batch);
+    clickhouse.wait_when_full = plan.replay();
+    return {};
+}
+
 }  // namespace
 
 std::string make_run_plan(const SensorOptions& options, RunPlan& plan) {
@@ -320,6 +369,7 @@ std::string make_run_plan(const SensorOptions& options, RunPlan& plan) {
     outputs.stats_seconds = options.stats_seconds;
     outputs.min_flow_packets = options.min_flow_requests;
     outputs.community_id_seed = static_cast<uint16_t>(options.community_id_seed);
+    if (auto problem = plan_clickhouse(options, plan); !problem.empty()) return problem;
     outputs.sensor_name = options.sensor_name;
     if (outputs.sensor_name.empty()) {
         char host[256] = {};

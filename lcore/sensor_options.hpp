@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "clickhouse_sink.hpp"
 #include "flow_state.hpp"
 #include "ip_address.hpp"
 
@@ -48,6 +49,11 @@ struct SensorOptions {
     std::string sensor_name;                 // "" = the host name
     double active_timeout_seconds = 300;     // interim sip_scan_flow records of open flows; 0 = none
     unsigned community_id_seed = 0;
+    std::string clickhouse_url;              // "" = no ClickHouse output
+    std::string clickhouse_tables = "flows,alerts";
+    unsigned clickhouse_batch = 10000;
+    unsigned clickhouse_flush_ms = 1000;
+    unsigned clickhouse_queue = 200000;
     double progress_seconds = 10;            // log line interval; 0 = quiet
     double stats_seconds = 60;               // `stats` event interval; 0 = only at the end
     unsigned min_flow_requests = 1;          // sip_scan_flow events only for flows that sent at least this many
@@ -92,6 +98,7 @@ struct RunPlan {
         uint32_t min_flow_packets = 1;
         std::string sensor_name;             // never empty
         uint16_t community_id_seed = 0;
+        exporter::ClickHouseSettings clickhouse;  // url "" = none
     } outputs;
     std::string tool_db;                     // the file to load (default resolved)
     unsigned idle_sleep_us = 0;
