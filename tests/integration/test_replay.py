@@ -28,7 +28,7 @@ def summary_number(summary, label):
 
 
 def comparable(events):
-    events = [event for event in events if event["event_type"] == "sip_scan_flow"]
+    events = [event for event in events if event["event_type"] == "sip_scan_flow" and event["flow"]["state"] == "closed"]
     return sorted((event["src_ip"], event["flow"]["start"], event["flow"]["end"], event["flow"]["packets"],
                    event["flow"]["bytes"], event["flow"]["responses"], event["flow"]["close_reason"],
                    tuple(sorted(event["sip"]["methods"].items())), tuple(sorted(event["sip"]["responses"].items())))
