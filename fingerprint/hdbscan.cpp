@@ -4,6 +4,7 @@
 #include "hdbscan.hpp"
 
 #include <algorithm>
+#include <barrier>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -18,6 +19,7 @@ namespace {
 constexpr double kLambdaOfIdentical = 2.0;
 
 uint64_t hamming(const BinaryPoints& points, std::size_t a, std::size_t b) {
+    if (points.words == 1) return static_cast<uint64_t>(std::popcount(points.bits[a] ^ points.bits[b]));  // up to 64 days
     const uint64_t* x = &points.bits[a * points.words];
     const uint64_t* y = &points.bits[b * points.words];
     uint64_t distance = 0;
@@ -75,7 +77,11 @@ struct Edge {
     uint64_t weight;  // mutual reachability, in Hamming units
 };
 
-// 2. Prim's minimum spanning tree of the mutual reachability graph.
+// 2. Prim's minimum spanning tree of the mutual reachability graph. Each
+// step relaxes every point outside the tree against the one just added
+// and picks the nearest; the threads share the relaxation, meeting at a
+// barrier whose completion step picks (ties: the lowest index, so the tree
+// does not depend on the thread count).
 std::vector<Edge> spanning_tree(const BinaryPoints& points, const std::vector<uint64_t>& core, unsigned threads) {
     std::size_t n = points.size();
     std::vector<Edge> edges;
@@ -89,46 +95,61 @@ std::vector<Edge> spanning_tree(const BinaryPoints& points, const std::vector<ui
     uint32_t current = 0;
     struct Pick {
         uint64_t weight = kFar;
+        uint32_t point = UINT32_MAX;
         std::size_t slot = 0;
+        bool better_than(const Pick& other) const {
+            return weight < other.weight || (weight == other.weight && point < other.point);
+        }
     };
-    std::vector<Pick> picks(std::max(1u, threads));
-    while (!outside.empty()) {
-        unsigned workers = outside.size() < 4096 ? 1 : threads;
+    unsigned workers = std::max(1u, threads);
+    std::vector<Pick> picks(workers);
+    bool done = false;
+    auto relax = [&](unsigned t) {
+        Pick pick;
         std::size_t chunk = (outside.size() + workers - 1) / workers;
-        auto relax = [&](unsigned t) {
-            Pick pick;
-            std::size_t begin = std::min(outside.size(), t * chunk), end = std::min(outside.size(), begin + chunk);
-            for (std::size_t slot = begin; slot < end; ++slot) {
-                uint32_t q = outside[slot];
-                uint64_t reach = std::max({core[current], core[q], hamming(points, current, q)});
-                if (reach < best[q]) {
-                    best[q] = reach;
-                    from[q] = current;
-                }
-                if (best[q] < pick.weight || (best[q] == pick.weight && q < outside[pick.slot])) pick = {best[q], slot};
+        std::size_t begin = std::min(outside.size(), t * chunk), end = std::min(outside.size(), begin + chunk);
+        uint64_t core_current = core[current];
+        for (std::size_t slot = begin; slot < end; ++slot) {
+            uint32_t q = outside[slot];
+            uint64_t reach = std::max({core_current, core[q], hamming(points, current, q)});
+            if (reach < best[q]) {
+                best[q] = reach;
+                from[q] = current;
             }
-            picks[t] = pick;
-        };
-        if (workers == 1) {
-            relax(0);
-        } else {
-            std::vector<std::thread> pool;
-            for (unsigned t = 0; t < workers; ++t) pool.emplace_back(relax, t);
-            for (auto& thread : pool) thread.join();
+            Pick candidate{best[q], q, slot};
+            if (candidate.better_than(pick)) pick = candidate;
         }
+        picks[t] = pick;
+    };
+    auto choose = [&]() noexcept {
         Pick chosen;
-        for (unsigned t = 0; t < workers; ++t) {
-            if (picks[t].weight == kFar) continue;
-            if (picks[t].weight < chosen.weight ||
-                (picks[t].weight == chosen.weight && outside[picks[t].slot] < outside[chosen.slot]))
-                chosen = picks[t];
-        }
-        uint32_t next = outside[chosen.slot];
-        edges.push_back({from[next], next, best[next]});
+        for (const Pick& pick : picks)
+            if (pick.better_than(chosen)) chosen = pick;
+        edges.push_back({from[chosen.point], chosen.point, chosen.weight});
         outside[chosen.slot] = outside.back();
         outside.pop_back();
-        current = next;
+        current = chosen.point;
+        done = outside.empty();
+    };
+    if (workers == 1 || n < 4096) {
+        while (!done) {
+            workers = 1;
+            relax(0);
+            choose();
+        }
+        return edges;
     }
+    std::barrier step(static_cast<std::ptrdiff_t>(workers), choose);
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < workers; ++t) {
+        pool.emplace_back([&, t] {
+            while (!done) {
+                relax(t);
+                step.arrive_and_wait();
+            }
+        });
+    }
+    for (auto& thread : pool) thread.join();
     return edges;
 }
 
@@ -172,22 +193,36 @@ Hierarchy single_linkage(const BinaryPoints& points, const std::vector<uint64_t>
         return x;
     };
     std::sort(edges.begin(), edges.end(), [](const Edge& x, const Edge& y) { return x.weight < y.weight; });
+    // A node formed at this same distance is part of this merge: the other
+    // side joins it (the smaller list moves), so a long run of merges at
+    // one distance costs linear time, not quadratic.
+    auto at_level = [&](const Item& item, uint64_t level) { return !item.bundle && tree.nodes[item.index].level == level; };
     for (const Edge& edge : edges) {
         uint32_t a = find(edge.a), b = find(edge.b);
-        Node merged{edge.weight, top[a].count + top[b].count, {}};
-        for (const Item& item : {top[a], top[b]}) {
-            // A node formed at this same distance is part of this merge.
-            if (!item.bundle && tree.nodes[item.index].level == edge.weight) {
-                auto& absorbed = tree.nodes[item.index].children;
-                merged.children.insert(merged.children.end(), absorbed.begin(), absorbed.end());
-                absorbed.clear();
+        Item joined;
+        if (at_level(top[a], edge.weight) || at_level(top[b], edge.weight)) {
+            Item keep = top[a], other = top[b];
+            bool both = at_level(keep, edge.weight) && at_level(other, edge.weight);
+            if (!at_level(keep, edge.weight) ||
+                (both && tree.nodes[other.index].children.size() > tree.nodes[keep.index].children.size()))
+                std::swap(keep, other);
+            Node& node = tree.nodes[keep.index];
+            if (at_level(other, edge.weight)) {
+                auto& moving = tree.nodes[other.index].children;
+                node.children.insert(node.children.end(), moving.begin(), moving.end());
+                moving.clear();
+                moving.shrink_to_fit();
             } else {
-                merged.children.push_back(item);
+                node.children.push_back(other);
             }
+            node.size += other.count;
+            joined = {false, keep.index, node.size};
+        } else {
+            tree.nodes.push_back({edge.weight, top[a].count + top[b].count, {top[a], top[b]}});
+            joined = {false, static_cast<uint32_t>(tree.nodes.size() - 1), tree.nodes.back().size};
         }
-        tree.nodes.push_back(std::move(merged));
         parent[b] = a;
-        top[a] = {false, static_cast<uint32_t>(tree.nodes.size() - 1), tree.nodes.back().size};
+        top[a] = joined;
     }
     tree.root = top[find(0)];
     return tree;

@@ -27,6 +27,7 @@
 #include <optional>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <future>
 #include <memory>
 #include <string>
@@ -645,6 +646,57 @@ int start_and_run(const RunPlan& plan) {
     return status;
 }
 
+// `sipscope campaigns`: exit 0, 1 for input that cannot be analysed (a
+// file that is not events, an empty input), 2 for bad options.
+int find_campaigns(const exporter::CampaignOptions& options) {
+    if (options.event_files.empty() && options.clickhouse_url.empty()) {
+        std::fprintf(stderr, "sipscope: campaigns needs events files or --clickhouse URL\n");
+        return 2;
+    }
+    for (const auto& [name, text] : {std::pair{"--from", options.from_text}, std::pair{"--to", options.to_text}}) {
+        if (!text.empty() && !exporter::parse_day(text)) {
+            std::fprintf(stderr, "sipscope: %s '%s' is not a day (YYYY-MM-DD)\n", name, text.c_str());
+            return 2;
+        }
+    }
+    if (!options.from_text.empty() && !options.to_text.empty() &&
+        *exporter::parse_day(options.from_text) > *exporter::parse_day(options.to_text)) {
+        std::fprintf(stderr, "sipscope: --from %s is after --to %s\n", options.from_text.c_str(), options.to_text.c_str());
+        return 2;
+    }
+    if (!options.clickhouse_url.empty()) {
+        if (auto problem = exporter::check_clickhouse_url(options.clickhouse_url); !problem.empty()) {
+            std::fprintf(stderr, "sipscope: %s\n", problem.c_str());
+            return 2;
+        }
+    }
+    exporter::CampaignReport report;
+    try {
+        auto started = std::chrono::steady_clock::now();
+        report = exporter::build_campaign_report(options);
+        std::fprintf(stderr, "sipscope: campaigns: %llu sources clustered in %.2f s\n", number(report.sources),
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "sipscope: %s\n", error.what());
+        return 1;
+    }
+    // The file first: a table piped into `head` must not cost the file.
+    if (!options.json_file.empty() && options.json_file != "-") {
+        std::ofstream file(options.json_file, std::ios::trunc);
+        exporter::write_campaign_json(file, report);
+        file.close();
+        if (file.fail()) {
+            std::fprintf(stderr, "sipscope: cannot write %s\n", options.json_file.c_str());
+            return 1;
+        }
+    }
+    std::ostream& table = options.json_file == "-" ? std::cerr : std::cout;
+    exporter::write_campaign_table(table, report);
+    if (options.json_file == "-") exporter::write_campaign_json(std::cout, report);
+    std::cout.flush();
+    return std::cout.good() ? 0 : 1;
+}
+
 int list_tools(const RunPlan& plan) {
     try {
         print_tools(*fingerprint::ToolDatabase::load(plan.tool_db), plan.tool_db);
@@ -684,6 +736,7 @@ int main(int argc, char** argv) {
         std::printf("sipscope %s (%s)\n", SIPSCOPE_VERSION, rte_version());
         return 0;
     }
+    if (options.mode == Mode::campaigns) return find_campaigns(options.campaigns);
     RunPlan plan;
     if (std::string problem = make_run_plan(options, plan); !problem.empty()) {
         std::fprintf(stderr, "sipscope: %s\n", problem.c_str());

@@ -194,6 +194,38 @@ std::string parse_endpoint(const std::string& option, const std::string& text, s
 
 }  // namespace
 
+// `campaigns`: its own options only (no fall-through: the sensor's options
+// mean nothing to an offline analysis).
+void add_campaigns_command(CLI::App& app, SensorOptions& options) {
+    auto* command = app.add_subcommand(
+        "campaigns",
+        "Group sources into campaigns by the days they were active (the paper's section VI): per source a binary "
+        "vector of its active UTC days, clustered with HDBSCAN; clusters active on every day are removed. Reads "
+        "sip_scan_flow events (JSON lines, plain or gzip) or a ClickHouse flows table; prints a table, writes --json");
+    command->callback([&options] { options.mode = Mode::campaigns; });
+    auto& campaigns = options.campaigns;
+    command->add_option("events", campaigns.event_files, "Events files (sipscope --events output; .gz is read too)")
+        ->type_name("FILE");
+    command->add_option("--clickhouse", campaigns.clickhouse_url,
+                        "Read closed flows from ClickHouse instead (or as well), e.g. "
+                        "http://127.0.0.1:8123/?database=sipscope")
+        ->type_name("URL");
+    command->add_option("--from", campaigns.from_text, "First UTC day to analyse (default: the first day of the input)")
+        ->type_name("YYYY-MM-DD");
+    command->add_option("--to", campaigns.to_text, "Last UTC day to analyse, inclusive (default: the last day of the input)")
+        ->type_name("YYYY-MM-DD");
+    command->add_option("--min-cluster-size", campaigns.min_cluster_size,
+                        "Smallest campaign, in sources (HDBSCAN's min_cluster_size; the paper uses 5)")
+        ->capture_default_str()->check(CLI::Range(uint64_t{2}, uint64_t{1} << 32));
+    command->add_option("--min-samples", campaigns.min_samples,
+                        "HDBSCAN's min_samples: sources a vector's neighbourhood needs to be dense (default: "
+                        "--min-cluster-size)")
+        ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 32));
+    command->add_option("--json", campaigns.json_file, "Write the campaigns as JSON to FILE ('-': standard output, "
+                                                       "and the table goes to standard error)")
+        ->type_name("FILE");
+}
+
 void add_options(CLI::App& app, SensorOptions& options) {
     app.set_config("--config", "", "Read options from this file (TOML/INI: one `option = value` per line; an unknown "
                                    "option is an error)");
@@ -228,6 +260,8 @@ void add_options(CLI::App& app, SensorOptions& options) {
     auto* tools = app.add_subcommand("tools", "List the tool database (and check it: exit 1 on a broken entry)");
     tools->callback([&options] { options.mode = Mode::tools; });
     tools->fallthrough();
+
+    add_campaigns_command(app, options);
 
     auto* version = app.add_subcommand("version", "Print the version of sipscope and DPDK");
     version->callback([&options] { options.mode = Mode::version; });

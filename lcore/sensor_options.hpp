@@ -10,13 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "campaigns.hpp"
 #include "clickhouse_sink.hpp"
 #include "flow_state.hpp"
 #include "ip_address.hpp"
 
 namespace sipscope::lcore {
 
-enum class Mode { none, run, replay, tools, version };
+enum class Mode { none, run, replay, tools, version, campaigns };
 
 struct SensorOptions {
     Mode mode = Mode::none;
@@ -61,6 +62,8 @@ struct SensorOptions {
     unsigned idle_sleep_us = 0;              // sleep after many empty polls (0: pure polling)
     // --- EAL
     std::vector<std::string> eal_arguments;  // after "--"
+    // --- the campaigns subcommand (offline, no EAL)
+    exporter::CampaignOptions campaigns;
 };
 
 // Adds every option and subcommand to `app`, bound to `options`.

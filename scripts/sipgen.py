@@ -20,6 +20,7 @@ import random
 import socket
 import struct
 import sys
+import time as time_module
 
 PCAP_GLOBAL_HEADER = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
 
@@ -428,6 +429,83 @@ def benign_phone_events(rng, index, start, gap, home_base):
     return frames
 
 
+def multi_day(arguments, rng, home_base):
+    """Campaigns across days (the paper's section VI) with their ground
+    truth: --day-campaigns groups of --campaign-size hosts active on a shared
+    day pattern (each host may miss one of its group's days), independent
+    scanners on random days, and always-active hosts. Each source scans on
+    each of its days at a random hour, with its tool of Table I.
+    Returns (events, truth) or, with --events-out, writes sip_scan_flow
+    events (one closed flow per source and day) instead of packets."""
+    days = arguments.days
+    day_seconds = 86400.0
+    truth = {"days": days, "campaigns": {}, "independent": [], "always_active": []}
+    plan = []  # (source, tool id, active days, group)
+    used = set()
+    for campaign in range(1, arguments.day_campaigns + 1):
+        while True:  # a day pattern of its own, neither empty nor every day, unlike the others
+            pattern = tuple(day for day in range(days) if rng.random() < 0.45)
+            if 2 <= len(pattern) < days - 1 and all(len(set(pattern) ^ set(other)) >= 3 for other in used):
+                used.add(pattern)
+                break
+        tool = 1 + (campaign - 1) % len(TABLE_I)
+        members = []
+        for member in range(arguments.campaign_size):
+            source = "100.%d.%d.%d" % (64 + campaign // 250, campaign % 250, 1 + member)
+            active = list(pattern)
+            if len(active) > 2 and rng.random() < 0.15:
+                active.remove(rng.choice(active))  # a host that missed a day of its campaign
+            plan.append((source, tool, active, campaign))
+            members.append(source)
+        truth["campaigns"][str(campaign)] = {"days": list(pattern), "sources": members, "tool": TABLE_I[tool][0]}
+    for index in range(arguments.independent):
+        source = "172.%d.%d.%d" % (16 + index // 62500, (index // 250) % 250, 1 + index % 250)
+        active = [day for day in range(days) if rng.random() < 0.3] or [rng.randrange(days)]
+        plan.append((source, rng.choice(list(TABLE_I)), active, 0))
+        truth["independent"].append(source)
+    for index in range(arguments.always_active):
+        source = "192.0.2.%d" % (1 + index)
+        plan.append((source, 5, list(range(days)), -1))
+        truth["always_active"].append(source)
+    if arguments.events_out:
+        write_day_events(arguments, rng, plan, day_seconds)
+        return [], truth
+    events = []
+    date = "Sat, 13 Nov 2010 23:29:00 GMT"
+    for source, tool, active, _ in plan:
+        name, strategy, port_mode = TABLE_I[tool]
+        for day in active:
+            when = arguments.start + day * day_seconds + rng.uniform(0, day_seconds - 3600)
+            sport = 5060 if port_mode == "fixed5060" else rng.randint(20000, 60000)
+            for sequence, target in enumerate(destinations(strategy, home_base, arguments.packets_per_source, rng), 1):
+                if port_mode == "changing":
+                    sport = rng.randint(1024, 65535)
+                k = {"src": source, "dst": target, "sport": sport, "dport": 5060, "number": "0046441408560", "date": date}
+                payload = build_table_i_request(tool, k, rng, sequence)
+                events.append((when, ethernet(ipv4(source, target, 17, udp(sport, 5060, payload), ttl=52))))
+                when += 0.2
+    return events, truth
+
+
+def write_day_events(arguments, rng, plan, day_seconds):
+    """Minimal sip_scan_flow lines (what `sipscope campaigns` reads), for
+    inputs too large to replay in a test: 100,000 sources over 30 days."""
+    def stamp(seconds):
+        return time_module.strftime("%Y-%m-%dT%H:%M:%S", time_module.gmtime(seconds)) + ".000000Z"
+    flow_id = 0
+    with open(arguments.events_out, "w") as out:
+        for source, tool, active, _ in plan:
+            name, strategy, _ = TABLE_I[tool]
+            for day in active:
+                flow_id += 1
+                start = arguments.start + day * day_seconds + rng.uniform(0, day_seconds - 3600)
+                out.write(json.dumps({"timestamp": stamp(start + 60), "event_type": "sip_scan_flow", "schema_version": 2,
+                                      "sensor": "sipgen", "flow_id": flow_id, "src_ip": source,
+                                      "flow": {"start": stamp(start), "end": stamp(start + 60),
+                                               "packets": arguments.packets_per_source, "state": "closed"},
+                                      "tool": {"name": name}, "strategy": strategy}, separators=(",", ":")) + "\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True, help="pcap file to write; the ground truth goes to OUT.truth.json")
@@ -471,7 +549,19 @@ def main() -> int:
     parser.add_argument("--home-net", default="198.51.0.0/16", help="the watched /16 (scan targets)")
     parser.add_argument("--start", type=float, default=1767225600.0, help="capture start, seconds since the epoch")
     parser.add_argument("--gap", type=float, default=0.01, help="seconds between consecutive packets")
+    days = parser.add_argument_group("campaigns across days (replaces the other traffic)")
+    days.add_argument("--days", type=int, default=0,
+                      help="write N days of scanning with campaign ground truth (truth: campaigns, independent, "
+                           "always_active); --packets-per-source is per source and day")
+    days.add_argument("--day-campaigns", type=int, default=5, help="groups of hosts active on a shared day pattern")
+    days.add_argument("--campaign-size", type=int, default=10, help="hosts per campaign")
+    days.add_argument("--independent", type=int, default=20, help="scanners active on random days of their own")
+    days.add_argument("--always-active", type=int, default=6, help="hosts active on every day")
+    days.add_argument("--events-out", default="",
+                      help="with --days: write sip_scan_flow events to this file instead of packets (large inputs)")
     arguments = parser.parse_args()
+    if arguments.days < 0 or (arguments.days and arguments.days < 3):
+        parser.error("--days must be 0 (off) or at least 3")
     if not 0 <= arguments.background < 1:
         parser.error("--background must be in [0, 1)")
     try:
@@ -488,6 +578,8 @@ def main() -> int:
     rng = random.Random(arguments.seed)
     home_base = arguments.home_net.split("/")[0].split(".")[:2]
     responders = ["%s.%s.7.%d" % (home_base[0], home_base[1], 10 + i) for i in range(arguments.responders)]
+    if arguments.days:
+        return write_multi_day(arguments, rng, home_base)
 
     events = []  # (time, frame, kind)
     truth = {"seed": arguments.seed, "home_net": arguments.home_net, "sources": {}, "packets": 0, "sip_packets": 0,
@@ -710,7 +802,33 @@ def main() -> int:
     truth["source_count"] = len(truth["sources"])
     truth["prober_count"] = len(truth["probers"])
     truth["benign_count"] = len(truth["benign"])
-    with open(arguments.out, "wb") as out:
+    write_pcap(arguments.out, events)
+    with open(arguments.out + ".truth.json", "w") as out:
+        json.dump(truth, out, indent=1, sort_keys=True)
+    print("%s: %d packets (%d SIP from %d sources, %d background, %d malformed)" % (
+        arguments.out, truth["packets"], truth["sip_packets"], truth["source_count"], truth["background_packets"],
+        truth["malformed_packets"]), file=sys.stderr)
+    return 0
+
+
+def write_multi_day(arguments, rng, home_base):
+    events, day_truth = multi_day(arguments, rng, home_base)
+    truth = dict(day_truth, seed=arguments.seed, home_net=arguments.home_net, packets=len(events))
+    if not arguments.events_out:
+        events.sort(key=lambda item: item[0])
+        write_pcap(arguments.out, events)
+    with open(arguments.out + ".truth.json", "w") as out:
+        json.dump(truth, out, indent=1, sort_keys=True)
+    sources = sum(len(group["sources"]) for group in truth["campaigns"].values()) + len(truth["independent"]) + \
+        len(truth["always_active"])
+    print("%s: %d days, %d sources (%d campaigns), %s" % (
+        arguments.events_out or arguments.out, arguments.days, sources, len(truth["campaigns"]),
+        "events" if arguments.events_out else "%d packets" % len(events)), file=sys.stderr)
+    return 0
+
+
+def write_pcap(path, events):
+    with open(path, "wb") as out:
         out.write(PCAP_GLOBAL_HEADER)
         for when, frame in events:
             seconds = int(when)
@@ -719,12 +837,6 @@ def main() -> int:
                 seconds, micros = seconds + 1, 0
             out.write(struct.pack("<IIII", seconds, micros, len(frame), len(frame)))
             out.write(frame)
-    with open(arguments.out + ".truth.json", "w") as out:
-        json.dump(truth, out, indent=1, sort_keys=True)
-    print("%s: %d packets (%d SIP from %d sources, %d background, %d malformed)" % (
-        arguments.out, truth["packets"], truth["sip_packets"], truth["source_count"], truth["background_packets"],
-        truth["malformed_packets"]), file=sys.stderr)
-    return 0
 
 
 if __name__ == "__main__":

@@ -207,6 +207,25 @@ class ClickHouseOutput(unittest.TestCase):
             time.sleep(0.2)
         self.fail("condition not reached in %d s" % seconds)
 
+    def test_campaigns_read_from_clickhouse_equal_those_read_from_the_file(self):
+        capture = os.path.join(self.directory.name, "days.pcap")
+        subprocess.run([sys.executable, SIPGEN, "--out", capture, "--days", "10", "--day-campaigns", "3",
+                        "--campaign-size", "8", "--independent", "10", "--always-active", "5", "--packets-per-source", "2"],
+                       check=True, stderr=subprocess.DEVNULL)
+        events, _, _ = self.replay(capture, "days")
+        reports = []
+        for source in (["--clickhouse", self.server.url], [os.path.join(self.directory.name, "days.jsonl")]):
+            path = os.path.join(self.directory.name, "campaigns-%d.json" % len(reports))
+            result = run_sipscope(["campaigns"] + source + ["--json", path])
+            self.assertEqual(result.returncode, 0, result.stderr)
+            with open(path) as handle:
+                report = json.load(handle)
+            # Rows come back in the table's order: compare as sets.
+            reports.append((report["days"], report["sources"], sorted(sorted(c["sources"]) for c in report["campaigns"]),
+                            sorted(report["noise"]), [sorted(g["sources"]) for g in report["removed_always_active"]]))
+        self.assertEqual(reports[0], reports[1])
+        self.assertTrue(reports[0][2], "campaigns found")
+
     def test_refuses_a_database_without_the_tables(self):
         url = self.server.url.replace("database=sipscope", "database=default")
         result = run_sipscope(["replay", self.capture, "--events", "", "--clickhouse", url])
