@@ -26,7 +26,7 @@ namespace {
 struct FlowSpan {
     std::string source;
     int64_t first_day = 0, last_day = 0;
-    std::string tool, strategy;
+    std::string tool, strategy, fingerprint_id;
 };
 
 constexpr int64_t kMicrosPerDay = int64_t{86400} * 1000000;
@@ -75,6 +75,7 @@ void read_event_file(const std::string& path, std::vector<FlowSpan>& flows) {
         flow.last_day = *last;
         flow.tool = string_at(event, {"tool", "name"});
         flow.strategy = string_at(event, {"strategy"});
+        flow.fingerprint_id = string_at(event, {"fingerprint_id"});
         flows.push_back(std::move(flow));
     };
     for (;;) {
@@ -102,7 +103,7 @@ std::size_t append_body(char* data, std::size_t size, std::size_t count, void* u
 void read_clickhouse(const std::string& url, std::vector<FlowSpan>& flows) {
     std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
     if (!curl) throw std::runtime_error("libcurl could not be initialised");
-    const std::string query = "SELECT src_ip, flow_start_us, flow_end_us, tool_name, strategy FROM flows "
+    const std::string query = "SELECT src_ip, flow_start_us, flow_end_us, tool_name, strategy, fingerprint_id FROM flows "
                               "WHERE flow_state = 'closed' FORMAT JSONEachRow";
     std::string body;
     curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
@@ -129,7 +130,7 @@ void read_clickhouse(const std::string& url, std::vector<FlowSpan>& flows) {
         };
         flows.push_back({row["src_ip"].get<std::string>(), day_of_micros(micros("flow_start_us")),
                          day_of_micros(micros("flow_end_us")), row["tool_name"].get<std::string>(),
-                         row["strategy"].get<std::string>()});
+                         row["strategy"].get<std::string>(), row["fingerprint_id"].get<std::string>()});
     }
 }
 
@@ -192,12 +193,13 @@ CampaignReport build_campaign_report(const CampaignOptions& options) {
         auto [found, fresh] = index.emplace(flow.source, sources.size());
         if (fresh) {
             names.push_back(flow.source);
-            sources.push_back({std::vector<bool>(static_cast<std::size_t>(report.day_count), false), {}, {}});
+            sources.push_back({std::vector<bool>(static_cast<std::size_t>(report.day_count), false), {}, {}, {}});
         }
         CampaignSource& source = sources[found->second];
         for (int64_t day = from; day <= to; ++day) source.days[static_cast<std::size_t>(day - first)] = true;
         ++source.tools[flow.tool.empty() ? "unknown" : flow.tool];
         ++source.strategies[flow.strategy.empty() ? "unknown" : flow.strategy];
+        if (!flow.fingerprint_id.empty()) ++source.fingerprint_ids[flow.fingerprint_id];
         ++report.flows;
     }
     report.sources = sources.size();
@@ -243,6 +245,7 @@ CampaignReport build_campaign_report(const CampaignOptions& options) {
             campaign.sources.push_back(names[s]);
             for (const auto& [tool, count] : sources[s].tools) ++campaign.tools[tool];
             for (const auto& [strategy, count] : sources[s].strategies) ++campaign.strategies[strategy];
+            for (const auto& [id, count] : sources[s].fingerprint_ids) ++campaign.fingerprint_ids[id];
         }
         if (static_cast<int64_t>(campaign.days_active.size()) == report.day_count) {
             report.removed_always_active.push_back(std::move(campaign.sources));
@@ -269,6 +272,7 @@ void write_campaign_json(std::ostream& out, const CampaignReport& report) {
         for (int64_t day : campaign.days_active) item["days_active"].push_back(format_day(day));
         item["tools"] = campaign.tools;
         item["strategies"] = campaign.strategies;
+        item["fingerprint_ids"] = campaign.fingerprint_ids;
         item["first_day"] = campaign.days_active.empty() ? nullptr : nlohmann::ordered_json(format_day(campaign.days_active.front()));
         item["last_day"] = campaign.days_active.empty() ? nullptr : nlohmann::ordered_json(format_day(campaign.days_active.back()));
         json["campaigns"].push_back(std::move(item));

@@ -32,6 +32,7 @@ struct CampaignSource {
     std::vector<bool> days;               // over the analysed days
     std::map<std::string, uint64_t> tools;       // tool name → its flows
     std::map<std::string, uint64_t> strategies;  // strategy → its flows
+    std::map<std::string, uint64_t> fingerprint_ids;  // tool variant → its flows
 };
 
 struct Campaign {
@@ -40,6 +41,7 @@ struct Campaign {
     std::vector<int64_t> days_active;  // days on which at least half its sources were active
     std::map<std::string, uint64_t> tools;       // name → sources
     std::map<std::string, uint64_t> strategies;  // strategy → sources
+    std::map<std::string, uint64_t> fingerprint_ids;  // tool variant (fingerprint_id) → sources
 };
 
 struct CampaignReport {

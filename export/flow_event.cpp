@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "community_id.hpp"
+#include "template_id.hpp"
 
 namespace sipscope::exporter {
 
@@ -224,6 +225,9 @@ void write_fingerprint(JsonObject& event, const fingerprint::HeaderFingerprint& 
         .field("sequence_changed", print.sequence_changed)
         .field("keys_dropped", print.keys_dropped)
         .end();
+    // The tool variant's id, the same from one request or thousands
+    // (fingerprint/template_id.hpp); none for a port-only scan.
+    if (print.entry_count != 0) event.field("fingerprint_id", fingerprint::template_id(print));
 }
 
 // How the source scans.

@@ -59,6 +59,9 @@ struct HeaderFingerprint {
     // as of `plain_at` merged packets: recomputed only after a merge.
     uint32_t plain_entries = 0;
     uint32_t plain_at = UINT32_MAX;
+    // fingerprint_id of the first request (template_id.hpp), taken before
+    // the second merge can blur it; 0 until then.
+    uint64_t first_request_id = 0;
     std::array<FingerprintEntry, kFingerprintKeys> entries{};
     // Entry of each known header (kNoEntry: none yet), so that the merge
     // finds most keys without comparing names.
@@ -75,6 +78,7 @@ struct HeaderFingerprint {
         keys_dropped = false;
         sequence_changed = false;
         sequence_length = 0;
+        first_request_id = 0;
         entry_of_header = filled_with_no_entry();
     }
     const FingerprintEntry* find(std::string_view key) const;

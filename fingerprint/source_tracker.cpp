@@ -2,6 +2,8 @@
 // hot path: no allocation once constructed.
 #include "source_tracker.hpp"
 
+#include "template_id.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -106,7 +108,10 @@ void SourceTracker::observe_request(FlowState& flow, const SourcePacket& packet)
         // A settled template merges 1 request in N — and any request that
         // could change it (may_change), so sampling never changes the template.
         if (fingerprint.offer(settings_.fingerprint_sampling) || may_change(fingerprint, *packet.message)) {
-            if (fingerprint.packets == 1) identify(flow, fingerprint);  // the first request, still unblurred
+            if (fingerprint.packets == 1) {  // the first request, still unblurred
+                identify(flow, fingerprint);
+                fingerprint.first_request_id = template_hash(fingerprint);
+            }
             aggregate(fingerprint, *packet.message, PacketEndpoints::of(*packet.frame));
             if (fingerprint.packets == kRematchAfterRequests) identify(flow, fingerprint);
         }

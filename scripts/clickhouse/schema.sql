@@ -79,6 +79,7 @@ CREATE TABLE IF NOT EXISTS sipscope.flows
     fingerprint_info_settled UInt8,
     fingerprint_info_sequence_changed UInt8,
     fingerprint_info_keys_dropped UInt8,
+    fingerprint_id String,
     strategy String,
     destinations_distinct UInt64,
     destinations_estimated UInt8,

@@ -87,6 +87,8 @@ class CampaignsAcrossDays(unittest.TestCase):
             campaign = next(c for c in report["campaigns"] if "campaign %d" % c["id"] == label)
             self.assertEqual(campaign["days_active"], [report["days"][day] for day in group["days"]])
             self.assertEqual(max(campaign["tools"], key=campaign["tools"].get), group["tool"])
+            self.assertTrue(campaign["fingerprint_ids"], "the tool variants of the campaign")
+            self.assertTrue(all(len(key) == 16 for key in campaign["fingerprint_ids"]))
         self.assertIn("always-active groups removed", result.stdout)
 
     def test_gzip_and_split_inputs_give_the_same_campaigns(self):

@@ -120,6 +120,31 @@ class EventSchema(unittest.TestCase):
         self.assertTrue(any(event["event_type"] == "sip_scan_flow" for event in events))
         self.assertIn("sipscope replay summary", result.stderr)
 
+    def test_fingerprint_id_names_a_tool_variant_from_one_request_or_many(self):
+        # Most sources send one to a few requests (a /16's view of an
+        # Internet-wide scan); some send many, which blur their templates.
+        capture, _ = make_capture(self.directory.name, name="heavy.pcap", tools="all", sources_per_tool=4,
+                                  heavy_tail=1.2, packets_per_source=200, seed=3)
+        events = os.path.join(self.directory.name, "heavy.jsonl")
+        result = run_sipscope(["replay", capture, "--events", events, "--progress", "0"] + IDLE_SLEEP)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        ids = collections.defaultdict(set)
+        sizes = collections.defaultdict(set)
+        for event in read_events(events):
+            if event["event_type"] == "sip_scan_flow" and event["flow"]["state"] == "closed" and event["flow"]["packets"]:
+                ids[event["tool"]["name"]].add(event["fingerprint_id"])
+                sizes[event["tool"]["name"]].add(event["flow"]["packets"] == 1)
+        # Tools whose requests fix every field but per-message ones (tags,
+        # branches, Call-IDs, counters, extensions): one id each. Tools that
+        # draw their User-Agent or user names at random have one per draw.
+        fixed = ["sipvicious", "nmap", "nmap-test", "nmap-sip-a", "nmap-ag", "a123", "a84b4c", "pplsip", "startrinity",
+                 "sip-99999", "sip-b-localip", "nessus", "voip"]
+        for tool in fixed:
+            self.assertEqual(len(ids[tool]), 1, (tool, ids[tool]))
+        self.assertEqual(len({next(iter(ids[tool])) for tool in fixed}), len(fixed), "one id per tool")
+        self.assertTrue(any(True in sizes[tool] and False in sizes[tool] for tool in fixed),
+                        "one-request and many-request flows of one tool share the id")
+
     def test_bad_active_timeout_is_refused(self):
         for value in ("-1", "nan", "abc"):
             with self.subTest(value=value):
