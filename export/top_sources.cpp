@@ -2,6 +2,8 @@
 // mutex — neither is a worker) and its HTTP endpoint on civetweb.
 #include "top_sources.hpp"
 
+#include <functional>
+
 #include <CivetServer.h>
 
 #include <algorithm>
@@ -76,29 +78,28 @@ std::string TopSources::json(std::size_t count, uint64_t window_us) const {
 
 namespace {
 
-// GET /top?count=N&window=SECONDS. Exact path: civetweb matches "/top$";
-// every other path is civetweb's 404. Other methods: 405.
-class TopHandler final : public CivetHandler {
+// One JSON endpoint: GET with query parameters, answered by `answer`.
+// Exact paths: civetweb matches "/top$" and "/campaigns$"; every other path
+// is civetweb's 404. Other methods: 405. Bad parameters: 400.
+class JsonEndpoint final : public CivetHandler {
 public:
-    explicit TopHandler(const TopSources& top) : top_(top) {}
+    struct Reply {
+        int status = 200;
+        std::string body;
+    };
+    using Answer = std::function<Reply(const std::string& query)>;
+    explicit JsonEndpoint(Answer answer) : answer_(std::move(answer)) {}
 
     bool handleGet(CivetServer*, mg_connection* connection) override {
         const mg_request_info* request = mg_get_request_info(connection);
-        std::string query = request->query_string ? request->query_string : "";
-        uint64_t count = 20, window_s = 1200;
-        std::string problem = read_parameter(query, "count", 1, 1000, count);
-        if (problem.empty()) problem = read_parameter(query, "window", 1, kMaxWindowSeconds, window_s);
-        if (!problem.empty()) return reply(connection, 400, "Bad Request", "{\"error\":\"" + problem + "\"}");
-        return reply(connection, 200, "OK", top_.json(static_cast<std::size_t>(count), window_s * 1000000));
+        Reply answer = answer_(request->query_string ? request->query_string : "");
+        return reply(connection, answer.status, answer.status == 200 ? "OK" : "Bad Request", answer.body);
     }
     bool handlePost(CivetServer*, mg_connection* connection) override { return not_allowed(connection); }
     bool handlePut(CivetServer*, mg_connection* connection) override { return not_allowed(connection); }
     bool handleDelete(CivetServer*, mg_connection* connection) override { return not_allowed(connection); }
     bool handlePatch(CivetServer*, mg_connection* connection) override { return not_allowed(connection); }
     bool handleOptions(CivetServer*, mg_connection* connection) override { return not_allowed(connection); }
-
-private:
-    static constexpr uint64_t kMaxWindowSeconds = 366ull * 86400;
 
     // `name`=digits within [low, high], or absent (default kept). An error
     // text (no quotes or backslashes in it) otherwise.
@@ -114,6 +115,9 @@ private:
         value = parsed;
         return {};
     }
+    static Reply bad_request(const std::string& problem) { return {400, "{\"error\":\"" + problem + "\"}"}; }
+
+private:
     static bool reply(mg_connection* connection, int status, const char* reason, const std::string& body) {
         mg_printf(connection,
                   "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
@@ -127,8 +131,29 @@ private:
         return true;
     }
 
-    const TopSources& top_;
+    Answer answer_;
 };
+
+constexpr uint64_t kMaxWindowSeconds = 366ull * 86400;
+
+// GET /top?count=N&window=SECONDS
+JsonEndpoint::Reply answer_top(const TopSources& top, const std::string& query) {
+    uint64_t count = 20, window_s = 1200;
+    std::string problem = JsonEndpoint::read_parameter(query, "count", 1, 1000, count);
+    if (problem.empty()) problem = JsonEndpoint::read_parameter(query, "window", 1, kMaxWindowSeconds, window_s);
+    if (!problem.empty()) return JsonEndpoint::bad_request(problem);
+    return {200, top.json(static_cast<std::size_t>(count), window_s * 1000000)};
+}
+
+// GET /campaigns?window=SECONDS&min_sources=N&count=N
+JsonEndpoint::Reply answer_campaigns(const LiveCampaigns& campaigns, const std::string& query) {
+    uint64_t window_s = 3600, min_sources = 2, count = 50;
+    std::string problem = JsonEndpoint::read_parameter(query, "window", 1, kMaxWindowSeconds, window_s);
+    if (problem.empty()) problem = JsonEndpoint::read_parameter(query, "min_sources", 1, 1000000, min_sources);
+    if (problem.empty()) problem = JsonEndpoint::read_parameter(query, "count", 1, 1000, count);
+    if (!problem.empty()) return JsonEndpoint::bad_request(problem);
+    return {200, campaigns.json(window_s * 1000000, min_sources, static_cast<std::size_t>(count))};
+}
 
 }  // namespace
 
@@ -140,15 +165,21 @@ std::vector<std::string> http_server_options(const std::string& listening_port) 
             "enable_keep_alive", "no"};
 }
 
-TopSourcesServer::TopSourcesServer(const std::string& address, uint16_t port, const TopSources& top)
-    : handler_(std::make_unique<TopHandler>(top)) {
+TopSourcesServer::TopSourcesServer(const std::string& address, uint16_t port, const TopSources& top,
+                                   const LiveCampaigns* campaigns)
+    : top_handler_(std::make_unique<JsonEndpoint>([&top](const std::string& query) { return answer_top(top, query); })) {
+    if (campaigns) {
+        campaigns_handler_ = std::make_unique<JsonEndpoint>(
+            [campaigns](const std::string& query) { return answer_campaigns(*campaigns, query); });
+    }
     try {
         std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
         server_ = std::make_unique<CivetServer>(http_server_options(host + ":" + std::to_string(port)));
     } catch (const CivetException& error) {
         throw std::runtime_error("cannot serve /top on " + address + ":" + std::to_string(port) + ": " + error.what());
     }
-    server_->addHandler("/top$", *handler_);
+    server_->addHandler("/top$", *top_handler_);
+    if (campaigns_handler_) server_->addHandler("/campaigns$", *campaigns_handler_);
 }
 
 TopSourcesServer::~TopSourcesServer() {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bounded_top.hpp"
+#include "live_campaigns.hpp"
 #include "flow_state.hpp"
 #include "tool_database.hpp"
 
@@ -55,19 +56,23 @@ inline constexpr unsigned kHttpRequestTimeoutMs = 2000;
 // "[::1]:9561") with those limits.
 std::vector<std::string> http_server_options(const std::string& listening_port);
 
-// Serves GET /top (?count=N&window=SECONDS) as JSON on civetweb: exactly
-// that path (other paths 404, other methods 405, bad parameters 400).
-// Stops when destroyed.
+// Serves GET /top (?count=N&window=SECONDS) and, given live campaigns,
+// GET /campaigns (?window=SECONDS&min_sources=N&count=N) as JSON on
+// civetweb: exactly those paths (other paths 404, other methods 405, bad
+// parameters 400). Stops when destroyed.
 class TopSourcesServer {
 public:
-    // Throws std::runtime_error if the address cannot be bound.
-    TopSourcesServer(const std::string& address, uint16_t port, const TopSources& top);
+    // Throws std::runtime_error if the address cannot be bound. `top` and
+    // `campaigns` (may be null) must outlive the server.
+    TopSourcesServer(const std::string& address, uint16_t port, const TopSources& top,
+                     const LiveCampaigns* campaigns = nullptr);
     ~TopSourcesServer();
     TopSourcesServer(const TopSourcesServer&) = delete;
     TopSourcesServer& operator=(const TopSourcesServer&) = delete;
 
 private:
-    std::unique_ptr<CivetHandler> handler_;
+    std::unique_ptr<CivetHandler> top_handler_;
+    std::unique_ptr<CivetHandler> campaigns_handler_;
     std::unique_ptr<CivetServer> server_;
 };
 

@@ -111,9 +111,15 @@ uint64_t template_hash(const HeaderFingerprint& fingerprint) {
     return hash.hash ? hash.hash : 1;
 }
 
-std::string template_id(const HeaderFingerprint& fingerprint) {
+uint64_t flow_template_id(const HeaderFingerprint& fingerprint) {
     uint64_t id = fingerprint.first_request_id;
     if (id == 0 && fingerprint.packets <= 1) id = template_hash(fingerprint);  // the template is the first request
+    return id;
+}
+
+std::string template_id(const HeaderFingerprint& fingerprint) { return template_id_text(flow_template_id(fingerprint)); }
+
+std::string template_id_text(uint64_t id) {
     if (id == 0) return {};
     char text[17];
     std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(id));

@@ -34,8 +34,11 @@ std::string template_canonical_text(const HeaderFingerprint& fingerprint);
 // The hash of that text (never 0); 0 for a template without entries. No
 // allocation once warm: the worker calls it once per flow.
 uint64_t template_hash(const HeaderFingerprint& fingerprint);
-// The flow's id as events write it: 16 lower-case hex digits of the first
-// request's hash; "" when the flow had no request.
+// The flow's id: its first request's hash (first_request_id, or the
+// template itself while it holds one request); 0 when it had no request.
+uint64_t flow_template_id(const HeaderFingerprint& fingerprint);
+// The same as events write it: 16 lower-case hex digits; "" for 0.
+std::string template_id_text(uint64_t id);
 std::string template_id(const HeaderFingerprint& fingerprint);
 
 }  // namespace sipscope::fingerprint

@@ -74,6 +74,7 @@ unsigned ControlLoop::drain_records() {
                 ++summary_.alerts;
                 continue;
             }
+            if (live_campaigns_ && record.kind != fingerprint::RecordKind::alert) live_campaigns_->observe(record);
             if (record.kind == fingerprint::RecordKind::active_flow) {  // interim: the flow stays open
                 if (below_minimum(record)) continue;
                 exporter::format_flow_event(line_, record, event_context_);

@@ -73,10 +73,10 @@ public:
                 exporter::EventWriter& events, const exporter::FlowEventContext& event_context,
                 exporter::PortCounterBoard& port_board,
                 const fingerprint::ToolDatabase* tools, exporter::TopSources& top_sources,
-                exporter::ClickHouseSink* clickhouse = nullptr)
+                exporter::ClickHouseSink* clickhouse = nullptr, exporter::LiveCampaigns* live_campaigns = nullptr)
         : settings_(settings), workers_(std::move(workers)), ports_(ports), events_(events),
           event_context_(event_context), port_board_(port_board), tools_(tools),
-          top_sources_(top_sources), clickhouse_(clickhouse) {}
+          top_sources_(top_sources), clickhouse_(clickhouse), live_campaigns_(live_campaigns) {}
 
     // Returns when the workers have finished (signal, or end of capture).
     RunSummary run();
@@ -101,6 +101,7 @@ private:
     const fingerprint::ToolDatabase* tools_;
     exporter::TopSources& top_sources_;
     exporter::ClickHouseSink* clickhouse_;  // may be null
+    exporter::LiveCampaigns* live_campaigns_;  // may be null
     RunSummary summary_;
     std::string line_;
 };

@@ -448,7 +448,8 @@ struct Outputs {
           metrics(std::make_shared<exporter::SensorMetrics>(
               exporter::SensorIdentity{SIPSCOPE_VERSION, rte_version(), plan.replay() ? "replay" : "run", rte_get_tsc_hz()},
               workers.counter_blocks(), port_board, events, &tools)),
-          top_sources(10000, &tools) {
+          top_sources(10000, &tools),
+          live_campaigns(&tools) {
         if (!plan.outputs.clickhouse.url.empty()) {
             clickhouse = std::make_unique<exporter::ClickHouseSink>(plan.outputs.clickhouse);
             metrics->attach_output(clickhouse.get());
@@ -486,11 +487,13 @@ struct Outputs {
         }
         if (plan.outputs.api_address.empty()) return;
         try {
-            api = std::make_unique<exporter::TopSourcesServer>(plan.outputs.api_address, plan.outputs.api_port, top_sources);
+            api = std::make_unique<exporter::TopSourcesServer>(plan.outputs.api_address, plan.outputs.api_port, top_sources,
+                                                               &live_campaigns);
         } catch (const std::exception& error) {
             throw StartError(std::string(error.what()) + ": is the port in use? choose another with --api or disable it with --api none");
         }
-        std::fprintf(stderr, "sipscope: top sources at http://%s:%u/top\n", plan.outputs.api_address.c_str(), plan.outputs.api_port);
+        std::fprintf(stderr, "sipscope: top sources at http://%s:%u/top, live campaigns at /campaigns\n",
+                     plan.outputs.api_address.c_str(), plan.outputs.api_port);
     }
 
     exporter::EventWriter events;
@@ -498,6 +501,7 @@ struct Outputs {
     exporter::PortCounterBoard port_board;
     std::shared_ptr<exporter::SensorMetrics> metrics;
     exporter::TopSources top_sources;
+    exporter::LiveCampaigns live_campaigns;
     std::unique_ptr<exporter::ClickHouseSink> clickhouse;  // before the exposer: outlives its scrapes
     std::unique_ptr<prometheus::Exposer> exposer;
     std::unique_ptr<exporter::TopSourcesServer> api;
@@ -556,7 +560,7 @@ int run_sensor(const RunPlan& plan, uint64_t expected_packets, const fingerprint
     ControlSettings settings{plan.replay(), expected_packets, plan.outputs.progress_seconds, plan.outputs.stats_seconds,
                              plan.outputs.min_flow_packets};
     ControlLoop control(settings, set.workers(), ports, outputs.events, outputs.event_context, outputs.port_board, &tools,
-                        outputs.top_sources, outputs.clickhouse.get());
+                        outputs.top_sources, outputs.clickhouse.get(), &outputs.live_campaigns);
     RunSummary summary = control.run();
     if (outputs.clickhouse) {
         outputs.clickhouse->finish(plan.replay() ? kClickHousePatienceReplay : kClickHousePatienceRun);

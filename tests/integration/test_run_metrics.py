@@ -1,7 +1,9 @@
 """sipscope run on a net_pcap virtual device: /metrics is served over HTTP
 while the sensor runs, counts what the capture holds; SIGHUP reopens the
 events file after a rotation; SIGINT makes the sensor write every open flow
-(into the new file) and exit 0."""
+(into the new file) and exit 0; GET /campaigns groups the closed flows by
+tool variant and strategy exactly as the events file does."""
+import collections
 import json
 import os
 import signal
@@ -110,6 +112,52 @@ class RunServesMetrics(unittest.TestCase):
             before = read_events(rotated)
             self.assertTrue(before)
             self.assertEqual({event["event_type"] for event in before}, {"alert"})
+
+
+class LiveCampaignsEndpoint(unittest.TestCase):
+    def test_groups_sources_that_share_a_tool_variant_and_strategy(self):
+        with TemporaryDirectory() as directory:
+            capture, truth = make_capture(directory, sources=12, packets_per_source=15, seed=12)
+            api_port = free_tcp_port()
+            events_path = os.path.join(directory, "events.jsonl")
+            # Flows close one second after their last packet (wall-clock
+            # time in run mode), and their records feed /campaigns.
+            command = [SIPSCOPE, "run", "--metrics", "none", "--api", "127.0.0.1:%d" % api_port, "--events", events_path,
+                       "--progress", "0", "--timeout", "1"] + IDLE_SLEEP + [
+                "--", "--no-huge", "-m", "512", "--no-shconf", "--file-prefix", "campaignsapi%d" % os.getpid(), "--no-pci",
+                "--no-telemetry", "-l", "0-1", "--vdev", "net_pcap0,rx_pcap=%s" % capture]
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            try:
+                url = "http://127.0.0.1:%d/campaigns?window=3600&min_sources=1" % api_port
+                deadline, groups = time.monotonic() + 60, []
+                while time.monotonic() < deadline:
+                    self.assertIsNone(process.poll(), "sipscope exited early")
+                    try:
+                        groups = json.loads(scrape(url))["campaigns"]
+                    except OSError:
+                        groups = []
+                    if sum(group["sources"] for group in groups) >= len(truth["sources"]):
+                        break
+                    time.sleep(0.3)
+                with self.assertRaises(OSError):  # 400 on a bad parameter
+                    scrape("http://127.0.0.1:%d/campaigns?window=abc" % api_port)
+            finally:
+                process.send_signal(signal.SIGINT)
+                stdout, stderr = process.communicate(timeout=60)
+            self.assertEqual(process.returncode, 0, stderr)
+            flows = [event for event in read_events(events_path)
+                     if event["event_type"] == "sip_scan_flow" and event["flow"]["state"] == "closed"
+                     and "fingerprint_id" in event]
+            expected = collections.Counter((flow["fingerprint_id"], flow["strategy"]) for flow in flows)
+            self.assertEqual({(group["fingerprint_id"], group["strategy"]): group["sources"] for group in groups},
+                             dict(expected))
+            # Sources of one tool share its variant: the 12 sources make few groups.
+            self.assertLess(len(groups), len(flows))
+            for group in groups:
+                key = (group["fingerprint_id"], group["strategy"])
+                self.assertEqual(group["requests"], sum(flow["flow"]["packets"] for flow in flows
+                                                        if (flow["fingerprint_id"], flow["strategy"]) == key))
+                self.assertTrue(set(group["example_sources"]) <= set(truth["sources"]))
 
 
 if __name__ == "__main__":
