@@ -2,6 +2,13 @@
 // ("Metrics"); label values come only from fixed sets (worker and port
 // indexes, enum labels), never from traffic.
 #include "sensor_metrics.hpp"
+#include <limits>
+#include <chrono>
+#include <iterator>
+#include <fstream>
+#include <filesystem>
+#include <unistd.h>
+#include <sys/resource.h>
 
 #include <prometheus/text_serializer.h>
 
@@ -78,6 +85,8 @@ const WorkerSeries kWorkerSeries[] = {
     {"sipscope_worker_loop_seconds_total", "Time a worker spent in its poll loop.", MetricType::Counter, &WorkerCounters::total_cycles, nullptr, true},
     {"sipscope_flows_active", "Flows currently open in a worker's flow table.", MetricType::Gauge, nullptr, &fingerprint::SourceCounters::flows_active},
     {"sipscope_flow_table_capacity", "Flows a worker's table holds before it evicts.", MetricType::Gauge, nullptr, &fingerprint::SourceCounters::flow_capacity},
+    {"sipscope_detail_pool_in_use", "Flows holding detail storage (fingerprint, scan profile, intent) in a worker now.", MetricType::Gauge, nullptr, &fingerprint::SourceCounters::details_in_use},
+    {"sipscope_detail_pool_capacity", "Flows a worker can give detail storage at once (--detail-capacity); when in use reaches it, new sources go without.", MetricType::Gauge, nullptr, &fingerprint::SourceCounters::detail_capacity},
 };
 
 // Label sets of the per-tool families: from the tool database, a bounded
@@ -133,9 +142,14 @@ void SensorMetrics::collect_workers(FamilyBuilder& out, double cycles_per_second
             FamilyBuilder::sample(family, {{"worker", std::to_string(w)}}, series.cycles ? value / cycles_per_second : value);
         }
     }
-    MetricFamily& clock = out.begin("sipscope_packet_time_seconds", "Packet time a worker has reached (capture time in replay).", MetricType::Gauge);
-    for (std::size_t w = 0; w < workers_.size(); ++w)
-        FamilyBuilder::sample(clock, {{"worker", std::to_string(w)}}, static_cast<double>(workers_[w]->packet_clock_us.read()) / 1e6);
+    // Renamed for Prometheus's naming rules (a timestamp); the old name
+    // stays for one release (README, Changes).
+    for (auto [name, help] : {std::pair{"sipscope_packet_timestamp_seconds", "Packet time a worker has reached, as a Unix timestamp (capture time in replay)."},
+                              std::pair{"sipscope_packet_time_seconds", "Deprecated: sipscope_packet_timestamp_seconds (removed in the next release)."}}) {
+        MetricFamily& clock = out.begin(name, help, MetricType::Gauge);
+        for (std::size_t w = 0; w < workers_.size(); ++w)
+            FamilyBuilder::sample(clock, {{"worker", std::to_string(w)}}, static_cast<double>(workers_[w]->packet_clock_us.read()) / 1e6);
+    }
 }
 
 void SensorMetrics::collect_tools(FamilyBuilder& out, const CounterSums& sums) const {
@@ -151,6 +165,46 @@ void SensorMetrics::collect_tools(FamilyBuilder& out, const CounterSums& sums) c
             FamilyBuilder::sample(family, tool_labels(tools_, slot), static_cast<double>(value));
         }
     }
+    if (tools_) {
+        FamilyBuilder::sample(out.begin("sipscope_tool_db_info", "The tool database in use (always 1): its file, tools and conditions.", MetricType::Gauge),
+                              {{"path", identity_.tool_db}, {"tools", std::to_string(tools_->tools().size())},
+                               {"conditions", std::to_string(tools_->condition_count())}}, 1);
+        out.single("sipscope_tool_db_loaded_timestamp_seconds", "When the tool database in use was loaded (Unix time).",
+                   MetricType::Gauge, tools_loaded_at_);
+    }
+}
+
+// The process_* set client libraries export, read from /proc: CPU, memory,
+// start time and file descriptors of the sensor process.
+void SensorMetrics::collect_process(FamilyBuilder& out) const {
+    static const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+    static const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
+    std::ifstream stat_file("/proc/self/stat");
+    std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+    // Fields after the command name (which may hold spaces): state is field 3.
+    auto close = stat.rfind(')');
+    if (close != std::string::npos) {
+        std::istringstream fields(stat.substr(close + 2));
+        std::vector<std::string> field{std::istream_iterator<std::string>(fields), std::istream_iterator<std::string>()};
+        // field[0] is /proc's field 3; utime 14, stime 15, starttime 22, vsize 23, rss 24.
+        if (field.size() > 21) {
+            out.single("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", MetricType::Counter,
+                       (std::stod(field[11]) + std::stod(field[12])) / ticks);
+            out.single("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", MetricType::Gauge,
+                       boot_time_ + std::stod(field[19]) / ticks);
+            out.single("process_virtual_memory_bytes", "Virtual memory size in bytes.", MetricType::Gauge, std::stod(field[20]));
+            out.single("process_resident_memory_bytes", "Resident memory size in bytes.", MetricType::Gauge, std::stod(field[21]) * page);
+        }
+    }
+    std::error_code error;
+    std::size_t descriptors = 0;
+    for (auto it = std::filesystem::directory_iterator("/proc/self/fd", error); !error && it != std::filesystem::directory_iterator();
+         it.increment(error))
+        ++descriptors;
+    out.single("process_open_fds", "Number of open file descriptors.", MetricType::Gauge, static_cast<double>(descriptors));
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0)
+        out.single("process_max_fds", "Maximum number of open file descriptors.", MetricType::Gauge, static_cast<double>(limit.rlim_cur));
 }
 
 std::vector<MetricFamily> SensorMetrics::Collect() const {
@@ -170,8 +224,11 @@ std::vector<MetricFamily> SensorMetrics::Collect() const {
                  MetricType::Counter, "stage", stages, sums.stage_cycles, cycles_per_second);
     out.by_label("sipscope_stage_sampled_packets_total", "Packets that went through each worker stage during sampled bursts.",
                  MetricType::Counter, "stage", stages, sums.stage_packets);
-    out.single("sipscope_tsc_hz", "TSC frequency measured at start (cycles per second), to turn stage seconds into cycles.",
+    out.single("sipscope_tsc_hertz", "TSC frequency measured at start (cycles per second), to turn stage seconds into cycles.",
                MetricType::Gauge, static_cast<double>(identity_.tsc_hz));
+    out.single("sipscope_tsc_hz", "Deprecated: sipscope_tsc_hertz (removed in the next release).", MetricType::Gauge,
+               static_cast<double>(identity_.tsc_hz));
+    collect_process(out);
 
     // --- What the packets were (summed over workers: the label sets are
     // already bounded and per-worker detail adds nothing an operator uses).
@@ -269,6 +326,21 @@ void SensorMetrics::collect_outputs(FamilyBuilder& out) const {
                           {{"output", "clickhouse"}}, static_cast<double>(clickhouse_->queued()));
     FamilyBuilder::sample(out.begin("sipscope_output_failed_requests_total", "Requests to an output that failed (no answer, or an error answer); each is retried or its rows counted as dropped.", MetricType::Counter),
                           {{"output", "clickhouse"}}, static_cast<double>(clickhouse_->failed_requests()));
+}
+
+double SensorMetrics::unix_now() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+double SensorMetrics::read_boot_time() {
+    std::ifstream file("/proc/stat");
+    std::string key;
+    double value = 0;
+    while (file >> key) {
+        if (key == "btime" && file >> value) return value;
+        file.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+    }
+    return 0;
 }
 
 std::string serialize_metrics(const prometheus::Collectable& collectable) {

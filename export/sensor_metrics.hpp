@@ -54,6 +54,7 @@ struct SensorIdentity {
     std::string dpdk_version;
     std::string mode;  // "run" or "replay"
     uint64_t tsc_hz = 0;
+    std::string tool_db;  // the tool database's file
 };
 
 class FamilyBuilder;  // sensor_metrics.cpp
@@ -64,7 +65,7 @@ public:
                   const PortCounterBoard& ports, const EventWriter& events,
                   const fingerprint::ToolDatabase* tools = nullptr)
         : identity_(std::move(identity)), workers_(workers.begin(), workers.end()), ports_(ports), events_(events),
-          tools_(tools) {}
+          tools_(tools), tools_loaded_at_(unix_now()), boot_time_(read_boot_time()) {}
 
     // Adds ClickHouse's counters to the output families; call before the
     // collector is registered (no scrape may race it). It must outlive
@@ -75,6 +76,9 @@ public:
 
 private:
     void collect_outputs(FamilyBuilder& out) const;
+    void collect_process(FamilyBuilder& out) const;
+    static double unix_now();
+    static double read_boot_time();  // /proc/stat btime
     void collect_ports(FamilyBuilder& out) const;
     void collect_workers(FamilyBuilder& out, double cycles_per_second) const;
     void collect_tools(FamilyBuilder& out, const CounterSums& sums) const;
@@ -85,6 +89,8 @@ private:
     const EventWriter& events_;
     const fingerprint::ToolDatabase* tools_;
     const ClickHouseSink* clickhouse_ = nullptr;
+    double tools_loaded_at_;  // the database is loaded before the metrics exist
+    double boot_time_;
 };
 
 // The exposition text of `collectable` (for --metrics-file and tests).

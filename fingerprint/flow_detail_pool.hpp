@@ -42,7 +42,7 @@ public:
     static constexpr uint32_t kNone = UINT32_MAX;
 
     // `storage` holds `capacity` fingerprints and outlives the pool.
-    FlowDetailPool(FlowDetail* storage, uint32_t capacity) : storage_(storage), free_(capacity) {
+    FlowDetailPool(FlowDetail* storage, uint32_t capacity) : storage_(storage), free_(capacity), capacity_(capacity) {
         for (uint32_t i = 0; i < capacity; ++i) free_[i] = capacity - 1 - i;
     }
 
@@ -56,10 +56,12 @@ public:
     void release(uint32_t slot) { free_.push_back(slot); }  // capacity was reserved at construction
     FlowDetail& at(uint32_t slot) { return storage_[slot]; }
     uint32_t available() const { return static_cast<uint32_t>(free_.size()); }
+    uint32_t capacity() const { return capacity_; }
 
 private:
     FlowDetail* storage_;
     std::vector<uint32_t> free_;
+    uint32_t capacity_;
 };
 
 }  // namespace sipscope::fingerprint

@@ -44,6 +44,8 @@ struct SourceCounters {
     // Flows whose first SIP request found the detail pool empty: they go
     // without fingerprint, scan profile and intent (raise --detail-capacity).
     OwnedCounter details_unavailable;
+    OwnedCounter details_in_use;       // a gauge: flows holding detail storage now
+    OwnedCounter detail_capacity;      // set once at start
     OwnedCounter tool_matches;         // tool database matches run (a few per flow)
     std::array<OwnedCounter, kAlertCounterSlots> alerts;
     std::array<OwnedCounter, kScanStrategyCount> closed_by_strategy;

@@ -16,6 +16,7 @@ SourceTracker::SourceTracker(std::unique_ptr<FlowTable> flows, std::unique_ptr<F
       settings_(std::move(settings)), counters_(counters), sink_(sink), timer_(timer),
       next_flow_id_((static_cast<uint64_t>(settings_.worker) << kFlowSequenceBits) + 1) {
     counters_.flow_capacity.set(flows_->capacity());
+    counters_.detail_capacity.set(details_->capacity());
 }
 
 void SourceTracker::observe(std::span<const SourcePacket> packets) {
@@ -91,6 +92,7 @@ FlowDetail* SourceTracker::admit(FlowState& flow) {
         return nullptr;
     }
     flow.detail_slot = slot;
+    counters_.details_in_use.increment();
     return &details_->at(slot);
 }
 
@@ -267,7 +269,10 @@ void SourceTracker::close(const FlowState& closing, CloseReason reason) {
         counters_.active_by_tool[tool_slot].decrement();
     }
     send_flow_record(flow, RecordKind::closed_flow, reason);
-    if (detail) details_->release(flow.detail_slot);
+    if (detail) {
+        details_->release(flow.detail_slot);
+        counters_.details_in_use.decrement();
+    }
 }
 
 // A flow's record (closed or interim): the flow, and its detail when it has

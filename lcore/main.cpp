@@ -446,7 +446,8 @@ struct Outputs {
           event_context{plan.outputs.sensor_name, plan.outputs.community_id_seed, plan.outputs.home_networks, &tools,
                         plan.sources.alerts.thresholds},
           metrics(std::make_shared<exporter::SensorMetrics>(
-              exporter::SensorIdentity{SIPSCOPE_VERSION, rte_version(), plan.replay() ? "replay" : "run", rte_get_tsc_hz()},
+              exporter::SensorIdentity{SIPSCOPE_VERSION, rte_version(), plan.replay() ? "replay" : "run", rte_get_tsc_hz(),
+                                       plan.tool_db},
               workers.counter_blocks(), port_board, events, &tools)),
           top_sources(10000, &tools),
           live_campaigns(&tools) {

@@ -38,7 +38,7 @@ PANELS = [
     ("Events written and lost", "short", [
         ("sum by (event_type) (rate(sipscope_events_written_total[5m]))", "{{event_type}} written"),
         ("sum by (event_type, reason) (rate(sipscope_events_lost_total[5m]))", "{{event_type}} lost ({{reason}})")]),
-    ("Packet time reached (replays)", "dateTimeAsIso", [("max(sipscope_packet_time_seconds) * 1000", "packet time")]),
+    ("Packet time reached (replays)", "dateTimeAsIso", [("max(sipscope_packet_timestamp_seconds) * 1000", "packet time")]),
 ]
 
 

@@ -3,6 +3,7 @@ the metrics all report exactly what the capture holds, with 1 worker and
 with 2, and the records are the same either way."""
 import os
 import re
+import time
 import unittest
 
 from harness import (IDLE_SLEEP, TemporaryDirectory, make_capture, metric_sum, parse_metrics, read_events,
@@ -277,6 +278,40 @@ class MinimumFlowRequests(unittest.TestCase):
                 samples = parse_metrics(handle.read())
             self.assertEqual(metric_sum(samples, "sipscope_flows_closed_total"), stats["flows_closed"])
             self.assertIn("flows below --min-flow-requests not written", result.stdout)
+
+
+class ProcessAndPoolMetrics(unittest.TestCase):
+    def test_process_detail_pool_tool_database_and_renamed_metrics(self):
+        with TemporaryDirectory() as directory:
+            capture, truth = make_capture(directory, sources=8, packets_per_source=12)
+            before = time.time()
+            _, events, samples = replay(directory, capture, 2, ["--detail-capacity", "64"])
+            after = time.time()
+            # The process_* set, from /proc.
+            self.assertGreater(metric_sum(samples, "process_resident_memory_bytes"), 1 << 20)
+            self.assertGreaterEqual(metric_sum(samples, "process_virtual_memory_bytes"),
+                                    metric_sum(samples, "process_resident_memory_bytes"))
+            self.assertGreater(metric_sum(samples, "process_cpu_seconds_total"), 0)
+            self.assertLessEqual(before - 120, metric_sum(samples, "process_start_time_seconds"))
+            self.assertLessEqual(metric_sum(samples, "process_start_time_seconds"), after)
+            self.assertGreater(metric_sum(samples, "process_open_fds"), 2)
+            self.assertGreaterEqual(metric_sum(samples, "process_max_fds"), metric_sum(samples, "process_open_fds"))
+            # The detail pool: capacity per worker, nothing held once every flow closed.
+            self.assertEqual(metric_sum(samples, "sipscope_detail_pool_capacity"), 2 * 64)
+            self.assertEqual(metric_sum(samples, "sipscope_detail_pool_in_use"), 0)
+            # The tool database in use, as `sipscope tools` lists it.
+            listing = run_sipscope(["tools"]).stdout.splitlines()[0]
+            info = [key for key in samples if key[0] == "sipscope_tool_db_info"]
+            self.assertEqual(len(info), 1)
+            labels = dict(info[0][1])
+            self.assertIn("%s tools, %s conditions" % (labels["tools"], labels["conditions"]), listing)
+            self.assertTrue(labels["path"].endswith("tools.conf"))
+            self.assertLessEqual(before - 60, metric_sum(samples, "sipscope_tool_db_loaded_timestamp_seconds"))
+            # Renamed, the old names kept one release with the same values.
+            self.assertEqual(metric_sum(samples, "sipscope_tsc_hertz"), metric_sum(samples, "sipscope_tsc_hz"))
+            self.assertGreater(metric_sum(samples, "sipscope_tsc_hertz"), 0)
+            self.assertEqual(metric_sum(samples, "sipscope_packet_timestamp_seconds"),
+                             metric_sum(samples, "sipscope_packet_time_seconds"))
 
 
 class ReplayHomeNetwork(unittest.TestCase):

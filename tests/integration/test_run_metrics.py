@@ -73,7 +73,11 @@ class RunServesMetrics(unittest.TestCase):
                 self.assertEqual(sampled["fingerprint"], sampled["flow"])
                 self.assertGreater(metric_sum(samples, "sipscope_stage_sampled_seconds_total", stage="rx"), 0)
                 self.assertGreater(metric_sum(samples, "sipscope_stage_sampled_seconds_total", stage="parse"), 0)
-                self.assertGreater(metric_sum(samples, "sipscope_tsc_hz"), 0)
+                self.assertGreater(metric_sum(samples, "sipscope_tsc_hertz"), 0)
+                # Every flow is still open: their detail is held.
+                self.assertGreater(metric_sum(samples, "sipscope_detail_pool_in_use"), 0)
+                self.assertLessEqual(metric_sum(samples, "sipscope_detail_pool_in_use"),
+                                     metric_sum(samples, "sipscope_detail_pool_capacity"))
                 for name in ("sipscope_port_rx_errors_total", "sipscope_port_rx_nombuf_total",
                              "sipscope_handoff_dropped_total", "sipscope_records_dropped_total"):
                     self.assertTrue(any(key[0] == name for key in samples), name)
