@@ -68,6 +68,7 @@ class DashboardAgainstPrometheus(unittest.TestCase):
                     configuration = handle.read()
                 configuration = configuration.replace("127.0.0.1:9561", "127.0.0.1:%d" % sensor_port)
                 configuration = configuration.replace("scrape_interval: 10s", "scrape_interval: 1s")
+                configuration = configuration.replace("prometheus/alerts.yml", os.path.join(SCRIPTS, "prometheus", "alerts.yml"))
                 config_path = os.path.join(directory, "prometheus.yml")
                 with open(config_path, "w") as handle:
                     handle.write(configuration)
@@ -106,6 +107,14 @@ class DashboardAgainstPrometheus(unittest.TestCase):
                                  truth["source_count"] + truth["prober_count"])
                 self.assertEqual(scalar(prometheus_port, 'sum(sipscope_transport_probes_total)'),
                                  sum(sum(probes.values()) for probes in truth["probers"].values()))
+                # The shipped alert rules are loaded and evaluate; a healthy
+                # sensor replaying its capture fires none.
+                with urllib.request.urlopen("http://127.0.0.1:%d/api/v1/rules" % prometheus_port, timeout=5) as response:
+                    groups = json.loads(response.read().decode())["data"]["groups"]
+                rules = [rule for group in groups for rule in group["rules"]]
+                self.assertEqual(len(rules), 9)
+                self.assertTrue(all(rule["health"] in ("ok", "unknown") for rule in rules), rules)
+                self.assertEqual([rule["name"] for rule in rules if rule["state"] == "firing"], [])
             finally:
                 if prometheus:
                     prometheus.terminate()
@@ -113,6 +122,22 @@ class DashboardAgainstPrometheus(unittest.TestCase):
                 sensor.send_signal(signal.SIGINT)
                 sensor.communicate(timeout=60)
             self.assertEqual(sensor.returncode, 0)
+
+
+@unittest.skipUnless(shutil.which("promtool"), "promtool (Debian's prometheus) is not installed")
+class AlertRules(unittest.TestCase):
+    def test_rules_check_and_their_unit_tests_pass(self):
+        directory = os.path.join(SCRIPTS, "prometheus")
+        for command in (["promtool", "check", "rules", "alerts.yml"], ["promtool", "test", "rules", "alerts_test.yml"]):
+            result = subprocess.run(command, cwd=directory, capture_output=True, text=True, timeout=120)
+            self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        # Every alert has a test case that fires it.
+        with open(os.path.join(directory, "alerts.yml")) as handle:
+            names = {line.split(":", 1)[1].strip() for line in handle if line.strip().startswith("- alert:")}
+        with open(os.path.join(directory, "alerts_test.yml")) as handle:
+            tested = handle.read()
+        for name in names:
+            self.assertIn("alertname: %s\n        exp_alerts:\n          - exp_labels" % name, tested, name)
 
 
 if __name__ == "__main__":
