@@ -2,6 +2,7 @@
 // mutex — neither is a worker) and its HTTP endpoint on civetweb.
 #include "top_sources.hpp"
 
+#include <chrono>
 #include <functional>
 
 #include <CivetServer.h>
@@ -86,6 +87,7 @@ public:
     struct Reply {
         int status = 200;
         std::string body;
+        const char* content_type = "application/json";
     };
     using Answer = std::function<Reply(const std::string& query)>;
     explicit JsonEndpoint(Answer answer) : answer_(std::move(answer)) {}
@@ -93,7 +95,8 @@ public:
     bool handleGet(CivetServer*, mg_connection* connection) override {
         const mg_request_info* request = mg_get_request_info(connection);
         Reply answer = answer_(request->query_string ? request->query_string : "");
-        return reply(connection, answer.status, answer.status == 200 ? "OK" : "Bad Request", answer.body);
+        const char* reason = answer.status == 200 ? "OK" : answer.status == 503 ? "Service Unavailable" : "Bad Request";
+        return reply(connection, answer.status, reason, answer.body, answer.content_type);
     }
     bool handlePost(CivetServer*, mg_connection* connection) override { return not_allowed(connection); }
     bool handlePut(CivetServer*, mg_connection* connection) override { return not_allowed(connection); }
@@ -118,11 +121,12 @@ public:
     static Reply bad_request(const std::string& problem) { return {400, "{\"error\":\"" + problem + "\"}"}; }
 
 private:
-    static bool reply(mg_connection* connection, int status, const char* reason, const std::string& body) {
+    static bool reply(mg_connection* connection, int status, const char* reason, const std::string& body,
+                      const char* content_type) {
         mg_printf(connection,
-                  "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+                  "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
                   "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
-                  status, reason, body.size());
+                  status, reason, content_type, body.size());
         mg_write(connection, body.data(), body.size());
         return true;
     }
@@ -155,7 +159,41 @@ JsonEndpoint::Reply answer_campaigns(const LiveCampaigns& campaigns, const std::
     return {200, campaigns.json(window_s * 1000000, min_sources, static_cast<std::size_t>(count))};
 }
 
+// GET /blocklist?window=SECONDS&behaviour=a,b&limit=N
+JsonEndpoint::Reply answer_blocklist(const AlertedSources& alerted, const std::string& query) {
+    uint64_t window_s = 3600, limit = 100000;
+    std::string problem = JsonEndpoint::read_parameter(query, "window", 1, kMaxWindowSeconds, window_s);
+    if (problem.empty()) problem = JsonEndpoint::read_parameter(query, "limit", 1, 1000000, limit);
+    // Default: what a scanner or an attacker does; method thresholds are an
+    // operator's counts and join only when asked for.
+    uint32_t kinds = (1u << fingerprint::kBehaviourCount) - 1;
+    char names[512];
+    int length = mg_get_var(query.c_str(), query.size(), "behaviour", names, sizeof names);
+    if (problem.empty() && length != -1 && (length <= 0 || !AlertedSources::parse_kinds(std::string(names, length), kinds))) {
+        problem = "behaviour must be a comma-separated list of horizontal_scan, extension_enumeration, "
+                  "credential_brute_force, password_spraying, credential_found, call_attempts, method_threshold";
+    }
+    if (!problem.empty()) return {400, problem + "\n", "text/plain; charset=utf-8"};
+    return {200, alerted.text(window_s * 1000000, kinds, static_cast<std::size_t>(limit)), "text/plain; charset=utf-8"};
+}
+
+int64_t steady_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// GET /healthz: 200 while the control lcore beats and the events file takes lines.
+JsonEndpoint::Reply answer_health(const SensorHealth& health) {
+    int64_t age = steady_ms() - health.control_beat_ms.load(std::memory_order_relaxed);
+    bool events = health.events_available.load(std::memory_order_relaxed);
+    const char* status = age > SensorHealth::kStalledAfterMs ? "control loop stalled" : !events ? "events file unavailable" : "ok";
+    std::string body = std::string("{\"status\":\"") + status + "\",\"control_loop_age_ms\":" + std::to_string(age) +
+                       ",\"events_file\":\"" + (events ? "ok" : "unavailable") + "\"}";
+    return {std::string_view(status) == "ok" ? 200 : 503, body};
+}
+
 }  // namespace
+
+void SensorHealth::beat() { control_beat_ms.store(steady_ms(), std::memory_order_relaxed); }
 
 std::vector<std::string> http_server_options(const std::string& listening_port) {
     return {"listening_ports", listening_port,
@@ -166,12 +204,17 @@ std::vector<std::string> http_server_options(const std::string& listening_port) 
 }
 
 TopSourcesServer::TopSourcesServer(const std::string& address, uint16_t port, const TopSources& top,
-                                   const LiveCampaigns* campaigns)
+                                   const LiveCampaigns* campaigns, const AlertedSources* alerted, const SensorHealth* health)
     : top_handler_(std::make_unique<JsonEndpoint>([&top](const std::string& query) { return answer_top(top, query); })) {
     if (campaigns) {
         campaigns_handler_ = std::make_unique<JsonEndpoint>(
             [campaigns](const std::string& query) { return answer_campaigns(*campaigns, query); });
     }
+    if (alerted) {
+        blocklist_handler_ = std::make_unique<JsonEndpoint>(
+            [alerted](const std::string& query) { return answer_blocklist(*alerted, query); });
+    }
+    if (health) health_handler_ = std::make_unique<JsonEndpoint>([health](const std::string&) { return answer_health(*health); });
     try {
         std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
         server_ = std::make_unique<CivetServer>(http_server_options(host + ":" + std::to_string(port)));
@@ -180,6 +223,8 @@ TopSourcesServer::TopSourcesServer(const std::string& address, uint16_t port, co
     }
     server_->addHandler("/top$", *top_handler_);
     if (campaigns_handler_) server_->addHandler("/campaigns$", *campaigns_handler_);
+    if (blocklist_handler_) server_->addHandler("/blocklist$", *blocklist_handler_);
+    if (health_handler_) server_->addHandler("/healthz$", *health_handler_);
 }
 
 TopSourcesServer::~TopSourcesServer() {

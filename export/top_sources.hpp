@@ -6,12 +6,14 @@
 // newcomer that does not outweigh the least active one costs a look-up.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "alerted_sources.hpp"
 #include "bounded_top.hpp"
 #include "live_campaigns.hpp"
 #include "flow_state.hpp"
@@ -47,6 +49,17 @@ private:
     const fingerprint::ToolDatabase* tools_;
 };
 
+// Whether the sensor is doing its job, for GET /healthz: the control lcore
+// beats every pass of its loop (a stuck control lcore stops writing
+// events, and its /metrics still answers), and says whether the events
+// file is writable.
+struct SensorHealth {
+    static constexpr int64_t kStalledAfterMs = 5000;
+    std::atomic<int64_t> control_beat_ms{0};    // steady clock
+    std::atomic<bool> events_available{true};
+    void beat();
+};
+
 // The HTTP endpoints' limits, shared by /metrics and /top: enough threads
 // that idle connections cannot take them all, and a request that has not
 // arrived within the timeout gives its thread back.
@@ -56,16 +69,19 @@ inline constexpr unsigned kHttpRequestTimeoutMs = 2000;
 // "[::1]:9561") with those limits.
 std::vector<std::string> http_server_options(const std::string& listening_port);
 
-// Serves GET /top (?count=N&window=SECONDS) and, given live campaigns,
-// GET /campaigns (?window=SECONDS&min_sources=N&count=N) as JSON on
-// civetweb: exactly those paths (other paths 404, other methods 405, bad
-// parameters 400). Stops when destroyed.
+// Serves on civetweb GET /top (?count=N&window=SECONDS) and, given what
+// they read, GET /campaigns (?window=SECONDS&min_sources=N&count=N), GET
+// /blocklist (?window=SECONDS&behaviour=a,b&limit=N: plain text, one
+// address a line) and GET /healthz: exactly those paths (other paths 404,
+// other methods 405, bad parameters 400 with the reason). Stops when
+// destroyed.
 class TopSourcesServer {
 public:
     // Throws std::runtime_error if the address cannot be bound. `top` and
     // `campaigns` (may be null) must outlive the server.
     TopSourcesServer(const std::string& address, uint16_t port, const TopSources& top,
-                     const LiveCampaigns* campaigns = nullptr);
+                     const LiveCampaigns* campaigns = nullptr, const AlertedSources* alerted = nullptr,
+                     const SensorHealth* health = nullptr);
     ~TopSourcesServer();
     TopSourcesServer(const TopSourcesServer&) = delete;
     TopSourcesServer& operator=(const TopSourcesServer&) = delete;
@@ -73,6 +89,8 @@ public:
 private:
     std::unique_ptr<CivetHandler> top_handler_;
     std::unique_ptr<CivetHandler> campaigns_handler_;
+    std::unique_ptr<CivetHandler> blocklist_handler_;
+    std::unique_ptr<CivetHandler> health_handler_;
     std::unique_ptr<CivetServer> server_;
 };
 

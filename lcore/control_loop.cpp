@@ -55,7 +55,7 @@ void install_signal_handlers() {
 // The line just formatted, to every output that takes its type.
 void ControlLoop::write_event(exporter::EventType type) {
     events_.write_line(line_, type);
-    if (clickhouse_) clickhouse_->offer(type, line_);
+    if (observers_.clickhouse) observers_.clickhouse->offer(type, line_);
 }
 
 unsigned ControlLoop::drain_records() {
@@ -69,12 +69,14 @@ unsigned ControlLoop::drain_records() {
             if (record.kind == fingerprint::RecordKind::progress) continue;  // for the top-sources view only
             line_.clear();
             if (record.kind == fingerprint::RecordKind::alert) {
+                if (observers_.alerted) observers_.alerted->observe(record);
                 exporter::format_alert_event(line_, record, event_context_);
                 write_event(exporter::EventType::alert);
                 ++summary_.alerts;
                 continue;
             }
-            if (live_campaigns_ && record.kind != fingerprint::RecordKind::alert) live_campaigns_->observe(record);
+            if (observers_.live_campaigns && record.kind != fingerprint::RecordKind::alert)
+                observers_.live_campaigns->observe(record);
             if (record.kind == fingerprint::RecordKind::active_flow) {  // interim: the flow stays open
                 if (below_minimum(record)) continue;
                 exporter::format_flow_event(line_, record, event_context_);
@@ -250,6 +252,10 @@ RunSummary ControlLoop::run() {
     for (;;) {
         unsigned written = drain_records();
         auto now = std::chrono::steady_clock::now();
+        if (observers_.health) {
+            observers_.health->beat();
+            observers_.health->events_available.store(!events_.enabled() || events_.available(), std::memory_order_relaxed);
+        }
         if (g_signal_flags.reopen.exchange(0, std::memory_order_relaxed) && events_.enabled()) {
             if (events_.reopen()) std::fprintf(stderr, "sipscope: SIGHUP: reopened events file %s\n", events_.path().c_str());
         }

@@ -67,16 +67,24 @@ struct RunSummary {
     bool capture_short = false;      // the port delivered fewer packets than the file holds
 };
 
+// Optional readers of what the control lcore does besides the events file
+// and /top (each may be null).
+struct ControlObservers {
+    exporter::ClickHouseSink* clickhouse = nullptr;
+    exporter::LiveCampaigns* live_campaigns = nullptr;
+    exporter::AlertedSources* alerted = nullptr;
+    exporter::SensorHealth* health = nullptr;
+};
+
 class ControlLoop {
 public:
     ControlLoop(ControlSettings settings, std::vector<WorkerContext*> workers, const PortSetup& ports,
                 exporter::EventWriter& events, const exporter::FlowEventContext& event_context,
                 exporter::PortCounterBoard& port_board,
-                const fingerprint::ToolDatabase* tools, exporter::TopSources& top_sources,
-                exporter::ClickHouseSink* clickhouse = nullptr, exporter::LiveCampaigns* live_campaigns = nullptr)
+                const fingerprint::ToolDatabase* tools, exporter::TopSources& top_sources, ControlObservers observers = {})
         : settings_(settings), workers_(std::move(workers)), ports_(ports), events_(events),
           event_context_(event_context), port_board_(port_board), tools_(tools),
-          top_sources_(top_sources), clickhouse_(clickhouse), live_campaigns_(live_campaigns) {}
+          top_sources_(top_sources), observers_(observers) {}
 
     // Returns when the workers have finished (signal, or end of capture).
     RunSummary run();
@@ -100,8 +108,7 @@ private:
     exporter::PortCounterBoard& port_board_;
     const fingerprint::ToolDatabase* tools_;
     exporter::TopSources& top_sources_;
-    exporter::ClickHouseSink* clickhouse_;  // may be null
-    exporter::LiveCampaigns* live_campaigns_;  // may be null
+    ControlObservers observers_;
     RunSummary summary_;
     std::string line_;
 };

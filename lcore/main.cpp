@@ -489,11 +489,11 @@ struct Outputs {
         if (plan.outputs.api_address.empty()) return;
         try {
             api = std::make_unique<exporter::TopSourcesServer>(plan.outputs.api_address, plan.outputs.api_port, top_sources,
-                                                               &live_campaigns);
+                                                               &live_campaigns, &alerted_sources, &health);
         } catch (const std::exception& error) {
             throw StartError(std::string(error.what()) + ": is the port in use? choose another with --api or disable it with --api none");
         }
-        std::fprintf(stderr, "sipscope: top sources at http://%s:%u/top, live campaigns at /campaigns\n",
+        std::fprintf(stderr, "sipscope: API at http://%s:%u: /top, /campaigns, /blocklist, /healthz\n",
                      plan.outputs.api_address.c_str(), plan.outputs.api_port);
     }
 
@@ -503,6 +503,8 @@ struct Outputs {
     std::shared_ptr<exporter::SensorMetrics> metrics;
     exporter::TopSources top_sources;
     exporter::LiveCampaigns live_campaigns;
+    exporter::AlertedSources alerted_sources;
+    exporter::SensorHealth health;
     std::unique_ptr<exporter::ClickHouseSink> clickhouse;  // before the exposer: outlives its scrapes
     std::unique_ptr<prometheus::Exposer> exposer;
     std::unique_ptr<exporter::TopSourcesServer> api;
@@ -561,7 +563,8 @@ int run_sensor(const RunPlan& plan, uint64_t expected_packets, const fingerprint
     ControlSettings settings{plan.replay(), expected_packets, plan.outputs.progress_seconds, plan.outputs.stats_seconds,
                              plan.outputs.min_flow_packets};
     ControlLoop control(settings, set.workers(), ports, outputs.events, outputs.event_context, outputs.port_board, &tools,
-                        outputs.top_sources, outputs.clickhouse.get(), &outputs.live_campaigns);
+                        outputs.top_sources, {outputs.clickhouse.get(), &outputs.live_campaigns, &outputs.alerted_sources,
+                                              &outputs.health});
     RunSummary summary = control.run();
     if (outputs.clickhouse) {
         outputs.clickhouse->finish(plan.replay() ? kClickHousePatienceReplay : kClickHousePatienceRun);

@@ -3,6 +3,7 @@ vanishing and coming back (SIGHUP), a full disk (a file-size limit), an
 unwritable metrics file, options that are not numbers, and responses that
 do not parse seen with one worker and with two. Nothing may be lost without
 a count, no line may be cut, and the exit status must say so (4)."""
+import json
 import os
 import re
 import resource
@@ -74,16 +75,24 @@ class EventsUnderFaults(unittest.TestCase):
             events_directory = os.path.join(directory, "events")
             os.mkdir(events_directory)
             events_path = os.path.join(events_directory, "ev.jsonl")
-            port = free_tcp_port()
-            process = start_run(capture, port, events_path)
+            port, api_port = free_tcp_port(), free_tcp_port()
+            process = start_run(capture, port, events_path, api="127.0.0.1:%d" % api_port)
+            health = "http://127.0.0.1:%d/healthz" % api_port
             try:
                 self.wait_for_capture(process, port, truth)
+                self.assertEqual(json.loads(scrape(health))["status"], "ok")
                 os.rename(events_directory, events_directory + ".old")  # a rotator moved the whole directory
                 process.send_signal(signal.SIGHUP)                       # the reopen fails: no directory
                 time.sleep(1.0)
+                # /healthz says so: 503, the events file unavailable.
+                with self.assertRaises(urllib.error.HTTPError) as refused:
+                    scrape(health)
+                self.assertEqual(refused.exception.code, 503)
+                self.assertEqual(json.loads(refused.exception.read().decode())["events_file"], "unavailable")
                 os.mkdir(events_directory)
                 process.send_signal(signal.SIGHUP)                       # now it works
                 time.sleep(1.0)
+                self.assertEqual(json.loads(scrape(health))["status"], "ok")
                 process.send_signal(signal.SIGINT)
                 stdout, stderr = process.communicate(timeout=60)
             finally:

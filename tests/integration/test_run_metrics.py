@@ -92,6 +92,20 @@ class RunServesMetrics(unittest.TestCase):
                     self.assertTrue(source["open"])
                 with self.assertRaises(OSError):
                     scrape("http://127.0.0.1:%d/elsewhere" % api_port)
+                # /healthz while the control lcore runs.
+                health = json.loads(scrape("http://127.0.0.1:%d/healthz" % api_port))
+                self.assertEqual((health["status"], health["events_file"]), ("ok", "ok"))
+                # /blocklist: every scanner and the prober scanned horizontally
+                # (an alert each); nobody found a credential; a bad behaviour is refused.
+                listed = scrape("http://127.0.0.1:%d/blocklist?window=86400" % api_port).split()
+                self.assertEqual(set(listed), set(truth["sources"]) | set(truth["probers"]))
+                self.assertEqual(len(listed), len(set(listed)))
+                self.assertEqual(scrape("http://127.0.0.1:%d/blocklist?behaviour=credential_found" % api_port), "")
+                self.assertEqual(set(scrape("http://127.0.0.1:%d/blocklist?behaviour=horizontal_scan&limit=3" % api_port)
+                                     .split()) <= set(listed), True)
+                for bad in ("behaviour=nonsense", "window=0", "limit=x"):
+                    with self.assertRaises(OSError):
+                        scrape("http://127.0.0.1:%d/blocklist?%s" % (api_port, bad))
                 # Rotation as logrotate does it: rename, then SIGHUP; the
                 # records written at shutdown go to a new file at the path.
                 rotated = events_path + ".1"
