@@ -1,4 +1,5 @@
 // The ClickHouse output thread (see clickhouse_sink.hpp).
+#include "log.hpp"
 #include "clickhouse_sink.hpp"
 
 #include <curl/curl.h>
@@ -191,11 +192,11 @@ bool ClickHouseSink::deliver(Batch& batch, EventType type, const std::string& ta
         if (result == SendResult::sent) {
             sent_[index(type)].fetch_add(batch.rows, std::memory_order_relaxed);
             batch = Batch{};
-            if (server_away_.exchange(false)) std::fprintf(stderr, "sipscope: ClickHouse: sending again\n");
+            if (server_away_.exchange(false)) SIPSCOPE_LOG(notice, "ClickHouse: sending again\n");
             return true;
         }
         if (result == SendResult::refused && ++batch.refusals >= kRefusalsBeforeDrop) {
-            std::fprintf(stderr, "sipscope: ClickHouse refused %llu rows for %s %u times (%s); dropped them\n",
+            SIPSCOPE_LOG(error, "ClickHouse refused %llu rows for %s %u times (%s); dropped them\n",
                          static_cast<unsigned long long>(batch.rows), table.c_str(), batch.refusals, error.c_str());
             count_dropped(type, OutputDropReason::rejected, batch.rows);
             batch = Batch{};
@@ -203,7 +204,7 @@ bool ClickHouseSink::deliver(Batch& batch, EventType type, const std::string& ta
         }
         std::unique_lock lock(mutex_);
         if (result == SendResult::unreachable && !server_away_.exchange(true)) {
-            std::fprintf(stderr, "sipscope: ClickHouse at %s: %s; retrying with back-off (the events file is unaffected)\n",
+            SIPSCOPE_LOG(warning, "ClickHouse at %s: %s; retrying with back-off (the events file is unaffected)\n",
                          settings_.url.c_str(), error.c_str());
             room_.notify_all();  // a replay waiting for room drops instead
         }

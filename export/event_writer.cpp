@@ -1,4 +1,5 @@
 // JSON-lines file output: whole lines or counted losses, and rotation.
+#include "log.hpp"
 #include "event_writer.hpp"
 
 #include <fcntl.h>
@@ -90,7 +91,7 @@ void EventWriter::write_failed(std::size_t written_bytes, int error) {
     for (std::size_t i = 0; i < lines; ++i) bump(written_[index(buffered_types_[i])]);
     count_lost(lines, EventLossReason::write_failed);
     if (!failing_) {
-        std::fprintf(stderr, "sipscope: events file %s: write failed (%s); events are counted as lost "
+        SIPSCOPE_LOG(error, "events file %s: write failed (%s); events are counted as lost "
                              "(sipscope_events_lost_total) until writing works again\n",
                      path_.c_str(), std::strerror(error));
     }
@@ -129,7 +130,7 @@ bool EventWriter::flush() {
         ok = done == buffer_.size();
         if (ok) {
             for (EventType type : buffered_types_) bump(written_[index(type)]);
-            if (failing_) std::fprintf(stderr, "sipscope: events file %s: writing works again\n", path_.c_str());
+            if (failing_) SIPSCOPE_LOG(notice, "events file %s: writing works again\n", path_.c_str());
             failing_ = false;
         } else {
             write_failed(done, error);
@@ -148,7 +149,7 @@ bool EventWriter::reopen() {
     try {
         open(false);
     } catch (const std::exception& error) {
-        std::fprintf(stderr, "sipscope: %s; events are counted as lost until the path can be opened "
+        SIPSCOPE_LOG(error, "%s; events are counted as lost until the path can be opened "
                              "(retried every few seconds and on SIGHUP)\n",
                      error.what());
         bump(write_errors_);
@@ -164,7 +165,7 @@ bool EventWriter::retry() {
     } catch (const std::exception&) {
         return false;
     }
-    std::fprintf(stderr, "sipscope: events file %s opened again\n", path_.c_str());
+    SIPSCOPE_LOG(notice, "events file %s opened again\n", path_.c_str());
     return true;
 }
 

@@ -1,6 +1,7 @@
 // Control lcore loop. Never on the packet path: it sleeps when there is
 // nothing to write, and every read of worker state is of single-writer
 // fields (counters, clocks, acknowledgements).
+#include "log.hpp"
 #include "control_loop.hpp"
 
 #include <rte_cycles.h>
@@ -161,12 +162,12 @@ void ControlLoop::log_progress(double elapsed_seconds) {
     auto number = [](uint64_t value) { return static_cast<unsigned long long>(value); };
     uint64_t packets = sums.packets(), dropped = sums.handoff_dropped + sums.records_dropped;
     if (settings_.replay && settings_.expected_packets) {
-        std::fprintf(stderr, "sipscope: %.0f s: %llu of %llu packets (%.0f%%), %llu SIP, %llu flows open, %llu dropped\n",
+        SIPSCOPE_LOG(info, "%.0f s: %llu of %llu packets (%.0f%%), %llu SIP, %llu flows open, %llu dropped\n",
                      elapsed_seconds, number(packets), number(settings_.expected_packets),
                      100.0 * static_cast<double>(packets) / static_cast<double>(settings_.expected_packets),
                      number(sums.sip_packets), number(sums.flows_active), number(dropped));
     } else {
-        std::fprintf(stderr, "sipscope: %.0f s: %llu packets, %llu SIP, %llu flows open, %llu events, %llu dropped\n",
+        SIPSCOPE_LOG(info, "%.0f s: %llu packets, %llu SIP, %llu flows open, %llu events, %llu dropped\n",
                      elapsed_seconds, number(packets), number(sums.sip_packets), number(sums.flows_active),
                      number(summary_.records), number(dropped));
     }
@@ -257,10 +258,10 @@ RunSummary ControlLoop::run() {
             observers_.health->events_available.store(!events_.enabled() || events_.available(), std::memory_order_relaxed);
         }
         if (g_signal_flags.reopen.exchange(0, std::memory_order_relaxed) && events_.enabled()) {
-            if (events_.reopen()) std::fprintf(stderr, "sipscope: SIGHUP: reopened events file %s\n", events_.path().c_str());
+            if (events_.reopen()) SIPSCOPE_LOG(notice, "SIGHUP: reopened events file %s\n", events_.path().c_str());
         }
         if (g_signal_flags.stop.load(std::memory_order_relaxed)) {
-            std::fprintf(stderr, "sipscope: stopping on signal; closing every open flow\n");
+            SIPSCOPE_LOG(notice, "stopping on signal; closing every open flow\n");
             summary_.stopped_by_signal = true;
             reason = fingerprint::CloseReason::shutdown;
             break;
@@ -279,8 +280,8 @@ RunSummary ControlLoop::run() {
                     break;
                 }
                 if (std::chrono::duration<double>(now - last_change).count() >= kReplayStallSeconds) {
-                    std::fprintf(stderr,
-                                 "sipscope: the port delivered %llu of the %llu packets in the capture and then "
+                    SIPSCOPE_LOG(warning,
+                                 "the port delivered %llu of the %llu packets in the capture and then "
                                  "nothing for %.0f s; treating this as the end of the capture\n",
                                  static_cast<unsigned long long>(delivered),
                                  static_cast<unsigned long long>(settings_.expected_packets), kReplayStallSeconds);

@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "log.hpp"
 #include "capture_inventory.hpp"
 #include "control_loop.hpp"
 #include "port_setup.hpp"
@@ -111,7 +112,12 @@ std::vector<std::string> replay_eal_arguments(const RunPlan& plan, const std::st
         arguments.push_back("--file-prefix=sipscope-" + std::to_string(getpid()));
     }
     if (!has_argument(user, {"-a", "--allow", "-b", "--block", "--no-pci"})) arguments.push_back("--no-pci");
-    if (!has_argument(user, {"--log-level"})) arguments.push_back("--log-level=*:warning");
+    // The EAL's own lines follow --log-level, one step quieter in a replay
+    // (its start-up chatter says nothing about the capture).
+    if (!has_argument(user, {"--log-level"})) {
+        logging::Level level = std::min(logging::level(), logging::Level::warning);
+        arguments.push_back("--log-level=*:" + std::string(logging::level_name(level)));
+    }
     if (!has_argument(user, {"--telemetry", "--no-telemetry"})) arguments.push_back("--no-telemetry");
     arguments.push_back("--vdev=net_pcap_sipscope0,rx_pcap=" + capture_path);
     return arguments;
@@ -159,7 +165,8 @@ std::vector<std::string> eal_arguments(const RunPlan& plan, const std::string& c
     if (plan.replay()) {
         for (auto& argument : replay_eal_arguments(plan, capture_path)) arguments.push_back(std::move(argument));
     } else if (!has_argument(plan.eal_arguments, {"--log-level"})) {
-        arguments.push_back("--log-level=*:notice");
+        logging::Level level = std::min(logging::level(), logging::Level::notice);  // EAL's info is per-device chatter
+        arguments.push_back("--log-level=*:" + std::string(logging::level_name(level)));
     }
     arguments.insert(arguments.end(), plan.eal_arguments.begin(), plan.eal_arguments.end());
     return arguments;
@@ -321,7 +328,7 @@ PacketClockSource packet_clock(const RunPlan& plan) {
         clock.timestamp_offset = offset;
         clock.timestamp_flag = 1ULL << flag_bit;
     } else {
-        std::fprintf(stderr, "sipscope: the capture port gives no packet timestamps; flow times are wall-clock times\n");
+        SIPSCOPE_LOG(warning, "the capture port gives no packet timestamps; flow times are wall-clock times\n");
     }
     return clock;
 }
@@ -380,8 +387,8 @@ std::unique_ptr<fingerprint::SourceTracker> make_tracker(const RunPlan& plan, Wo
     if (context.index == 0) {
         double flow_bytes = static_cast<double>(after_flows.heap_allocsz_bytes - before_flows.heap_allocsz_bytes);
         double details = static_cast<double>(after_details.heap_allocsz_bytes - after_flows.heap_allocsz_bytes);
-        std::fprintf(stderr,
-                     "sipscope: memory per worker: flow table %.1f MiB for %u sources (%.0f bytes each, hash "
+        SIPSCOPE_LOG(info,
+                     "memory per worker: flow table %.1f MiB for %u sources (%.0f bytes each, hash "
                      "included), detail pool %.1f MiB for %u SIP sources (%.0f bytes each)\n",
                      flow_bytes / (1 << 20), flows->capacity(), flow_bytes / flows->capacity(), details / (1 << 20),
                      sources.detail_capacity, details / sources.detail_capacity);
@@ -466,10 +473,10 @@ struct Outputs {
         if (!problem.empty() && reachable)
             throw StartError("ClickHouse at " + clickhouse->url() + ": " + problem);
         if (!problem.empty()) {
-            std::fprintf(stderr, "sipscope: ClickHouse at %s does not answer (%s); records are queued and retried\n",
+            SIPSCOPE_LOG(warning, "ClickHouse at %s does not answer (%s); records are queued and retried\n",
                          clickhouse->url().c_str(), problem.c_str());
         } else {
-            std::fprintf(stderr, "sipscope: sending flow records and alerts to ClickHouse at %s\n", clickhouse->url().c_str());
+            SIPSCOPE_LOG(info, "sending flow records and alerts to ClickHouse at %s\n", clickhouse->url().c_str());
         }
         clickhouse->start();
     }
@@ -484,7 +491,7 @@ struct Outputs {
             }
             exposer->RegisterCollectable(metrics);
             metrics_url = "http://" + plan.outputs.metrics_bind + "/metrics";
-            std::fprintf(stderr, "sipscope: metrics at %s\n", metrics_url.c_str());
+            SIPSCOPE_LOG(info, "metrics at %s\n", metrics_url.c_str());
         }
         if (plan.outputs.api_address.empty()) return;
         try {
@@ -493,7 +500,7 @@ struct Outputs {
         } catch (const std::exception& error) {
             throw StartError(std::string(error.what()) + ": is the port in use? choose another with --api or disable it with --api none");
         }
-        std::fprintf(stderr, "sipscope: API at http://%s:%u: /top, /campaigns, /blocklist, /healthz\n",
+        SIPSCOPE_LOG(info, "API at http://%s:%u: /top, /campaigns, /blocklist, /healthz\n",
                      plan.outputs.api_address.c_str(), plan.outputs.api_port);
     }
 
@@ -526,7 +533,7 @@ void launch_workers(const WorkerSet& set, const RunPlan& plan) {
                              std::to_string(worker->lcore_id) + ": " + rte_strerror(-status));
         }
     }
-    std::fprintf(stderr, "sipscope: %zu worker(s) running%s\n", set.contexts.size(),
+    SIPSCOPE_LOG(info, "%zu worker(s) running%s\n", set.contexts.size(),
                  plan.replay() ? "" : "; SIGINT or SIGTERM stops, SIGHUP reopens the events file");
 }
 
@@ -579,7 +586,7 @@ int run_sensor(const RunPlan& plan, uint64_t expected_packets, const fingerprint
         file << exporter::serialize_metrics(*outputs.metrics);
         file.close();
         metrics_written = !file.fail();
-        if (!metrics_written) std::fprintf(stderr, "sipscope: cannot write metrics file '%s'\n", plan.outputs.metrics_file.c_str());
+        if (!metrics_written) SIPSCOPE_LOG(error, "cannot write metrics file '%s'\n", plan.outputs.metrics_file.c_str());
     }
     auto blocks = set.counter_blocks();
     print_summary(plan, summary, exporter::sum_counters(blocks), tools, expected_packets, elapsed, outputs.metrics_url);
@@ -611,7 +618,7 @@ int start_and_run(const RunPlan& plan) {
     try {
         if (plan.replay()) capture.emplace(plan.replay_file);
     } catch (const std::exception& error) {
-        std::fprintf(stderr, "sipscope: %s\n", error.what());
+        SIPSCOPE_LOG(error, "%s\n", error.what());
         return 1;
     }
     std::vector<std::string> arguments = eal_arguments(plan, capture ? capture->path() : std::string());
@@ -628,26 +635,26 @@ int start_and_run(const RunPlan& plan) {
         if (work.inventory.valid()) {
             CaptureInventory inventory = work.inventory.get();
             expected_packets = inventory.packets;
-            std::fprintf(stderr, "sipscope: %s: %llu packets, %llu bytes\n", plan.replay_file.c_str(),
+            SIPSCOPE_LOG(info, "%s: %llu packets, %llu bytes\n", plan.replay_file.c_str(),
                          number(inventory.packets), number(inventory.bytes));
         }
     } catch (const std::exception& error) {
-        std::fprintf(stderr, "sipscope: %s\n", error.what());
+        SIPSCOPE_LOG(error, "%s\n", error.what());
         if (eal_ready) rte_eal_cleanup();
         return 1;
     }
     if (!eal_ready) {
-        std::fprintf(stderr, "sipscope: DPDK EAL initialisation failed: %s; check the EAL arguments after -- "
+        SIPSCOPE_LOG(error, "DPDK EAL initialisation failed: %s; check the EAL arguments after -- "
                              "(see the lines above from DPDK)\n",
                      rte_strerror(eal_errno));
         return 1;
     }
-    if (plan.replay() && expected_packets == 0) std::fprintf(stderr, "sipscope: the capture holds no packets; nothing to do\n");
+    if (plan.replay() && expected_packets == 0) SIPSCOPE_LOG(warning, "the capture holds no packets; nothing to do\n");
     int status;
     try {
         status = run_sensor(plan, expected_packets, *tools);
     } catch (const std::exception& error) {
-        std::fprintf(stderr, "sipscope: %s\n", error.what());
+        SIPSCOPE_LOG(error, "%s\n", error.what());
         status = 1;
     }
     rte_eal_cleanup();
@@ -658,23 +665,23 @@ int start_and_run(const RunPlan& plan) {
 // file that is not events, an empty input), 2 for bad options.
 int find_campaigns(const exporter::CampaignOptions& options) {
     if (options.event_files.empty() && options.clickhouse_url.empty()) {
-        std::fprintf(stderr, "sipscope: campaigns needs events files or --clickhouse URL\n");
+        SIPSCOPE_LOG(error, "campaigns needs events files or --clickhouse URL\n");
         return 2;
     }
     for (const auto& [name, text] : {std::pair{"--from", options.from_text}, std::pair{"--to", options.to_text}}) {
         if (!text.empty() && !exporter::parse_day(text)) {
-            std::fprintf(stderr, "sipscope: %s '%s' is not a day (YYYY-MM-DD)\n", name, text.c_str());
+            SIPSCOPE_LOG(error, "%s '%s' is not a day (YYYY-MM-DD)\n", name, text.c_str());
             return 2;
         }
     }
     if (!options.from_text.empty() && !options.to_text.empty() &&
         *exporter::parse_day(options.from_text) > *exporter::parse_day(options.to_text)) {
-        std::fprintf(stderr, "sipscope: --from %s is after --to %s\n", options.from_text.c_str(), options.to_text.c_str());
+        SIPSCOPE_LOG(error, "--from %s is after --to %s\n", options.from_text.c_str(), options.to_text.c_str());
         return 2;
     }
     if (!options.clickhouse_url.empty()) {
         if (auto problem = exporter::check_clickhouse_url(options.clickhouse_url); !problem.empty()) {
-            std::fprintf(stderr, "sipscope: %s\n", problem.c_str());
+            SIPSCOPE_LOG(error, "%s\n", problem.c_str());
             return 2;
         }
     }
@@ -682,10 +689,10 @@ int find_campaigns(const exporter::CampaignOptions& options) {
     try {
         auto started = std::chrono::steady_clock::now();
         report = exporter::build_campaign_report(options);
-        std::fprintf(stderr, "sipscope: campaigns: %llu sources clustered in %.2f s\n", number(report.sources),
+        SIPSCOPE_LOG(info, "campaigns: %llu sources clustered in %.2f s\n", number(report.sources),
                      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     } catch (const std::exception& error) {
-        std::fprintf(stderr, "sipscope: %s\n", error.what());
+        SIPSCOPE_LOG(error, "%s\n", error.what());
         return 1;
     }
     // The file first: a table piped into `head` must not cost the file.
@@ -694,7 +701,7 @@ int find_campaigns(const exporter::CampaignOptions& options) {
         exporter::write_campaign_json(file, report);
         file.close();
         if (file.fail()) {
-            std::fprintf(stderr, "sipscope: cannot write %s\n", options.json_file.c_str());
+            SIPSCOPE_LOG(error, "cannot write %s\n", options.json_file.c_str());
             return 1;
         }
     }
@@ -709,7 +716,7 @@ int list_tools(const RunPlan& plan) {
     try {
         print_tools(*fingerprint::ToolDatabase::load(plan.tool_db), plan.tool_db);
     } catch (const std::exception& error) {
-        std::fprintf(stderr, "sipscope: %s\n", error.what());
+        SIPSCOPE_LOG(error, "%s\n", error.what());
         return 1;
     }
     return 0;
@@ -740,6 +747,9 @@ int main(int argc, char** argv) {
         int status = app.exit(error);
         return status == 0 ? 0 : 2;
     }
+    sipscope::logging::Level log_level = sipscope::logging::Level::info;
+    sipscope::logging::parse_level(options.log_level_text, log_level);  // CLI11 checked it
+    sipscope::logging::set_level(log_level);
     if (options.mode == Mode::version) {
         std::printf("sipscope %s (%s)\n", SIPSCOPE_VERSION, rte_version());
         return 0;
@@ -747,7 +757,7 @@ int main(int argc, char** argv) {
     if (options.mode == Mode::campaigns) return find_campaigns(options.campaigns);
     RunPlan plan;
     if (std::string problem = make_run_plan(options, plan); !problem.empty()) {
-        std::fprintf(stderr, "sipscope: %s\n", problem.c_str());
+        SIPSCOPE_LOG(error, "%s\n", problem.c_str());
         return 2;
     }
     return plan.mode == Mode::tools ? list_tools(plan) : start_and_run(plan);

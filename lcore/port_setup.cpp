@@ -1,3 +1,4 @@
+#include "log.hpp"
 #include "port_setup.hpp"
 
 #include <rte_errno.h>
@@ -68,7 +69,7 @@ std::vector<PortPlan> plan_ports(const PortRequest& request) {
         unsigned wanted = request.queues_per_port ? request.queues_per_port : request.workers;
         plan.rx_queues = static_cast<uint16_t>(std::max(1u, std::min<unsigned>(wanted, info.max_rx_queues)));
         if (request.queues_per_port && plan.rx_queues < request.queues_per_port) {
-            std::fprintf(stderr, "sipscope: port %u (%s) has at most %u RX queues; using %u\n", port_id, name,
+            SIPSCOPE_LOG(warning, "port %u (%s) has at most %u RX queues; using %u\n", port_id, name,
                          info.max_rx_queues, plan.rx_queues);
         }
         plans.push_back(plan);
@@ -92,7 +93,7 @@ rte_mempool* make_mbuf_pool(const PortRequest& request, const std::vector<PortPl
                                  " (give DPDK more memory with -m, or lower --mbufs / --rx-descriptors)");
     }
     if (request.mbufs && request.mbufs < needed) {
-        std::fprintf(stderr, "sipscope: --mbufs %u is below the %u the queues can hold; expect rx_nombuf drops\n",
+        SIPSCOPE_LOG(warning, "--mbufs %u is below the %u the queues can hold; expect rx_nombuf drops\n",
                      request.mbufs, needed);
     }
     return pool;
@@ -138,11 +139,11 @@ void start_port(PortPlan& plan, const PortRequest& request, rte_mempool* pool) {
     if (status != 0) throw std::runtime_error(port + ": cannot start: " + error_text(status));
     status = rte_eth_promiscuous_enable(plan.port_id);
     if (status != 0 && status != -ENOTSUP) {
-        std::fprintf(stderr, "sipscope: %s: promiscuous mode not enabled: %s\n", port.c_str(), error_text(status).c_str());
+        SIPSCOPE_LOG(warning, "%s: promiscuous mode not enabled: %s\n", port.c_str(), error_text(status).c_str());
     }
     rte_eth_link link{};
     rte_eth_link_get_nowait(plan.port_id, &link);
-    std::fprintf(stderr, "sipscope: %s: %u RX queue(s), RSS %s, link %s, %u Mbps\n", port.c_str(), plan.rx_queues,
+    SIPSCOPE_LOG(info, "%s: %u RX queue(s), RSS %s, link %s, %u Mbps\n", port.c_str(), plan.rx_queues,
                  configuration.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS
                      ? (plan.rss_source_only ? "on source address" : "on addresses (hand-offs do the rest)")
                      : "off",

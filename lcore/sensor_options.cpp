@@ -235,6 +235,11 @@ void add_options(CLI::App& app, SensorOptions& options) {
     // without sections; subcommands let them fall through, so both
     // `sipscope --workers 2 run` and `sipscope run --workers 2` work.
     app.fallthrough();
+    app.add_option("--log-level", options.log_level_text,
+                   "Least important log line written: error, warning, notice, info or debug. Lines go to standard "
+                   "error with time and level, or with a syslog priority prefix under systemd (JOURNAL_STREAM); "
+                   "DPDK's own lines follow it")
+        ->capture_default_str()->check(CLI::IsMember({"error", "warning", "notice", "info", "debug"}));
     add_shared_options(app, options);
     add_alert_options(app, options);
     app.add_option("--ports", options.ports,

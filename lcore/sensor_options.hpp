@@ -58,6 +58,7 @@ struct SensorOptions {
     double progress_seconds = 10;            // log line interval; 0 = quiet
     double stats_seconds = 60;               // `stats` event interval; 0 = only at the end
     unsigned min_flow_requests = 1;          // sip_scan_flow events only for flows that sent at least this many
+    std::string log_level_text = "info";     // error, warning, notice, info, debug
     // --- behaviour of the poll loop
     unsigned idle_sleep_us = 0;              // sleep after many empty polls (0: pure polling)
     // --- EAL

@@ -2,6 +2,7 @@
 crash or a DPDK backtrace."""
 import json
 import os
+import re
 import unittest
 
 from harness import TemporaryDirectory, make_capture, parse_event_lines, run_sipscope
@@ -141,6 +142,30 @@ class CommandLineErrors(unittest.TestCase):
         with open(events) as handle:
             names = {event["tool"]["name"] for event in parse_event_lines(handle, events) if event["event_type"] == "sip_scan_flow"}
         self.assertIn("lab-register-scanner", names)
+
+    def test_log_lines_have_time_and_level_or_a_journal_priority(self):
+        line = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z sipscope\[\d+\] (error|warning|notice|info|debug): \S")
+        result = run_sipscope(["replay", self.capture, "--events", "", "--progress", "0"])
+        self.assertEqual(result.returncode, 0, result.stderr)
+        ours = [text for text in result.stderr.splitlines() if "sipscope[" in text]
+        self.assertIn("info: 1 worker(s) running", result.stderr)
+        self.assertTrue(ours)
+        for text in ours:
+            self.assertRegex(text, line)
+        # --log-level warning: the info lines go.
+        quiet = run_sipscope(["--log-level", "warning", "replay", self.capture, "--events", "", "--progress", "0"])
+        self.assertEqual(quiet.returncode, 0, quiet.stderr)
+        self.assertNotIn("worker(s) running", quiet.stderr)
+        # Under systemd: syslog priority prefixes, no time (journald adds it).
+        journal = run_sipscope(["replay", self.capture, "--events", "", "--progress", "0"],
+                               env=dict(os.environ, JOURNAL_STREAM="8:12345"))
+        self.assertEqual(journal.returncode, 0, journal.stderr)
+        self.assertIn("<6>1 worker(s) running", journal.stderr)
+        self.assertNotRegex(journal.stderr, r"sipscope\[\d+\]")
+        # A missing file is an error line.
+        missing = run_sipscope(["replay", self.capture, "--events", "/nonexistent/dir/e.jsonl"])
+        self.assertRegex(missing.stderr, r"sipscope\[\d+\] error: ")
+        self.assert_clean_failure(["replay", self.capture, "--log-level", "loud"], "--log-level")
 
     def test_help_explains_options(self):
         result = run_sipscope(["--help"])
