@@ -4,6 +4,8 @@
 #include "log.hpp"
 #include "control_loop.hpp"
 
+#include "service_notify.hpp"
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
@@ -253,6 +255,7 @@ RunSummary ControlLoop::run() {
     for (;;) {
         unsigned written = drain_records();
         auto now = std::chrono::steady_clock::now();
+        if (observers_.service) observers_.service->beat();
         if (observers_.health) {
             observers_.health->beat();
             observers_.health->events_available.store(!events_.enabled() || events_.available(), std::memory_order_relaxed);
@@ -262,6 +265,7 @@ RunSummary ControlLoop::run() {
         }
         if (g_signal_flags.stop.load(std::memory_order_relaxed)) {
             SIPSCOPE_LOG(notice, "stopping on signal; closing every open flow\n");
+            if (observers_.service) observers_.service->stopping("closing every open flow");
             summary_.stopped_by_signal = true;
             reason = fingerprint::CloseReason::shutdown;
             break;

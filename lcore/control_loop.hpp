@@ -74,6 +74,7 @@ struct ControlObservers {
     exporter::LiveCampaigns* live_campaigns = nullptr;
     exporter::AlertedSources* alerted = nullptr;
     exporter::SensorHealth* health = nullptr;
+    class ServiceNotifier* service = nullptr;  // systemd: watchdog and STOPPING
 };
 
 class ControlLoop {

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "log.hpp"
+#include "service_notify.hpp"
 #include "capture_inventory.hpp"
 #include "control_loop.hpp"
 #include "port_setup.hpp"
@@ -565,13 +566,15 @@ int run_sensor(const RunPlan& plan, uint64_t expected_packets, const fingerprint
     outputs.serve(plan);
     outputs.connect_clickhouse();
     launch_workers(set, plan);
+    ServiceNotifier service;
+    service.ready(std::to_string(set.contexts.size()) + " worker(s) on " + std::to_string(ports.ports.size()) + " port(s)");
 
     auto started = std::chrono::steady_clock::now();
     ControlSettings settings{plan.replay(), expected_packets, plan.outputs.progress_seconds, plan.outputs.stats_seconds,
                              plan.outputs.min_flow_packets};
     ControlLoop control(settings, set.workers(), ports, outputs.events, outputs.event_context, outputs.port_board, &tools,
                         outputs.top_sources, {outputs.clickhouse.get(), &outputs.live_campaigns, &outputs.alerted_sources,
-                                              &outputs.health});
+                                              &outputs.health, &service});
     RunSummary summary = control.run();
     if (outputs.clickhouse) {
         outputs.clickhouse->finish(plan.replay() ? kClickHousePatienceReplay : kClickHousePatienceRun);
@@ -727,7 +730,7 @@ int list_tools(const RunPlan& plan) {
 
 int main(int argc, char** argv) {
     using namespace sipscope::lcore;
-    CLI::App app{"sipscope — a DPDK sensor for SIP scanning and VoIP abuse.\n"
+    CLI::App app{"sipscope: a DPDK sensor for SIP scanning and VoIP abuse.\n"
                  "Watches a mirror port (run) or a capture (replay), names the tool behind each SIP source,\n"
                  "and publishes Prometheus metrics and JSON-lines events.",
                  "sipscope"};
