@@ -742,6 +742,19 @@ int main(int argc, char** argv) {
                "  sipscope run --config /etc/sipscope.toml -- --vdev net_pcap0,rx_pcap=x.pcap --no-huge -m 1024\n"
                "Anything after -- goes to the DPDK EAL.");
     app.set_version_flag("--version,-V", std::string("sipscope ") + SIPSCOPE_VERSION + " (" + rte_version() + ")");
+    // A configuration file's mistakes, named by file and line (CLI11 says
+    // only that it could not parse). Before `--`: the rest is the EAL's.
+    for (int i = 1; i < argc && std::string_view(argv[i]) != "--"; ++i) {
+        std::string_view argument = argv[i];
+        std::string path;
+        if (argument == "--config" && i + 1 < argc) path = argv[i + 1];
+        else if (argument.starts_with("--config=")) path = argument.substr(9);
+        if (path.empty()) continue;
+        if (std::string problem = check_config_file(app, path); !problem.empty()) {
+            SIPSCOPE_LOG(error, "%s", problem.c_str());
+            return 2;
+        }
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <utility>
 
 #include <charconv>
@@ -226,7 +227,52 @@ void add_campaigns_command(CLI::App& app, SensorOptions& options) {
         ->type_name("FILE");
 }
 
+namespace {
+
+std::string trim(std::string text) {
+    auto first = text.find_first_not_of(" \t\r");
+    if (first == std::string::npos) return {};
+    auto last = text.find_last_not_of(" \t\r");
+    return text.substr(first, last - first + 1);
+}
+
+}  // namespace
+
+std::string check_config_file(const CLI::App& app, const std::string& path) {
+    std::ifstream file(path);
+    if (!file) return path + ": cannot read the configuration file: " + std::strerror(errno);
+    std::string line;
+    for (unsigned number = 1; std::getline(file, line); ++number) {
+        std::string where = path + ":" + std::to_string(number) + ": ";
+        std::string text = trim(line);
+        if (text.empty() || text[0] == '#' || text[0] == ';') continue;
+        if (text[0] == '[') return where + "sections are not used: write the options at the top level (`workers = 2`)";
+        auto equals = text.find('=');
+        if (equals == std::string::npos) return where + "not `option = value`: " + text;
+        std::string key = trim(text.substr(0, equals));
+        const CLI::Option* option = key.empty() ? nullptr : app.get_option_no_throw("--" + key);
+        if (option == nullptr || key == "config" || key == "help") return where + "unknown option '" + key + "'";
+    }
+    return {};
+}
+
+// The options of run and replay live on the top-level app (so that a config
+// file names them without sections); this makes `run --help` and
+// `replay --help` list them too, with their defaults.
+class SubcommandHelp final : public CLI::Formatter {
+public:
+    std::string make_footer(const CLI::App* app) const override {
+        std::string footer = CLI::Formatter::make_footer(app);
+        const CLI::App* parent = app->get_parent();
+        if (parent == nullptr || !app->get_fallthrough()) return footer;
+        std::vector<const CLI::Option*> shared =
+            parent->get_options([](const CLI::Option* option) { return option->nonpositional() && option->get_name() != "--help"; });
+        return make_group("Options (before or after the subcommand, or in a --config file)", false, shared) + "\n" + footer;
+    }
+};
+
 void add_options(CLI::App& app, SensorOptions& options) {
+    app.formatter(std::make_shared<SubcommandHelp>());  // before the subcommands, which copy it
     app.set_config("--config", "", "Read options from this file (TOML/INI: one `option = value` per line; an unknown "
                                    "option is an error)");
     app.allow_config_extras(CLI::config_extras_mode::error);

@@ -69,6 +69,9 @@ struct SensorOptions {
 
 // Adds every option and subcommand to `app`, bound to `options`.
 void add_options(CLI::App& app, SensorOptions& options);
+// A --config file, line by line: "" or "FILE:LINE: what is wrong" (a
+// section, a line that is not `option = value`, an unknown option).
+std::string check_config_file(const CLI::App& app, const std::string& path);
 
 // What a run will do, checked: built once from SensorOptions, then only read.
 struct RunPlan {

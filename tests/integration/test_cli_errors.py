@@ -7,6 +7,8 @@ import unittest
 
 from harness import TemporaryDirectory, make_capture, parse_event_lines, run_sipscope
 
+SIPSCOPE_TOOL_DB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fingerprint", "tools.conf")
+
 EAL_NO_HUGE = ["--no-huge", "-m", "256", "--no-shconf", "--no-pci", "--no-telemetry"]
 
 
@@ -49,12 +51,23 @@ class CommandLineErrors(unittest.TestCase):
         for arguments in (["replay"], ["replay", self.capture, "--no-such-option"], [], ["run", "--workers", "x"]):
             self.assertEqual(run_sipscope(arguments).returncode, 2, arguments)  # usage, not CLI11's 1xx
 
-    def test_config_file_with_an_unknown_key_is_refused(self):
-        path = os.path.join(self.directory.name, "typo.conf")
-        with open(path, "w") as handle:
-            handle.write("evnets = x\n")
-        result = self.assert_clean_failure(["--config", path, "replay", self.capture, "--events", ""], "evnets")
-        self.assertEqual(result.returncode, 2)
+    def test_config_file_mistakes_are_named_by_file_and_line(self):
+        for name, text, message in (("typo.conf", "# fine\nworkers = 1\n\nevnets = x\n", "typo.conf:4: unknown option 'evnets'"),
+                                    ("section.conf", "[sensor]\nworkers = 2\n", "section.conf:1: sections are not used"),
+                                    ("yaml.conf", "workers: 2\n", "yaml.conf:1: not `option = value`"),
+                                    ("help.conf", "help = true\n", "help.conf:1: unknown option 'help'")):
+            with self.subTest(name=name):
+                path = os.path.join(self.directory.name, name)
+                with open(path, "w") as handle:
+                    handle.write(text)
+                for arguments in (["--config", path, "replay", self.capture], ["replay", self.capture, "--config=" + path]):
+                    result = self.assert_clean_failure(arguments + ["--events", ""], message)
+                    self.assertEqual(result.returncode, 2)
+        # The shipped sample configuration is accepted.
+        sample = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "service", "sipscope.conf")
+        result = run_sipscope(["--config", sample, "replay", self.capture, "--events", "", "--tool-db", SIPSCOPE_TOOL_DB,
+                               "--progress", "0"])
+        self.assertEqual(result.returncode, 0, result.stderr)
 
     def test_two_replays_at_once(self):
         """replay serves no metrics by default: replays of a directory of
@@ -171,6 +184,16 @@ class CommandLineErrors(unittest.TestCase):
         result = run_sipscope(["--help"])
         self.assertEqual(result.returncode, 0)
         for option in ("--workers", "--flow-capacity", "--timeout", "--home-net", "--metrics", "--events", "--config"):
+            self.assertIn(option, result.stdout)
+        # Each subcommand's --help lists the options it takes, with defaults.
+        for subcommand in ("run", "replay"):
+            result = run_sipscope([subcommand, "--help"])
+            self.assertEqual(result.returncode, 0, result.stderr)
+            for option in ("--workers", "--flow-capacity UINT:UINT in [8 - 268435456]=131072", "--events FILE=sipscope-events.jsonl",
+                           "--active-timeout", "--clickhouse", "--log-level"):
+                self.assertIn(option, result.stdout, subcommand)
+        result = run_sipscope(["campaigns", "--help"])
+        for option in ("--from", "--to", "--min-cluster-size UINT:UINT in [2 - 4294967296]=5", "--json"):
             self.assertIn(option, result.stdout)
 
 
