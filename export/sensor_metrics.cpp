@@ -2,6 +2,7 @@
 // ("Metrics"); label values come only from fixed sets (worker and port
 // indexes, enum labels), never from traffic.
 #include "sensor_metrics.hpp"
+#include <deque>
 #include <limits>
 #include <chrono>
 #include <iterator>
@@ -55,10 +56,14 @@ public:
         for (std::size_t i = 0; i < values.size(); ++i)
             sample(family, {{key, std::string(labels[i])}}, static_cast<double>(values[i]) / scale);
     }
-    std::vector<MetricFamily> take() { return std::move(families_); }
+    std::vector<MetricFamily> take() {
+        return {std::make_move_iterator(families_.begin()), std::make_move_iterator(families_.end())};
+    }
 
 private:
-    std::vector<MetricFamily> families_;
+    // A deque: begin() hands out references that later begin() calls must
+    // not invalidate (a vector's growth would).
+    std::deque<MetricFamily> families_;
 };
 
 namespace {
@@ -117,6 +122,19 @@ void SensorMetrics::collect_ports(FamilyBuilder& out) const {
         MetricFamily& family = out.begin(series.name, series.help, MetricType::Counter);
         for (const auto& port : ports)
             FamilyBuilder::sample(family, {{"port", std::to_string(port.port_id)}}, static_cast<double>(port.*series.value));
+    }
+    MetricFamily& link_up = out.begin("sipscope_port_link_up", "1 when the port's link is up.", MetricType::Gauge);
+    MetricFamily& speed = out.begin("sipscope_port_link_speed_bits_per_second", "The port's link speed (0: unknown).", MetricType::Gauge);
+    MetricFamily& queue_packets = out.begin("sipscope_port_rx_queue_packets_total", "Packets received per RX queue (the driver's rx_q<N>_packets).", MetricType::Counter);
+    MetricFamily& queue_errors = out.begin("sipscope_port_rx_queue_errors_total", "Packets a port dropped or failed per RX queue (the driver's rx_q<N>_errors).", MetricType::Counter);
+    for (const auto& port : ports) {
+        std::string id = std::to_string(port.port_id);
+        FamilyBuilder::sample(link_up, {{"port", id}}, port.link_up ? 1 : 0);
+        FamilyBuilder::sample(speed, {{"port", id}}, static_cast<double>(port.link_speed_mbps) * 1e6);
+        for (const auto& queue : port.queues) {
+            FamilyBuilder::sample(queue_packets, {{"port", id}, {"queue", std::to_string(queue.queue)}}, static_cast<double>(queue.packets));
+            FamilyBuilder::sample(queue_errors, {{"port", id}, {"queue", std::to_string(queue.queue)}}, static_cast<double>(queue.errors));
+        }
     }
     // What each worker took from each port.
     for (auto [name, help, field] : {std::tuple{"sipscope_worker_rx_packets_total", "Packets a worker took from its RX queues, by port.", &WorkerCounters::rx_packets},

@@ -30,6 +30,16 @@ struct PortCounters {
     uint64_t rx_missed = 0;   // imissed: dropped by the NIC, no descriptor
     uint64_t rx_errors = 0;   // ierrors
     uint64_t rx_nombuf = 0;   // RX mbuf allocation failures
+    bool link_up = false;
+    uint32_t link_speed_mbps = 0;  // 0: unknown
+    // Per RX queue, from the port's extended statistics (rx_q<N>_packets,
+    // rx_q<N>_errors) where the driver has them.
+    struct Queue {
+        uint16_t queue = 0;
+        uint64_t packets = 0;
+        uint64_t errors = 0;  // the driver's per-queue drops (missed or errors)
+    };
+    std::vector<Queue> queues;
 };
 
 // control lcore: wo (publish); exporter threads: ro (snapshot).

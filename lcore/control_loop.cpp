@@ -103,6 +103,29 @@ unsigned ControlLoop::drain_records() {
     return total;
 }
 
+// Per-queue packets and drops from the port's extended statistics; the ids
+// of their names are looked up once per port.
+void ControlLoop::read_queue_counters(const PortPlan& plan, exporter::PortCounters& counters) {
+    auto& ids = queue_xstat_ids_[plan.port_id];
+    if (ids.empty()) {
+        for (uint16_t queue = 0; queue < plan.rx_queues; ++queue) {
+            uint64_t packets = UINT64_MAX, errors = UINT64_MAX;
+            std::string prefix = "rx_q" + std::to_string(queue) + "_";
+            rte_eth_xstats_get_id_by_name(plan.port_id, (prefix + "packets").c_str(), &packets);
+            rte_eth_xstats_get_id_by_name(plan.port_id, (prefix + "errors").c_str(), &errors);
+            ids.push_back({queue, packets, errors});
+        }
+    }
+    for (const QueueXstatIds& queue : ids) {
+        if (queue.packets == UINT64_MAX) continue;  // the driver has no per-queue statistics
+        exporter::PortCounters::Queue value;
+        value.queue = queue.queue;
+        rte_eth_xstats_get_by_id(plan.port_id, &queue.packets, &value.packets, 1);
+        if (queue.errors != UINT64_MAX) rte_eth_xstats_get_by_id(plan.port_id, &queue.errors, &value.errors, 1);
+        counters.queues.push_back(value);
+    }
+}
+
 uint64_t ControlLoop::refresh_port_counters() {
     std::vector<exporter::PortCounters> ports;
     uint64_t delivered = 0;
@@ -117,6 +140,12 @@ uint64_t ControlLoop::refresh_port_counters() {
         counters.rx_missed = stats.imissed;
         counters.rx_errors = stats.ierrors;
         counters.rx_nombuf = stats.rx_nombuf;
+        rte_eth_link link{};
+        if (rte_eth_link_get_nowait(plan.port_id, &link) == 0) {
+            counters.link_up = link.link_status == RTE_ETH_LINK_UP;
+            counters.link_speed_mbps = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed;
+        }
+        read_queue_counters(plan, counters);
         delivered += stats.ipackets + stats.ierrors;
         ports.push_back(std::move(counters));
     }

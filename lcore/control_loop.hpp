@@ -93,6 +93,7 @@ public:
 private:
     unsigned drain_records();
     void write_event(exporter::EventType type);
+    void read_queue_counters(const PortPlan& plan, exporter::PortCounters& counters);
     uint64_t refresh_port_counters();
     void stop_workers(fingerprint::CloseReason reason);
     void tally_source(const fingerprint::FlowState& flow);
@@ -110,6 +111,11 @@ private:
     const fingerprint::ToolDatabase* tools_;
     exporter::TopSources& top_sources_;
     ControlObservers observers_;
+    struct QueueXstatIds {
+        uint16_t queue;
+        uint64_t packets, errors;  // xstat ids; UINT64_MAX: the driver has none
+    };
+    std::unordered_map<uint16_t, std::vector<QueueXstatIds>> queue_xstat_ids_;  // by port
     RunSummary summary_;
     std::string line_;
 };

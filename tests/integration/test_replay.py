@@ -307,6 +307,13 @@ class ProcessAndPoolMetrics(unittest.TestCase):
             self.assertIn("%s tools, %s conditions" % (labels["tools"], labels["conditions"]), listing)
             self.assertTrue(labels["path"].endswith("tools.conf"))
             self.assertLessEqual(before - 60, metric_sum(samples, "sipscope_tool_db_loaded_timestamp_seconds"))
+            # The port: link up with its speed, and per-queue packets that add
+            # up to the port's (the driver's rx_q<N>_packets xstats).
+            self.assertEqual(metric_sum(samples, "sipscope_port_link_up"), 1)
+            self.assertGreater(metric_sum(samples, "sipscope_port_link_speed_bits_per_second"), 0)
+            self.assertEqual(metric_sum(samples, "sipscope_port_rx_queue_packets_total"),
+                             metric_sum(samples, "sipscope_port_rx_packets_total"))
+            self.assertEqual(metric_sum(samples, "sipscope_port_rx_queue_errors_total"), 0)
             # Renamed, the old names kept one release with the same values.
             self.assertEqual(metric_sum(samples, "sipscope_tsc_hertz"), metric_sum(samples, "sipscope_tsc_hz"))
             self.assertGreater(metric_sum(samples, "sipscope_tsc_hertz"), 0)
