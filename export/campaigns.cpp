@@ -165,6 +165,75 @@ std::string format_day(int64_t day) {
     return text;
 }
 
+namespace {
+
+// The analysed sources, in order of first appearance (deterministic output).
+struct SourceSet {
+    std::vector<std::string> names;
+    std::vector<CampaignSource> sources;
+};
+
+SourceSet collect_sources(const std::vector<FlowSpan>& flows, CampaignReport& report) {
+    SourceSet set;
+    std::unordered_map<std::string, std::size_t> index;
+    int64_t first = report.first_day, last = report.first_day + report.day_count - 1;
+    for (const FlowSpan& flow : flows) {
+        int64_t from = std::max(flow.first_day, first), to = std::min(flow.last_day, last);
+        if (from > to) continue;  // outside the analysed days
+        auto [found, fresh] = index.emplace(flow.source, set.sources.size());
+        if (fresh) {
+            set.names.push_back(flow.source);
+            set.sources.push_back({std::vector<bool>(static_cast<std::size_t>(report.day_count), false), {}, {}, {}});
+        }
+        CampaignSource& source = set.sources[found->second];
+        for (int64_t day = from; day <= to; ++day) source.days[static_cast<std::size_t>(day - first)] = true;
+        ++source.tools[flow.tool.empty() ? "unknown" : flow.tool];
+        ++source.strategies[flow.strategy.empty() ? "unknown" : flow.strategy];
+        if (!flow.fingerprint_id.empty()) ++source.fingerprint_ids[flow.fingerprint_id];
+        ++report.flows;
+    }
+    report.sources = set.sources.size();
+    return set;
+}
+
+// HDBSCAN over the distinct day vectors with their multiplicities; the
+// members of each cluster, largest first (equal sizes by their first
+// source in input order, so that the numbering does not depend on how
+// HDBSCAN numbered them). Noise goes to the report.
+std::vector<std::vector<std::size_t>> cluster_sources(const SourceSet& set, const CampaignOptions& options,
+                                                      CampaignReport& report) {
+    fingerprint::BinaryPoints points;
+    points.words = static_cast<unsigned>((report.day_count + 63) / 64);
+    std::map<std::vector<uint64_t>, std::size_t> distinct;
+    std::vector<std::size_t> vector_of(set.sources.size());
+    for (std::size_t s = 0; s < set.sources.size(); ++s) {
+        std::vector<uint64_t> bits(points.words, 0);
+        for (std::size_t day = 0; day < set.sources[s].days.size(); ++day)
+            if (set.sources[s].days[day]) bits[day / 64] |= uint64_t{1} << (day % 64);
+        auto [found, fresh] = distinct.emplace(bits, points.size());
+        if (fresh) {
+            points.bits.insert(points.bits.end(), bits.begin(), bits.end());
+            points.weights.push_back(0);
+        }
+        ++points.weights[found->second];
+        vector_of[s] = found->second;
+    }
+    uint64_t min_samples = options.min_samples ? options.min_samples : options.min_cluster_size;
+    fingerprint::HdbscanResult clusters = fingerprint::hdbscan(points, {options.min_cluster_size, min_samples, 0});
+    std::vector<std::vector<std::size_t>> members(clusters.clusters());
+    for (std::size_t s = 0; s < set.sources.size(); ++s) {
+        int32_t label = clusters.labels[vector_of[s]];
+        if (label < 0) report.noise.push_back(set.names[s]);
+        else members[static_cast<std::size_t>(label)].push_back(s);
+    }
+    std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) {
+        return a.size() != b.size() ? a.size() > b.size() : a.front() < b.front();
+    });
+    return members;
+}
+
+}  // namespace
+
 CampaignReport build_campaign_report(const CampaignOptions& options) {
     std::vector<FlowSpan> flows;
     if (!options.clickhouse_url.empty()) read_clickhouse(options.clickhouse_url, flows);
@@ -183,69 +252,19 @@ CampaignReport build_campaign_report(const CampaignOptions& options) {
     report.first_day = first;
     report.day_count = last - first + 1;
 
-    // Sources in order of first appearance (deterministic output).
-    std::unordered_map<std::string, std::size_t> index;
-    std::vector<std::string> names;
-    std::vector<CampaignSource> sources;
-    for (const FlowSpan& flow : flows) {
-        int64_t from = std::max(flow.first_day, first), to = std::min(flow.last_day, last);
-        if (from > to) continue;  // outside the analysed days
-        auto [found, fresh] = index.emplace(flow.source, sources.size());
-        if (fresh) {
-            names.push_back(flow.source);
-            sources.push_back({std::vector<bool>(static_cast<std::size_t>(report.day_count), false), {}, {}, {}});
-        }
-        CampaignSource& source = sources[found->second];
-        for (int64_t day = from; day <= to; ++day) source.days[static_cast<std::size_t>(day - first)] = true;
-        ++source.tools[flow.tool.empty() ? "unknown" : flow.tool];
-        ++source.strategies[flow.strategy.empty() ? "unknown" : flow.strategy];
-        if (!flow.fingerprint_id.empty()) ++source.fingerprint_ids[flow.fingerprint_id];
-        ++report.flows;
-    }
-    report.sources = sources.size();
-    if (sources.empty()) throw std::runtime_error("no source was active between " + format_day(first) + " and " + format_day(last));
-
-    // Distinct day vectors with their multiplicities.
-    fingerprint::BinaryPoints points;
-    points.words = static_cast<unsigned>((report.day_count + 63) / 64);
-    std::map<std::vector<uint64_t>, std::size_t> distinct;
-    std::vector<std::size_t> vector_of(sources.size());
-    for (std::size_t s = 0; s < sources.size(); ++s) {
-        std::vector<uint64_t> bits(points.words, 0);
-        for (std::size_t day = 0; day < sources[s].days.size(); ++day)
-            if (sources[s].days[day]) bits[day / 64] |= uint64_t{1} << (day % 64);
-        auto [found, fresh] = distinct.emplace(bits, points.size());
-        if (fresh) {
-            points.bits.insert(points.bits.end(), bits.begin(), bits.end());
-            points.weights.push_back(0);
-        }
-        ++points.weights[found->second];
-        vector_of[s] = found->second;
-    }
-    uint64_t min_samples = options.min_samples ? options.min_samples : options.min_cluster_size;
-    fingerprint::HdbscanResult clusters = fingerprint::hdbscan(points, {options.min_cluster_size, min_samples, 0});
-
-    std::vector<std::vector<std::size_t>> members(clusters.clusters());
-    for (std::size_t s = 0; s < sources.size(); ++s) {
-        int32_t label = clusters.labels[vector_of[s]];
-        if (label < 0) report.noise.push_back(names[s]);
-        else members[static_cast<std::size_t>(label)].push_back(s);
-    }
-    // Largest first; equal sizes by their first source in input order, so
-    // that the numbering does not depend on how HDBSCAN numbered them.
-    std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) {
-        return a.size() != b.size() ? a.size() > b.size() : a.front() < b.front();
-    });
-    for (const auto& group : members) {
+    SourceSet set = collect_sources(flows, report);
+    if (set.sources.empty())
+        throw std::runtime_error("no source was active between " + format_day(first) + " and " + format_day(last));
+    for (const auto& group : cluster_sources(set, options, report)) {
         std::vector<const CampaignSource*> group_sources;
-        for (std::size_t s : group) group_sources.push_back(&sources[s]);
+        for (std::size_t s : group) group_sources.push_back(&set.sources[s]);
         Campaign campaign;
         campaign.days_active = shared_days(group_sources, first, report.day_count);
         for (std::size_t s : group) {
-            campaign.sources.push_back(names[s]);
-            for (const auto& [tool, count] : sources[s].tools) ++campaign.tools[tool];
-            for (const auto& [strategy, count] : sources[s].strategies) ++campaign.strategies[strategy];
-            for (const auto& [id, count] : sources[s].fingerprint_ids) ++campaign.fingerprint_ids[id];
+            campaign.sources.push_back(set.names[s]);
+            for (const auto& [tool, count] : set.sources[s].tools) ++campaign.tools[tool];
+            for (const auto& [strategy, count] : set.sources[s].strategies) ++campaign.strategies[strategy];
+            for (const auto& [id, count] : set.sources[s].fingerprint_ids) ++campaign.fingerprint_ids[id];
         }
         if (static_cast<int64_t>(campaign.days_active.size()) == report.day_count) {
             report.removed_always_active.push_back(std::move(campaign.sources));
