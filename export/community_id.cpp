@@ -42,8 +42,14 @@ CommunityId community_id_v1(const parser::IpAddress& source, uint16_t source_por
     input[length++] = static_cast<uint8_t>(second_port >> 8);
     input[length++] = static_cast<uint8_t>(second_port);
 
-    std::array<unsigned char, SHA_DIGEST_LENGTH> digest{};
-    SHA1(input.data(), length, digest.data());
+    // The digest fetched once: OpenSSL 3's one-shot SHA1() looks the
+    // algorithm up (under a lock) on every call, a cost per event.
+    static EVP_MD* const sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int digest_length = 0;
+    if (sha1 == nullptr || EVP_Digest(input.data(), length, digest.data(), &digest_length, sha1, nullptr) != 1 ||
+        digest_length != SHA_DIGEST_LENGTH)
+        return id;
     id.text[0] = '1';
     id.text[1] = ':';
     int encoded = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(id.text + 2), digest.data(), SHA_DIGEST_LENGTH);

@@ -124,13 +124,13 @@ void SensorMetrics::collect_ports(FamilyBuilder& out) const {
             FamilyBuilder::sample(family, {{"port", std::to_string(port.port_id)}}, static_cast<double>(port.*series.value));
     }
     MetricFamily& link_up = out.begin("sipscope_port_link_up", "1 when the port's link is up.", MetricType::Gauge);
-    MetricFamily& speed = out.begin("sipscope_port_link_speed_bits_per_second", "The port's link speed (0: unknown).", MetricType::Gauge);
+    MetricFamily& speed = out.begin("sipscope_port_link_speed_bytes_per_second", "The port's link speed in bytes per second, Prometheus's base unit (0: unknown).", MetricType::Gauge);
     MetricFamily& queue_packets = out.begin("sipscope_port_rx_queue_packets_total", "Packets received per RX queue (the driver's rx_q<N>_packets).", MetricType::Counter);
     MetricFamily& queue_errors = out.begin("sipscope_port_rx_queue_errors_total", "Packets a port dropped or failed per RX queue (the driver's rx_q<N>_errors).", MetricType::Counter);
     for (const auto& port : ports) {
         std::string id = std::to_string(port.port_id);
         FamilyBuilder::sample(link_up, {{"port", id}}, port.link_up ? 1 : 0);
-        FamilyBuilder::sample(speed, {{"port", id}}, static_cast<double>(port.link_speed_mbps) * 1e6);
+        FamilyBuilder::sample(speed, {{"port", id}}, static_cast<double>(port.link_speed_mbps) * 1e6 / 8);
         for (const auto& queue : port.queues) {
             FamilyBuilder::sample(queue_packets, {{"port", id}, {"queue", std::to_string(queue.queue)}}, static_cast<double>(queue.packets));
             FamilyBuilder::sample(queue_errors, {{"port", id}, {"queue", std::to_string(queue.queue)}}, static_cast<double>(queue.errors));

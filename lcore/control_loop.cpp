@@ -5,6 +5,7 @@
 #include "control_loop.hpp"
 
 #include "service_notify.hpp"
+#include "template_id.hpp"
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -67,7 +68,11 @@ unsigned ControlLoop::drain_records() {
     for (WorkerContext* worker : workers_) {
         unsigned count = rte_ring_sc_dequeue_burst(worker->records->ring(), objects.data(), kRecordBurst, nullptr);
         for (unsigned i = 0; i < count; ++i) {
-            const auto& record = *static_cast<const fingerprint::FlowRecord*>(objects[i]);
+            auto& record = *static_cast<fingerprint::FlowRecord*>(objects[i]);  // ours until put back
+            // A one-request flow's fingerprint_id is its template's hash:
+            // taken once here for every reader of the record.
+            if (record.has_detail && record.detail.fingerprint.first_request_id == 0)
+                record.detail.fingerprint.first_request_id = fingerprint::flow_template_id(record.detail.fingerprint);
             top_sources_.observe(record);
             if (record.kind == fingerprint::RecordKind::progress) continue;  // for the top-sources view only
             line_.clear();

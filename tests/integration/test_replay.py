@@ -310,7 +310,7 @@ class ProcessAndPoolMetrics(unittest.TestCase):
             # The port: link up with its speed, and per-queue packets that add
             # up to the port's (the driver's rx_q<N>_packets xstats).
             self.assertEqual(metric_sum(samples, "sipscope_port_link_up"), 1)
-            self.assertGreater(metric_sum(samples, "sipscope_port_link_speed_bits_per_second"), 0)
+            self.assertGreater(metric_sum(samples, "sipscope_port_link_speed_bytes_per_second"), 0)
             self.assertEqual(metric_sum(samples, "sipscope_port_rx_queue_packets_total"),
                              metric_sum(samples, "sipscope_port_rx_packets_total"))
             self.assertEqual(metric_sum(samples, "sipscope_port_rx_queue_errors_total"), 0)
