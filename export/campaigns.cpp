@@ -16,7 +16,9 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "clickhouse_sink.hpp"
 #include "hdbscan.hpp"
+#include "json_text.hpp"
 
 namespace sipscope::exporter {
 
@@ -33,10 +35,11 @@ constexpr int64_t kMicrosPerDay = int64_t{86400} * 1000000;
 
 int64_t day_of_micros(int64_t micros) { return micros >= 0 ? micros / kMicrosPerDay : (micros + 1) / kMicrosPerDay - 1; }
 
-// "2026-11-22T05:01:25.186712Z" → its UTC day.
+// An event time → its UTC day.
 std::optional<int64_t> day_of_time(const std::string& text) {
-    if (text.size() < 10) return std::nullopt;
-    return parse_day(text.substr(0, 10));
+    auto micros = parse_rfc3339(text);
+    if (!micros) return std::nullopt;
+    return day_of_micros(*micros);
 }
 
 std::string string_at(const nlohmann::json& object, std::initializer_list<const char*> path) {
@@ -94,29 +97,16 @@ void read_event_file(const std::string& path, std::vector<FlowSpan>& flows) {
     if (!line.empty()) handle(line);
 }
 
-std::size_t append_body(char* data, std::size_t size, std::size_t count, void* user) {
-    static_cast<std::string*>(user)->append(data, size * count);
-    return size * count;
-}
-
 // Closed flows from a ClickHouse `flows` table.
 void read_clickhouse(const std::string& url, std::vector<FlowSpan>& flows) {
     std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-    if (!curl) throw std::runtime_error("libcurl could not be initialised");
-    const std::string query = "SELECT src_ip, flow_start_us, flow_end_us, tool_name, strategy, fingerprint_id FROM flows "
-                              "WHERE flow_state = 'closed' FORMAT JSONEachRow";
-    std::string body;
-    curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, query.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, append_body);
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-    CURLcode code = curl_easy_perform(curl.get());
-    if (code != CURLE_OK) throw std::runtime_error("ClickHouse at " + url + ": " + curl_easy_strerror(code));
-    long status = 0;
-    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
-    if (status != 200) throw std::runtime_error("ClickHouse at " + url + ": HTTP " + std::to_string(status) + ": " + body.substr(0, 300));
+    ClickHouseReply reply = clickhouse_request(
+        curl.get(), url,
+        "SELECT src_ip, flow_start_us, flow_end_us, tool_name, strategy, fingerprint_id FROM flows "
+        "WHERE flow_state = 'closed' FORMAT JSONEachRow",
+        "");
+    if (reply.status != 200) throw std::runtime_error("ClickHouse at " + url + ": " + reply.error);
+    const std::string& body = reply.body;
     std::size_t start = 0;
     while (start < body.size()) {
         std::size_t end = body.find('\n', start);

@@ -21,10 +21,18 @@ constexpr unsigned kRefusalsBeforeDrop = 5;  // 0.1 + 0.2 + 0.4 + 0.8 s of retri
 constexpr long kConnectTimeoutMs = 2000;
 constexpr long kRequestTimeoutMs = 30000;
 
+constexpr std::size_t kKeptResponseBytes = 4096;  // an error's text, a probe's table list
+
+struct ResponseBuffer {
+    std::string* text;
+    std::size_t limit;
+};
+
 std::size_t append_response(char* data, std::size_t size, std::size_t count, void* user) {
-    auto* response = static_cast<std::string*>(user);
+    auto* response = static_cast<ResponseBuffer*>(user);
     std::size_t bytes = size * count;
-    if (response->size() < 4096) response->append(data, std::min<std::size_t>(bytes, 4096 - response->size()));
+    if (response->text->size() < response->limit)
+        response->text->append(data, std::min<std::size_t>(bytes, response->limit - response->text->size()));
     return bytes;
 }
 
@@ -78,25 +86,22 @@ void ClickHouseSink::count_dropped(EventType type, OutputDropReason reason, uint
     dropped_[index(type)][static_cast<std::size_t>(reason)].fetch_add(rows, std::memory_order_relaxed);
 }
 
-// One POST to the HTTP interface: `query` in the URL, `body` as the data.
-// Returns the response (its first 4 KiB); status 0 with `error` when no
-// HTTP answer came.
-std::string ClickHouseSink::post(const std::string& query, const std::string& body, long& status, std::string& error,
-                                 const char* settings) {
-    CURL* curl = static_cast<CURL*>(curl_);
-    status = 0;
+ClickHouseReply clickhouse_request(void* handle, const std::string& url, const std::string& query, const std::string& body,
+                                   const char* settings, std::size_t max_response) {
+    ClickHouseReply reply;
+    CURL* curl = static_cast<CURL*>(handle);
     if (!curl) {
-        error = "libcurl could not be initialised";
-        return {};
+        reply.error = "libcurl could not be initialised";
+        return reply;
     }
     char* escaped = curl_easy_escape(curl, query.data(), static_cast<int>(query.size()));
-    std::string target = settings_.url;
+    std::string target = url;
     target += target.find('?') == std::string::npos ? '?' : '&';
     target += "query=";
     target += escaped ? escaped : "";
     curl_free(escaped);
     target += settings;
-    std::string response;
+    ResponseBuffer response{&reply.body, max_response};
     curl_easy_reset(curl);
     curl_easy_setopt(curl, CURLOPT_URL, target.c_str());
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
@@ -109,20 +114,21 @@ std::string ClickHouseSink::post(const std::string& query, const std::string& bo
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
     CURLcode code = curl_easy_perform(curl);
     if (code != CURLE_OK) {
-        error = curl_easy_strerror(code);
-        return {};
+        reply.error = curl_easy_strerror(code);
+        return reply;
     }
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    if (status != 200) error = "HTTP " + std::to_string(status) + ": " + first_line(response);
-    return response;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
+    if (reply.status != 200) reply.error = "HTTP " + std::to_string(reply.status) + ": " + first_line(reply.body);
+    return reply;
 }
 
 std::string ClickHouseSink::probe(bool& reachable) {
-    long status = 0;
-    std::string error;
-    std::string tables = post("SELECT name FROM system.tables WHERE database = currentDatabase() FORMAT TSV", "", status, error);
-    reachable = status != 0;
-    if (status != 200) return error;
+    ClickHouseReply reply = clickhouse_request(
+        curl_, settings_.url, "SELECT name FROM system.tables WHERE database = currentDatabase() FORMAT TSV", "", "",
+        kKeptResponseBytes);
+    reachable = reply.status != 0;
+    if (reply.status != 200) return reply.error;
+    const std::string& tables = reply.body;
     std::string missing;
     for (const std::string* table : {&settings_.flows_table, &settings_.alerts_table}) {
         if (table->find('.') != std::string::npos) continue;  // another database: not checked here
@@ -173,13 +179,14 @@ void ClickHouseSink::finish(std::chrono::milliseconds patience) {
 }
 
 ClickHouseSink::SendResult ClickHouseSink::send(const std::string& table, const std::string& body, std::string& error) {
-    long status = 0;
     // Columns a newer sensor sends that an older table lacks are skipped,
     // not a reason to refuse the rows (a URL setting: 18.16 has no INSERT … SETTINGS).
-    post("INSERT INTO " + table + " FORMAT JSONEachRow", body, status, error, "&input_format_skip_unknown_fields=1");
-    if (status == 200) return SendResult::sent;
+    ClickHouseReply reply = clickhouse_request(curl_, settings_.url, "INSERT INTO " + table + " FORMAT JSONEachRow", body,
+                                               "&input_format_skip_unknown_fields=1", kKeptResponseBytes);
+    if (reply.status == 200) return SendResult::sent;
+    error = reply.error;
     failed_requests_.fetch_add(1, std::memory_order_relaxed);
-    return status == 0 ? SendResult::unreachable : SendResult::refused;
+    return reply.status == 0 ? SendResult::unreachable : SendResult::refused;
 }
 
 // Sends one table's batch, retrying as the header describes. False when

@@ -50,6 +50,19 @@ struct ClickHouseSettings {
 // or "".
 std::string check_clickhouse_url(const std::string& url);
 
+// One POST to ClickHouse's HTTP interface at `url`: `query` in the URL
+// (with `settings`, "&name=value…"), `body` as the data. `curl` is a CURL*
+// the caller keeps (a connection reused between requests). status 0 with
+// `error` when no HTTP answer came; on another status than 200, `error`
+// holds its first line. The response is kept up to `max_response` bytes.
+struct ClickHouseReply {
+    long status = 0;
+    std::string body;
+    std::string error;
+};
+ClickHouseReply clickhouse_request(void* curl, const std::string& url, const std::string& query, const std::string& body,
+                                   const char* settings = "", std::size_t max_response = SIZE_MAX);
+
 class ClickHouseSink {
 public:
     explicit ClickHouseSink(ClickHouseSettings settings);
@@ -100,8 +113,6 @@ private:
     // Sends `batch` to `table`; true when the server took it.
     enum class SendResult { sent, unreachable, refused };
     SendResult send(const std::string& table, const std::string& body, std::string& error);
-    std::string post(const std::string& query, const std::string& body, long& status, std::string& error,
-                     const char* settings = "");
     void count_dropped(EventType type, OutputDropReason reason, uint64_t rows);
     bool deliver(Batch& batch, EventType type, const std::string& table);
 

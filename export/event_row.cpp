@@ -3,9 +3,9 @@
 // strings keep their escaping and numbers their digits.
 #include "event_row.hpp"
 
+#include "json_text.hpp"
+
 #include <algorithm>
-#include <charconv>
-#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -15,27 +15,11 @@ namespace sipscope::exporter {
 
 namespace {
 
-// "2026-11-22T05:01:25.186712Z" (with its quotes) → microseconds since the epoch.
+// A quoted event time ("2026-11-22T05:01:25.186712Z", quotes included) →
+// microseconds since the epoch.
 std::optional<int64_t> parse_event_time(std::string_view quoted) {
-    if (quoted.size() != 29 || quoted.front() != '"' || quoted.back() != '"') return std::nullopt;
-    std::string_view text = quoted.substr(1, 27);
-    static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd.ddddddZ";
-    for (std::size_t i = 0; i < kShape.size(); ++i) {
-        bool digit = text[i] >= '0' && text[i] <= '9';
-        if (kShape[i] == 'd' ? !digit : text[i] != kShape[i]) return std::nullopt;
-    }
-    auto number = [&](std::size_t at, std::size_t length) {
-        int value = 0;
-        std::from_chars(text.data() + at, text.data() + at + length, value);
-        return value;
-    };
-    using namespace std::chrono;
-    year_month_day date{year{number(0, 4)}, month{static_cast<unsigned>(number(5, 2))},
-                        day{static_cast<unsigned>(number(8, 2))}};
-    if (!date.ok()) return std::nullopt;
-    int64_t days = sys_days{date}.time_since_epoch().count();
-    int64_t seconds = days * 86400 + number(11, 2) * 3600 + number(14, 2) * 60 + number(17, 2);
-    return seconds * 1000000 + number(20, 6);
+    if (quoted.size() < 2 || quoted.front() != '"' || quoted.back() != '"') return std::nullopt;
+    return parse_rfc3339(quoted.substr(1, quoted.size() - 2));
 }
 
 class Flattener {

@@ -213,4 +213,24 @@ JsonObject& JsonObject::end() {
     return *this;
 }
 
+std::optional<int64_t> parse_rfc3339(std::string_view text) {
+    static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+    if (text.size() != kShape.size()) return std::nullopt;
+    for (std::size_t i = 0; i < kShape.size(); ++i) {
+        bool digit = text[i] >= '0' && text[i] <= '9';
+        if (kShape[i] == 'd' ? !digit : text[i] != kShape[i]) return std::nullopt;
+    }
+    auto number = [&](std::size_t at, std::size_t length) {
+        int value = 0;
+        for (std::size_t i = at; i < at + length; ++i) value = value * 10 + (text[i] - '0');
+        return value;
+    };
+    using namespace std::chrono;
+    year_month_day date{year{number(0, 4)}, month{static_cast<unsigned>(number(5, 2))}, day{static_cast<unsigned>(number(8, 2))}};
+    if (!date.ok()) return std::nullopt;
+    int64_t days = sys_days{date}.time_since_epoch().count();
+    int64_t seconds = days * 86400 + number(11, 2) * 3600 + number(14, 2) * 60 + number(17, 2);
+    return seconds * 1000000 + number(20, 6);
+}
+
 }  // namespace sipscope::exporter

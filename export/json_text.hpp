@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,9 @@ struct Rfc3339 {
 };
 Rfc3339 rfc3339(uint64_t microseconds_since_epoch);
 std::string format_rfc3339(uint64_t microseconds_since_epoch);
+// The reverse, for exactly that form: microseconds since the epoch, or
+// nullopt for anything else (readers of events: ClickHouse rows, campaigns).
+std::optional<int64_t> parse_rfc3339(std::string_view text);
 
 // Incremental writer of one JSON object; keeps track of commas.
 class JsonObject {

@@ -14,10 +14,6 @@ namespace {
 constexpr uint64_t kMicros = 1000000;
 constexpr uint64_t kPruneEvery = 4096;  // records
 
-uint64_t group_key(uint64_t fingerprint_id, uint8_t strategy) {
-    return fingerprint_id * 0x9e3779b97f4a7c15ULL ^ strategy;
-}
-
 }  // namespace
 
 void LiveCampaigns::observe(const fingerprint::FlowRecord& record) {
@@ -29,7 +25,7 @@ void LiveCampaigns::observe(const fingerprint::FlowRecord& record) {
     std::lock_guard lock(mutex_);
     newest_us_ = std::max(newest_us_, flow.last_seen_us);
     if (++observed_ % kPruneEvery == 0) prune(newest_us_);
-    uint64_t key = group_key(id, strategy);
+    GroupKey key{id, strategy};
     auto found = groups_.find(key);
     if (found == groups_.end()) {
         if (groups_.size() >= kMaxGroups) {  // the least recently active group makes room
@@ -38,7 +34,7 @@ void LiveCampaigns::observe(const fingerprint::FlowRecord& record) {
             });
             groups_.erase(oldest);
         }
-        found = groups_.emplace(key, Group{id, strategy, flow.tool, flow.first_seen_us, flow.last_seen_us, 0, {}}).first;
+        found = groups_.emplace(key, Group{flow.tool, flow.first_seen_us, flow.last_seen_us, 0, {}}).first;
     }
     Group& group = found->second;
     group.first_seen_us = std::min(group.first_seen_us, flow.first_seen_us);
@@ -75,6 +71,7 @@ void LiveCampaigns::prune(uint64_t now_us) {
 
 std::string LiveCampaigns::json(uint64_t window_us, uint64_t min_sources, std::size_t count) const {
     struct Row {
+        const GroupKey* key;
         const Group* group;
         uint64_t sources = 0, requests = 0;
         std::vector<const parser::IpAddress*> examples;
@@ -85,7 +82,7 @@ std::string LiveCampaigns::json(uint64_t window_us, uint64_t min_sources, std::s
     std::vector<Row> rows;
     for (const auto& [key, group] : groups_) {
         if (group.last_seen_us < cutoff) continue;
-        Row row{&group, 0, 0, {}};
+        Row row{&key, &group, 0, 0, {}};
         for (const auto& [address, source] : group.sources) {
             if (source.last_seen_us < cutoff) continue;
             ++row.sources;
@@ -95,7 +92,9 @@ std::string LiveCampaigns::json(uint64_t window_us, uint64_t min_sources, std::s
         if (row.sources >= min_sources) rows.push_back(std::move(row));
     }
     std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-        return a.sources != b.sources ? a.sources > b.sources : a.group->fingerprint_id < b.group->fingerprint_id;
+        if (a.sources != b.sources) return a.sources > b.sources;
+        return a.key->fingerprint_id != b.key->fingerprint_id ? a.key->fingerprint_id < b.key->fingerprint_id
+                                                              : a.key->strategy < b.key->strategy;
     });
     if (rows.size() > count) rows.resize(count);
     JsonObject document(out);
@@ -107,8 +106,8 @@ std::string LiveCampaigns::json(uint64_t window_us, uint64_t min_sources, std::s
                 ? &tools_->tools()[static_cast<std::size_t>(group.tool)]
                 : nullptr;
         document.begin_object_element()
-            .field("fingerprint_id", fingerprint::template_id_text(group.fingerprint_id))
-            .field("strategy", fingerprint::label(static_cast<fingerprint::ScanStrategy>(group.strategy)))
+            .field("fingerprint_id", fingerprint::template_id_text(row.key->fingerprint_id))
+            .field("strategy", fingerprint::label(static_cast<fingerprint::ScanStrategy>(row.key->strategy)))
             .field("tool", tool ? std::string_view(tool->name) : std::string_view("unknown"))
             .field("family", tool ? std::string_view(tool->family) : std::string_view("unknown"))
             .field("sources", row.sources)

@@ -46,8 +46,6 @@ private:
         uint64_t past_requests = 0;  // of its earlier flows in this group
     };
     struct Group {
-        uint64_t fingerprint_id = 0;
-        uint8_t strategy = 0;
         int16_t tool = -1;
         uint64_t first_seen_us = 0;
         uint64_t last_seen_us = 0;
@@ -57,7 +55,15 @@ private:
     void prune(uint64_t now_us);
 
     mutable std::mutex mutex_;
-    std::unordered_map<uint64_t, Group> groups_;  // key: fingerprint_id mixed with strategy
+    struct GroupKey {
+        uint64_t fingerprint_id;
+        uint8_t strategy;
+        bool operator==(const GroupKey&) const = default;
+    };
+    struct GroupKeyHash {
+        std::size_t operator()(const GroupKey& key) const { return key.fingerprint_id ^ (uint64_t{key.strategy} << 56); }
+    };
+    std::unordered_map<GroupKey, Group, GroupKeyHash> groups_;
     uint64_t newest_us_ = 0;
     uint64_t observed_ = 0;
     const fingerprint::ToolDatabase* tools_;

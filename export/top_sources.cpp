@@ -193,7 +193,10 @@ JsonEndpoint::Reply answer_health(const SensorHealth& health) {
 
 }  // namespace
 
-void SensorHealth::beat() { control_beat_ms.store(steady_ms(), std::memory_order_relaxed); }
+void SensorHealth::beat(std::chrono::steady_clock::time_point now) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    control_beat_ms.store(ms, std::memory_order_relaxed);
+}
 
 std::vector<std::string> http_server_options(const std::string& listening_port) {
     return {"listening_ports", listening_port,

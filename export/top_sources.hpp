@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -57,7 +58,7 @@ struct SensorHealth {
     static constexpr int64_t kStalledAfterMs = 5000;
     std::atomic<int64_t> control_beat_ms{0};    // steady clock
     std::atomic<bool> events_available{true};
-    void beat();
+    void beat(std::chrono::steady_clock::time_point now);
 };
 
 // The HTTP endpoints' limits, shared by /metrics and /top: enough threads

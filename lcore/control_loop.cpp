@@ -289,9 +289,9 @@ RunSummary ControlLoop::run() {
     for (;;) {
         unsigned written = drain_records();
         auto now = std::chrono::steady_clock::now();
-        if (observers_.service) observers_.service->beat();
+        if (observers_.service) observers_.service->beat(now);
         if (observers_.health) {
-            observers_.health->beat();
+            observers_.health->beat(now);
             observers_.health->events_available.store(!events_.enabled() || events_.available(), std::memory_order_relaxed);
         }
         if (g_signal_flags.reopen.exchange(0, std::memory_order_relaxed) && events_.enabled()) {

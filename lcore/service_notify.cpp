@@ -14,9 +14,8 @@ void ServiceNotifier::ready(const std::string& status) { sd_notifyf(0, "READY=1\
 
 void ServiceNotifier::stopping(const std::string& status) { sd_notifyf(0, "STOPPING=1\nSTATUS=%s", status.c_str()); }
 
-void ServiceNotifier::beat() {
+void ServiceNotifier::beat(std::chrono::steady_clock::time_point now) {
     if (!watchdog_enabled()) return;
-    auto now = std::chrono::steady_clock::now();
     if (now - last_beat_ < watchdog_interval_ / 2) return;
     last_beat_ = now;
     sd_notify(0, "WATCHDOG=1");

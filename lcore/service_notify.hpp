@@ -18,7 +18,7 @@ public:
     void stopping(const std::string& status);
     // Called every pass of the control loop; sends WATCHDOG=1 at half the
     // interval systemd asked for (WatchdogSec), and nothing if it asked none.
-    void beat();
+    void beat(std::chrono::steady_clock::time_point now);
     bool watchdog_enabled() const { return watchdog_interval_.count() > 0; }
 
 private:

@@ -21,6 +21,9 @@ SIPGEN = os.environ.get("SIPGEN", "scripts/sipgen.py")
 # Tests share 2 noisy cores: let idle workers sleep so that parallel work
 # (another test, the generator) is not starved by busy polling.
 IDLE_SLEEP = ["--idle-sleep-us", "100"]
+# EAL arguments of a `run` on a virtual device without hugepages (add a
+# --file-prefix of the test's own and the --vdev).
+EAL = ["--no-huge", "-m", "512", "--no-shconf", "--no-pci", "--no-telemetry", "-l", "0-1"]
 
 
 def make_capture(directory, name="traffic.pcap", **options):

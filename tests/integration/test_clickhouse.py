@@ -15,10 +15,8 @@ import time
 import unittest
 
 from clickhouse_server import SCHEMA, ClickHouseServer, available, cluster_config
-from harness import (IDLE_SLEEP, SIPGEN, SIPSCOPE, TemporaryDirectory, free_tcp_port, make_capture, metric_sum,
+from harness import (EAL, IDLE_SLEEP, SIPGEN, SIPSCOPE, TemporaryDirectory, free_tcp_port, make_capture, metric_sum,
                      parse_metrics, read_events, run_sipscope, scrape)
-
-EAL = ["--no-huge", "-m", "512", "--no-shconf", "--no-pci", "--no-telemetry", "-l", "0-1"]
 
 
 def rich_capture(directory, name="rich.pcap", seed=1):

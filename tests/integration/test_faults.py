@@ -17,10 +17,8 @@ import unittest
 import urllib.error
 import urllib.request
 
-from harness import (IDLE_SLEEP, SIPSCOPE, TemporaryDirectory, free_tcp_port, make_capture, metric_sum, parse_metrics,
+from harness import (EAL, IDLE_SLEEP, SIPSCOPE, TemporaryDirectory, free_tcp_port, make_capture, metric_sum, parse_metrics,
                      read_events, run_sipscope, scrape)
-
-EAL = ["--no-huge", "-m", "512", "--no-shconf", "--no-pci", "--no-telemetry", "-l", "0-1"]
 
 
 def summary_events(stdout):

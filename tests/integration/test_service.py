@@ -10,9 +10,7 @@ import subprocess
 import time
 import unittest
 
-from harness import IDLE_SLEEP, SIPSCOPE, TemporaryDirectory, make_capture
-
-EAL = ["--no-huge", "-m", "512", "--no-shconf", "--no-pci", "--no-telemetry", "-l", "0-1"]
+from harness import EAL, IDLE_SLEEP, SIPSCOPE, TemporaryDirectory, make_capture
 
 
 class SystemdNotify(unittest.TestCase):
