@@ -110,10 +110,12 @@ FingerprintEntry* find_or_add(HeaderFingerprint& fingerprint, parser::HeaderId i
             }
         }
     }
-    if (fingerprint.entry_count == kFingerprintKeys) {
+    bool has_id = id != parser::HeaderId::unknown;
+    if (fingerprint.entry_count == kFingerprintKeys || (!has_id && fingerprint.entries_without_id == kMaxKeysWithoutId)) {
         fingerprint.keys_dropped = true;
         return nullptr;
     }
+    if (!has_id) ++fingerprint.entries_without_id;
     index = fingerprint.entry_count++;
     if (id != parser::HeaderId::unknown) fingerprint.entry_of_header[static_cast<std::size_t>(id)] = index;
     FingerprintEntry& entry = fingerprint.entries[index];

@@ -24,6 +24,11 @@
 namespace sipscope::fingerprint {
 
 inline constexpr std::size_t kFingerprintKeys = 20;
+// Keys a template keeps at most for headers without a parser::HeaderId
+// and for SDP lines, so that the headers with an id (the ones tools are
+// named by) always have room: junk headers ahead of the real ones cannot
+// crowd them out.
+inline constexpr std::size_t kMaxKeysWithoutId = 10;
 inline constexpr std::size_t kFingerprintKeyBytes = 23;
 inline constexpr std::size_t kFingerprintValueBytes = 72;
 inline constexpr std::size_t kSequenceLength = 24;
@@ -51,6 +56,7 @@ struct HeaderFingerprint {
     uint32_t offered = 0;                      // requests offered (merged or not)
     uint32_t unchanged_merges = 0;             // merges in a row that changed nothing
     uint8_t entry_count = 0;
+    uint8_t entries_without_id = 0;            // entries of headers without an id and SDP lines
     bool keys_dropped = false;                 // more distinct keys than kFingerprintKeys
     bool sequence_changed = false;             // header order differed from the first packet
     uint8_t sequence_length = 0;
@@ -75,6 +81,7 @@ struct HeaderFingerprint {
         offered = 0;
         unchanged_merges = 0;
         entry_count = 0;
+        entries_without_id = 0;
         keys_dropped = false;
         sequence_changed = false;
         sequence_length = 0;

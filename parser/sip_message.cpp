@@ -414,6 +414,33 @@ struct StartLine {
     }
 }
 
+// The header array is full. A known header seen for the first time still
+// gets a place: junk headers sent ahead of the real ones must not hide
+// them (a scanner's User-Agent after 60 made-up headers still names it).
+// It takes the place of the last header that adds nothing to what is
+// looked up by name — an unknown one, or a repeat of a known one — and the
+// order of the rest is kept. Returns whether there is room now.
+[[gnu::noinline]] bool make_room_for_known_header(HeaderId id, SipMessage& message) {
+    if (id == HeaderId::unknown || message.first_index[static_cast<std::size_t>(id)] != SipMessage::kAbsent) return false;
+    std::size_t dropped = message.header_count;
+    while (dropped > 0) {
+        const SipHeader& candidate = message.headers[dropped - 1];
+        if (candidate.id == HeaderId::unknown ||
+            message.first_index[static_cast<std::size_t>(candidate.id)] != dropped - 1)
+            break;
+        --dropped;
+    }
+    if (dropped == 0) return false;
+    --dropped;
+    std::copy(message.headers.begin() + dropped + 1, message.headers.begin() + message.header_count,
+              message.headers.begin() + dropped);
+    --message.header_count;
+    for (uint8_t& index : message.first_index) {
+        if (index != SipMessage::kAbsent && index > dropped) --index;
+    }
+    return true;
+}
+
 // Adds one "Name: value" line (no colon, or too many: a violation).
 // Returns the header added, or nullptr.
 [[gnu::always_inline]] inline SipHeader* add_header(const char* begin, std::size_t size, std::size_t line_start, std::size_t line_end,
@@ -423,14 +450,15 @@ struct StartLine {
         message.violations |= bit(SipViolation::header_line_without_colon);
         return nullptr;
     }
+    std::string_view name = trim_name(std::string_view(begin + line_start, colon - line_start));
+    HeaderLookup lookup = identify_header(name, begin + size);
     if (message.header_count == kMaxSipHeaders) {
         message.violations |= bit(SipViolation::too_many_headers);
-        return nullptr;
+        if (!make_room_for_known_header(lookup.id, message)) return nullptr;
     }
     SipHeader& header = message.headers[message.header_count];
-    header.name = trim_name(std::string_view(begin + line_start, colon - line_start));
+    header.name = name;
     header.value = trim_value(std::string_view(begin + colon + 1, line_end - colon - 1));
-    HeaderLookup lookup = identify_header(header.name, begin + size);
     header.id = lookup.id;
     if (!lookup.registered) {
         message.violations |= bit(is_misspelt_header_name_remembered(header.name) ? SipViolation::misspelt_header_name

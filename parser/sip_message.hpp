@@ -98,6 +98,10 @@ struct SipHeader {
     HeaderId id = HeaderId::unknown;
 };
 
+// Headers kept per message. Past it the message is still SIP, flagged
+// too_many_headers; a known header seen for the first time after the limit
+// replaces the last unknown one, so that junk headers cannot hide the
+// headers tools are named by.
 inline constexpr std::size_t kMaxSipHeaders = 48;
 
 struct SipMessage {

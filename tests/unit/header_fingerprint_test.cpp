@@ -291,13 +291,33 @@ TEST(HeaderFingerprint, BoundedKeysAndValues) {
     for (int i = 0; i < 40; ++i) text += "X-H" + std::to_string(i) + ": v\r\n";
     text += "Subject: " + std::string(300, 'y') + "\r\n\r\n";
     add(fingerprint, text, frame_between("203.0.113.9", 5060, "198.51.100.7", 5060));
-    EXPECT_EQ(fingerprint.entry_count, kFingerprintKeys);
+    // Headers without an id take at most their share; the Subject after
+    // them still has its key.
+    EXPECT_EQ(fingerprint.entries_without_id, kMaxKeysWithoutId);
+    EXPECT_EQ(fingerprint.entry_count, kMaxKeysWithoutId + 1);
+    EXPECT_NE(fingerprint.find("subject"), nullptr);
     EXPECT_TRUE(fingerprint.keys_dropped);
     HeaderFingerprint second;
     add(second, "OPTIONS sip:x SIP/2.0\r\nSubject: " + std::string(300, 'y') + "\r\n\r\n",
         frame_between("203.0.113.9", 5060, "198.51.100.7", 5060));
     EXPECT_TRUE(second.find("subject")->truncated);
     EXPECT_EQ(second.find("subject")->value_length, kFingerprintValueBytes);
+}
+
+TEST(HeaderFingerprint, JunkHeadersAheadCannotCrowdOutTheNamedOnes) {
+    HeaderFingerprint fingerprint;
+    std::string text = "OPTIONS sip:100@198.51.100.7 SIP/2.0\r\n";
+    for (int i = 0; i < 60; ++i) text += "X-Pad-" + std::to_string(i) + ": " + std::string(20, 'p') + "\r\n";
+    text += "Via: SIP/2.0/UDP 203.0.113.9:5060\r\nMax-Forwards: 70\r\nTo: \"sipvicious\"<sip:100@1.1.1.1>\r\n"
+            "From: \"sipvicious\"<sip:100@1.1.1.1>;tag=1\r\nUser-Agent: friendly-scanner\r\nCall-ID: 1\r\n"
+            "Contact: sip:100@203.0.113.9:5060\r\nCSeq: 1 OPTIONS\r\nAccept: application/sdp\r\n"
+            "Content-Length: 0\r\n\r\n";
+    add(fingerprint, text, frame_between("203.0.113.9", 5060, "198.51.100.7", 5060));
+    for (const char* key : {"via", "max-forwards", "to", "from", "user-agent", "call-id", "contact", "cseq", "accept",
+                            "content-length"})
+        EXPECT_NE(fingerprint.find(key), nullptr) << key;
+    EXPECT_EQ(as_map(fingerprint)["user-agent"], "friendly-scanner");
+    EXPECT_EQ(fingerprint.entry_count, kMaxKeysWithoutId + 10);
 }
 
 }  // namespace

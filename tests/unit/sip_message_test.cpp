@@ -205,6 +205,36 @@ TEST(SipMessage, TooManyHeadersIsFlaggedNotOverflowed) {
     EXPECT_TRUE(parsed.message.has(SipViolation::too_many_headers));
 }
 
+TEST(SipMessage, KnownHeadersAfterTheLimitDisplaceJunkInOrder) {
+    std::string text = "OPTIONS sip:100@10.0.0.1 SIP/2.0\r\n";
+    for (int i = 0; i < 60; ++i) text += "X-Junk-" + std::to_string(i) + ": " + std::to_string(i) + "\r\n";
+    text += "Via: SIP/2.0/UDP 10.0.0.2:5060\r\nFrom: <sip:100@1.1.1.1>\r\nTo: <sip:100@1.1.1.1>\r\n"
+            "Call-ID: abc\r\nCSeq: 1 OPTIONS\r\nUser-Agent: friendly-scanner\r\nX-Junk-late: 1\r\n"
+            "Via: SIP/2.0/UDP second\r\nMax-Forwards: 70\r\n\r\n";
+    Parsed parsed(text);
+    ASSERT_TRUE(parsed.message.is_sip());
+    EXPECT_TRUE(parsed.message.has(SipViolation::too_many_headers));
+    EXPECT_EQ(parsed.message.header_count, kMaxSipHeaders);
+    EXPECT_EQ(parsed.message.value_of(HeaderId::user_agent), "friendly-scanner");
+    EXPECT_EQ(parsed.message.value_of(HeaderId::via), "SIP/2.0/UDP 10.0.0.2:5060");
+    EXPECT_EQ(parsed.message.value_of(HeaderId::max_forwards), "70");
+    EXPECT_FALSE(parsed.message.has(SipViolation::missing_call_id));
+    EXPECT_FALSE(parsed.message.has(SipViolation::missing_max_forwards));
+    // Wire order is kept: the junk that stayed, then the known headers.
+    const auto& headers = parsed.message.headers;
+    EXPECT_EQ(headers[0].name, "X-Junk-0");
+    std::size_t via = parsed.message.first_index[static_cast<std::size_t>(HeaderId::via)];
+    std::size_t agent = parsed.message.first_index[static_cast<std::size_t>(HeaderId::user_agent)];
+    std::size_t hops = parsed.message.first_index[static_cast<std::size_t>(HeaderId::max_forwards)];
+    EXPECT_LT(via, agent);
+    EXPECT_LT(agent, hops);
+    EXPECT_EQ(hops, kMaxSipHeaders - 1);
+    for (std::size_t i = 0; i < parsed.message.header_count; ++i) {
+        if (headers[i].id == HeaderId::unknown) continue;
+        EXPECT_EQ(parsed.message.first_index[static_cast<std::size_t>(headers[i].id)], i) << headers[i].name;
+    }
+}
+
 TEST(SipMessage, RecognisedByContentWithAnyMethodToken) {
     Parsed parsed("FOOBAR sip:a SIP/2.0\r\nCall-ID: 1\r\n\r\n");
     ASSERT_EQ(parsed.message.outcome, SipOutcome::request);
