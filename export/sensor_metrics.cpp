@@ -274,7 +274,13 @@ std::vector<MetricFamily> SensorMetrics::Collect() const {
         out.by_label(series.name, series.help, MetricType::Counter, series.key, series.labels, series.values);
     out.single("sipscope_packet_times_clamped_total", "Packets whose capture time lay past 2100 (damage): given the newest sane time instead.",
                MetricType::Counter, static_cast<double>(sums.packet_times_clamped));
-    out.single("sipscope_ip_first_fragments_total", "First IP fragments whose payload (the start of a message) was parsed; later fragments count as frames_total{outcome=~\".*later_fragment\"}.",
+    out.single("sipscope_ip_fragments_total", "IP fragments taken into reassembly (frames_total counts the datagrams made whole, once each).",
+               MetricType::Counter, static_cast<double>(sums.fragments));
+    out.single("sipscope_ip_reassembled_total", "IP datagrams made whole from fragments.", MetricType::Counter,
+               static_cast<double>(sums.datagrams_reassembled));
+    out.single("sipscope_ip_fragments_dropped_total", "IP fragments given up: incomplete after --reassembly-timeout, overlapping, more than 8 to a datagram, or the table full.",
+               MetricType::Counter, static_cast<double>(sums.fragments_dropped));
+    out.single("sipscope_ip_first_fragments_total", "First IP fragments parsed on their own (reassembly off, or an IPv6 fragment header behind other extension headers); their later fragments count as frames_total{outcome=~\".*later_fragment\"}.",
                MetricType::Counter, static_cast<double>(sums.first_fragments));
 
     // --- Flows.

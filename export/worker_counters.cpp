@@ -31,6 +31,9 @@ CounterSums sum_counters(std::span<const WorkerCounters* const> workers) {
         sums.handoff_dropped += w.handoff_dropped.read();
         sums.handoff_received += w.handoff_received.read();
         add(sums.frames_by_outcome, w.frames_by_outcome);
+        sums.fragments += w.fragments.read();
+        sums.datagrams_reassembled += w.datagrams_reassembled.read();
+        sums.fragments_dropped += w.fragments_dropped.read();
         sums.first_fragments += w.first_fragments.read();
         add(sums.payloads_by_sip_outcome, w.payloads_by_sip_outcome);
         add(sums.requests_by_method, w.requests_by_method);

@@ -37,7 +37,13 @@ struct alignas(64) WorkerCounters {
     OwnedCounter handoff_received;
     // Outcomes of every frame this worker processed as owner.
     std::array<OwnedCounter, parser::kFrameOutcomeCount> frames_by_outcome;
-    // First fragments whose payload (the start of the message) was parsed.
+    // IP fragments taken into reassembly, datagrams made whole from them,
+    // and fragments given up (timeout, overlap, too many, table full).
+    OwnedCounter fragments;
+    OwnedCounter datagrams_reassembled;
+    OwnedCounter fragments_dropped;
+    // First fragments parsed on their own (reassembly off, or an IPv6
+    // fragment header behind other extension headers).
     OwnedCounter first_fragments;
     // Outcomes of the SIP parser for every transport payload.
     std::array<OwnedCounter, parser::kSipOutcomeCount> payloads_by_sip_outcome;
@@ -72,6 +78,7 @@ struct CounterSums {
     Totals<kMaxPorts> rx_packets{}, rx_bytes{};
     uint64_t handoff_sent = 0, handoff_dropped = 0, handoff_received = 0;
     Totals<parser::kFrameOutcomeCount> frames_by_outcome{};
+    uint64_t fragments = 0, datagrams_reassembled = 0, fragments_dropped = 0;
     uint64_t first_fragments = 0;
     Totals<parser::kSipOutcomeCount> payloads_by_sip_outcome{};
     Totals<parser::kSipMethodCount> requests_by_method{};

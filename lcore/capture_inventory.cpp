@@ -6,6 +6,14 @@
 
 namespace sipscope::lcore {
 
+namespace {
+// libpcap opens classic pcap (version 2.4) and pcapng (it reports the
+// section header's version, 1.0).
+bool pcap_is_ng(pcap_t* capture) {
+    return pcap_major_version(capture) != 2;
+}
+}  // namespace
+
 CaptureInventory take_capture_inventory(const std::string& path) {
     char error[PCAP_ERRBUF_SIZE] = {};
     // Microsecond precision, as net_pcap reports it.
@@ -32,10 +40,12 @@ CaptureInventory take_capture_inventory(const std::string& path) {
         inventory.bytes += header->caplen;
     }
     if (status == PCAP_ERROR) {
-        std::string reason = pcap_geterr(capture);
-        pcap_close(capture);
-        throw std::runtime_error("capture '" + path + "' is damaged after packet " +
-                                 std::to_string(inventory.packets) + ": " + reason);
+        inventory.damage = "damaged after packet " + std::to_string(inventory.packets);
+        // Where the damage starts, in a classic pcap file (records of a
+        // 16-byte header and the captured bytes after a 24-byte header).
+        if (!pcap_is_ng(capture))
+            inventory.damage += " (byte " + std::to_string(24 + 16 * inventory.packets + inventory.bytes) + ")";
+        inventory.damage += std::string(": ") + pcap_geterr(capture);
     }
     pcap_close(capture);
     return inventory;

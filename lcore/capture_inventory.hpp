@@ -15,9 +15,15 @@ struct CaptureInventory {
     uint64_t first_time_us = 0;
     uint64_t last_time_us = 0;
     int link_type = 0;
+    // Damage part-way (a record cut short, a length past the snap length):
+    // what libpcap said and where, else empty. The packets before it are
+    // counted above and replayed; the replay then ends short (exit 3), as
+    // tcpdump and tshark process what is readable and report the rest.
+    std::string damage;
 };
 
-// Throws std::runtime_error with libpcap's reason if the file is unusable.
+// Throws std::runtime_error with libpcap's reason if the file cannot be
+// read at all (missing, not a capture, not Ethernet).
 CaptureInventory take_capture_inventory(const std::string& path);
 
 }  // namespace sipscope::lcore

@@ -424,6 +424,10 @@ std::unique_ptr<WorkerContext> make_worker(const RunPlan& plan, unsigned index, 
     context->records = std::make_unique<RecordChannel>(records, set.record_pool, context->counters->records_dropped, plan.replay());
     context->stage_timer = std::make_unique<fingerprint::StageTimer>(context->counters->stages);
     context->sources = make_tracker(plan, *context, socket, tools);
+    if (plan.ports.reassembly_datagrams != 0 && !context->rx_queues.empty()) {
+        context->reassembly = std::make_unique<IpReassembly>(plan.ports.reassembly_datagrams,
+                                                             plan.ports.reassembly_timeout_us, socket, *context->counters);
+    }
     return context;
 }
 
@@ -549,6 +553,7 @@ void tear_down(WorkerSet& set, const PortSetup& ports) {
     for (auto& context : set.contexts) {
         context->sources->flows().leave_memory_to_eal();
         context->sources.reset();
+        context->reassembly.reset();  // frees the fragments it still holds
         rte_ring_free(context->inbound);
         rte_ring_free(context->records->ring());
         rte_free(context->counters);
@@ -560,7 +565,7 @@ void tear_down(WorkerSet& set, const PortSetup& ports) {
 int run_sensor(const RunPlan& plan, uint64_t expected_packets, const fingerprint::ToolDatabase& tools) {
     unsigned workers = worker_count(plan);
     PortSetup ports = set_up_ports({plan.ports.names, workers, plan.ports.queues_per_port, plan.ports.rx_descriptors,
-                                    plan.ports.mbufs, plan.ports.handoff_ring_size});
+                                    plan.ports.mbufs, plan.ports.handoff_ring_size, plan.ports.reassembly_datagrams});
     WorkerSet set = make_workers(plan, workers, ports, tools);
     Outputs outputs(plan, set, tools);
     outputs.serve(plan);
@@ -633,13 +638,18 @@ int start_and_run(const RunPlan& plan) {
 
     std::unique_ptr<fingerprint::ToolDatabase> tools;
     uint64_t expected_packets = 0;
+    std::string capture_damage;
     try {
         tools = work.tools.get();
         if (work.inventory.valid()) {
             CaptureInventory inventory = work.inventory.get();
             expected_packets = inventory.packets;
+            capture_damage = inventory.damage;
             SIPSCOPE_LOG(info, "%s: %llu packets, %llu bytes\n", plan.replay_file.c_str(),
                          number(inventory.packets), number(inventory.bytes));
+            if (!capture_damage.empty())
+                SIPSCOPE_LOG(warning, "capture '%s' is %s; replaying the %llu packets before the damage\n",
+                             plan.replay_file.c_str(), capture_damage.c_str(), number(inventory.packets));
         }
     } catch (const std::exception& error) {
         SIPSCOPE_LOG(error, "%s\n", error.what());
@@ -656,6 +666,11 @@ int start_and_run(const RunPlan& plan) {
     int status;
     try {
         status = run_sensor(plan, expected_packets, *tools);
+        if (!capture_damage.empty()) {
+            SIPSCOPE_LOG(error, "capture '%s' is %s: the replay is short\n", plan.replay_file.c_str(),
+                         capture_damage.c_str());
+            if (status == 0) status = kExitCaptureShort;
+        }
     } catch (const std::exception& error) {
         SIPSCOPE_LOG(error, "%s\n", error.what());
         status = 1;

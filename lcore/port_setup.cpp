@@ -77,13 +77,15 @@ std::vector<PortPlan> plan_ports(const PortRequest& request) {
     return plans;
 }
 
-// Pool: every RX descriptor filled, plus bursts in flight on each worker
-// and every hand-off ring full, plus per-lcore caches. Each mbuf has room
+// Pool: every RX descriptor filled, plus bursts in flight on each worker,
+// every hand-off ring full and every reassembly table holding a fragment
+// per datagram, plus per-lcore caches. Each mbuf has room
 // for the HandoffNote (worker_context.hpp) in its private area.
 rte_mempool* make_mbuf_pool(const PortRequest& request, const std::vector<PortPlan>& ports) {
     unsigned total_queues = 0;
     for (const PortPlan& plan : ports) total_queues += plan.rx_queues;
-    unsigned needed = total_queues * request.rx_descriptors + request.workers * (request.handoff_ring_size + 4 * kBurst) +
+    unsigned needed = total_queues * request.rx_descriptors +
+                      request.workers * (request.handoff_ring_size + request.reassembly_datagrams + 4 * kBurst) +
                       (request.workers + 1) * kMbufCache;
     unsigned mbufs = request.mbufs ? request.mbufs : std::max(needed, 8191u);
     rte_mempool* pool = rte_pktmbuf_pool_create("sipscope_mbufs", mbufs, kMbufCache, kMbufPrivateBytes,

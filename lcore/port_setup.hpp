@@ -35,6 +35,7 @@ struct PortRequest {
     unsigned rx_descriptors = 1024;
     unsigned mbufs = 0;              // 0 = computed
     unsigned handoff_ring_size = 4096;
+    unsigned reassembly_datagrams = 0;  // per worker: each holds at least one fragment
 };
 
 // Throws std::runtime_error with a one-line reason on any failure.

@@ -162,6 +162,13 @@ void add_shared_options(CLI::App& command, SensorOptions& options) {
     command.add_option("--handoff-ring", options.handoff_ring_size,
                        "Slots of each worker's hand-off ring (power of two)")
         ->capture_default_str()->check(CLI::Range(64u, 1u << 20));
+    command.add_option("--reassembly-datagrams", options.reassembly_datagrams,
+                       "Incomplete IP datagrams each worker holds for fragment reassembly (IPv4 and IPv6); "
+                       "0 turns reassembly off (a first fragment is then parsed alone)")
+        ->capture_default_str()->check(CLI::Range(0u, 1u << 20));
+    command.add_option("--reassembly-timeout", options.reassembly_timeout_seconds,
+                       "Seconds of packet time an incomplete IP datagram waits for its other fragments")
+        ->capture_default_str()->check(CLI::Range(0.001, 600.0));
     command.add_option("--progress", options.progress_seconds,
                        "Seconds between progress lines on standard error; 0 for none")
         ->capture_default_str()->check(CLI::Range(0.0, 86400.0));
@@ -418,16 +425,19 @@ std::string make_run_plan(const SensorOptions& options, RunPlan& plan) {
     plan.mode = options.mode;
     plan.replay_file = options.replay_file;
     plan.workers = options.workers != 0 || options.mode != Mode::replay ? options.workers : 1;
-    plan.ports = {options.ports, options.queues_per_port, options.rx_descriptors, options.mbufs, options.handoff_ring_size};
+    plan.ports = {options.ports, options.queues_per_port, options.rx_descriptors, options.mbufs, options.handoff_ring_size,
+                  options.reassembly_datagrams, 0};
     if ((plan.ports.handoff_ring_size & (plan.ports.handoff_ring_size - 1)) != 0)
         return "--handoff-ring " + std::to_string(plan.ports.handoff_ring_size) + " must be a power of two";
 
     // CLI11's range checks let NaN through (every comparison is false).
     for (auto [name, value] : {std::pair{"--timeout", options.timeout_seconds}, std::pair{"--progress", options.progress_seconds},
                                std::pair{"--stats-interval", options.stats_seconds},
-                               std::pair{"--active-timeout", options.active_timeout_seconds}}) {
+                               std::pair{"--active-timeout", options.active_timeout_seconds},
+                               std::pair{"--reassembly-timeout", options.reassembly_timeout_seconds}}) {
         if (!std::isfinite(value)) return std::string(name) + " must be a finite number of seconds";
     }
+    plan.ports.reassembly_timeout_us = static_cast<uint64_t>(options.reassembly_timeout_seconds * 1e6);
     auto& sources = plan.sources;
     sources.flow_capacity = options.flow_capacity;
     sources.timeout_us = static_cast<uint64_t>(options.timeout_seconds * 1e6);

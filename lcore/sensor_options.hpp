@@ -29,6 +29,8 @@ struct SensorOptions {
     unsigned mbufs = 0;                      // 0: sized from ports, queues and descriptors
     unsigned rx_descriptors = 1024;
     unsigned handoff_ring_size = 4096;
+    unsigned reassembly_datagrams = 1024;    // per worker; 0 = no IP reassembly
+    double reassembly_timeout_seconds = 5;   // packet time
     // --- flows
     unsigned flow_capacity = 131072;         // per worker
     double timeout_seconds = 1200;           // inactivity timeout, packet time
@@ -84,6 +86,8 @@ struct RunPlan {
         unsigned rx_descriptors = 1024;
         unsigned mbufs = 0;
         unsigned handoff_ring_size = 4096;   // a power of two
+        unsigned reassembly_datagrams = 0;   // per worker; 0 = no IP reassembly
+        uint64_t reassembly_timeout_us = 0;  // packet time
     } ports;
     struct Sources {
         uint32_t flow_capacity = 0;          // per worker

@@ -12,6 +12,7 @@
 #include <rte_mbuf.h>
 
 #include "frame_decoder.hpp"
+#include "ip_reassembly.hpp"
 #include "record_channel.hpp"
 #include "source_owner.hpp"
 #include "source_tracker.hpp"
@@ -81,6 +82,8 @@ struct WorkerContext {
     std::unique_ptr<fingerprint::StageTimer> stage_timer;
     // Flow table, detail pool, tool scratch and alert policy, and the rules.
     std::unique_ptr<fingerprint::SourceTracker> sources;
+    // IP fragments of the packets it polls (null: reassembly off, or no queue).
+    std::unique_ptr<IpReassembly> reassembly;
     // Packet time up to which this worker has dispatched (processed or
     // handed off) every packet it received from its ports, µs. Stored with
     // release after the hand-offs were enqueued. worker: wo; others: ro.

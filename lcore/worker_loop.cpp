@@ -1,5 +1,6 @@
-// The worker lcore loop: poll → decode → hand off or own → parse → count
-// → hand the source packets to the worker's SourceTracker → free; and
+// The worker lcore loop: poll → decode (reassembling IP fragments) → hand
+// off or own → parse → count → hand the source packets to the worker's
+// SourceTracker → free; and
 // periodically let the tracker expire idle flows. The rules about sources
 // (flows, detail, tools, alerts, records) live in fingerprint::SourceTracker.
 //
@@ -38,8 +39,9 @@ namespace {
 constexpr unsigned kHousekeepingPasses = 1024;  // loop passes between expiry sweeps
 constexpr unsigned kIdlePassesBeforeSleep = 1024;
 // Largest frame the parser looks at when a packet spans several mbufs
-// (jumbo frames); longer frames are parsed on their first 9 KiB.
-constexpr uint32_t kLinearFrameBytes = 9728;
+// (jumbo frames, reassembled datagrams): two VLAN tags, an IPv6 header and
+// the largest IP payload, so that every IP datagram is parsed whole.
+constexpr uint32_t kLinearFrameBytes = 14 + 8 + 40 + 65535;
 
 using fingerprint::WorkerStage;
 using parser::DecodedFrame;
@@ -76,7 +78,9 @@ public:
           counters_(*context.counters),
           stages_(*context.stage_timer),
           sources_(*context.sources),
-          linear_(std::make_unique<std::array<std::array<uint8_t, kLinearFrameBytes>, kBurst>>()),
+          reassembly_(context.reassembly.get()),
+          // Not zeroed: a page is touched only when a multi-segment frame uses it.
+          linear_(std::make_unique_for_overwrite<std::array<std::array<uint8_t, kLinearFrameBytes>, kBurst>>()),
           messages_(std::make_unique<std::array<SipMessage, kBurst>>()),
           pending_handoffs_(context.handoff_rings.size()),
           pending_counts_(context.handoff_rings.size(), 0) {}
@@ -125,6 +129,7 @@ private:
     exporter::WorkerCounters& counters_;
     fingerprint::StageTimer& stages_;
     fingerprint::SourceTracker& sources_;
+    IpReassembly* reassembly_;  // null: off
     std::unique_ptr<std::array<std::array<uint8_t, kLinearFrameBytes>, kBurst>> linear_;
     std::unique_ptr<std::array<SipMessage, kBurst>> messages_;
     std::vector<std::array<rte_mbuf*, kBurst>> pending_handoffs_;
@@ -194,6 +199,12 @@ unsigned Worker::poll_ports(uint64_t now_us) {
             uint64_t time_us = packet_time_us(mbuf, now_us);
             dispatched_until = std::max(dispatched_until, time_us);
             DecodedFrame frame = decode(mbuf, i);
+            if (reassembly_ && IpReassembly::takes(frame)) {
+                // A fragment is dispatched only as part of its whole datagram.
+                mbuf = reassembly_->add(mbuf, frame, time_us);
+                if (mbuf == nullptr) continue;
+                frame = decode(mbuf, i);
+            }
             // The owner is the requesting address: the destination of a
             // SIP response, the source of anything else (DESIGN.md rule 1).
             if (frame.has_addresses()) {
@@ -208,6 +219,7 @@ unsigned Worker::poll_ports(uint64_t now_us) {
         }
         counters_.rx_packets[queue.port_id].add(received);
         counters_.rx_bytes[queue.port_id].add(bytes);
+        if (reassembly_) reassembly_->release_dropped();
         flush_handoffs();
         stages_.lap(WorkerStage::rx);
         process_owned(owned);
@@ -332,6 +344,7 @@ void Worker::expire_idle() {
     while (drain_inbound(tsc_time_us(rte_rdtsc())) != 0) {
     }
     sources_.expire(safe_us);
+    if (reassembly_) reassembly_->expire(context_.dispatch_clock_us.load(std::memory_order_relaxed));
 }
 
 void Worker::finish() {
@@ -341,6 +354,8 @@ void Worker::finish() {
     while (drain_inbound(tsc_time_us(rte_rdtsc())) != 0) {
     }
     sources_.expire(context_.final_clock_us.load(std::memory_order_acquire));
+    // Datagrams still waiting for fragments will not get them: count them.
+    if (reassembly_) reassembly_->expire(UINT64_MAX);
     sources_.close_all(static_cast<fingerprint::CloseReason>(context_.finish_reason.load(std::memory_order_acquire)));
     context_.acknowledged_phase.store(static_cast<int>(WorkerPhase::finished), std::memory_order_release);
 }

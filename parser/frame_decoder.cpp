@@ -97,6 +97,10 @@ void decode_ipv4(DecodedFrame& result, const uint8_t* at, uint32_t length) {
     uint16_t fragment_field = read_u16(at + 6);
     bool more_fragments = (fragment_field & 0x2000) != 0;
     uint16_t fragment_offset = fragment_field & 0x1fff;
+    if (more_fragments || fragment_offset != 0) {
+        result.is_fragment = true;
+        result.reassembly_header_length = static_cast<uint16_t>(header_length);
+    }
     if (fragment_offset != 0) {
         result.outcome = FrameOutcome::ipv4_later_fragment;
         return;
@@ -144,6 +148,12 @@ void decode_ipv6(DecodedFrame& result, const uint8_t* at, uint32_t length) {
                 if (next_header == kIpv6Fragment) {
                     extension_length = 8;
                     uint16_t offset_field = read_u16(cursor + 2);
+                    // Offset 0 without more fragments is an atomic
+                    // fragment (RFC 6946): a whole datagram.
+                    if ((offset_field & 0xfff9) != 0) {
+                        result.is_fragment = true;
+                        if (hops == 0) result.reassembly_header_length = 40 + 8;
+                    }
                     if ((offset_field & 0xfff8) != 0) {
                         result.outcome = FrameOutcome::ipv6_later_fragment;
                         return;
@@ -201,6 +211,7 @@ DecodedFrame decode_frame(std::span<const uint8_t> frame) {
         at += 4;
         length -= 4;
     }
+    result.l2_length = static_cast<uint8_t>(at - frame.data());
     if (ethertype == kEthertypeIpv4) {
         decode_ipv4(result, at, length);
     } else if (ethertype == kEthertypeIpv6) {

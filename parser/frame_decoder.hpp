@@ -23,6 +23,13 @@ struct DecodedFrame {
     // A first fragment (more-fragments set, offset 0): its payload holds the
     // start of the transport message, which is parsed; the rest is not here.
     bool is_first_fragment = false;
+    // Any IP fragment (first or later). `reassembly_header_length` is what
+    // a reassembler needs beyond the L2 length: the IPv4 header, or the
+    // IPv6 header plus a fragment header right after it; 0 when the
+    // fragment header sits behind other extension headers.
+    bool is_fragment = false;
+    uint8_t l2_length = 0;   // Ethernet and VLAN tags: where the IP header starts
+    uint16_t reassembly_header_length = 0;
     uint8_t vlan_tags = 0;
     uint8_t ttl = 0;         // IPv4 TTL or IPv6 hop limit
     uint8_t tcp_flags = 0;

@@ -277,6 +277,165 @@ class InputsThatBendThings(unittest.TestCase):
                 self.assertEqual(metric_sum(parse_metrics(handle.read()), "sipscope_packet_times_clamped_total"), 1)
 
 
+CAPTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "captures")
+
+
+def read_pcap_frames(path):
+    """The frames of a little-endian microsecond pcap, in order."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    frames, at = [], 24
+    while at < len(data):
+        included = struct.unpack("<I", data[at + 8:at + 12])[0]
+        frames.append(data[at + 16:at + 16 + included])
+        at += 16 + included
+    return frames
+
+
+def svmap_requests():
+    """The SIP payloads of real SIPVicious 0.3.3 OPTIONS (svmap over a range)."""
+    requests = []
+    for frame in read_pcap_frames(os.path.join(CAPTURES, "svmap-range.pcap")):
+        payload = frame[14 + 20 + 8:]
+        if payload.startswith(b"OPTIONS "):
+            requests.append(payload)
+    return requests
+
+
+def with_header_lines(request, lines):
+    """The request with `lines` inserted right after its request line."""
+    line_end = request.index(b"\r\n") + 2
+    return request[:line_end] + b"".join(line + b"\r\n" for line in lines) + request[line_end:]
+
+
+ETHERNET_IPV4 = b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00"
+ETHERNET_IPV6 = b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x86\xdd"
+
+
+def ipv4_fragments(source, destination, payload, ident, mtu=1500, only_first=False):
+    """A UDP datagram 5060 -> 5060 cut into IPv4 fragments of at most `mtu`."""
+    datagram = struct.pack("!HHHH", 5060, 5060, 8 + len(payload), 0) + payload
+    step = (mtu - 20) // 8 * 8
+    frames = []
+    for offset in range(0, len(datagram), step):
+        chunk = datagram[offset:offset + step]
+        more = offset + step < len(datagram)
+        flags = (0x2000 if more else 0) | (offset // 8)
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(chunk), ident, flags, 64, 17, 0, bytes(source),
+                         bytes(destination))
+        frames.append(ETHERNET_IPV4 + ip + chunk)
+        if only_first:
+            break
+    return frames
+
+
+def ipv6_fragments(source, destination, payload, ident, mtu=1280):
+    """A UDP datagram 5060 -> 5060 cut into IPv6 fragments (the fragment
+    header right after the fixed header, as hosts send them)."""
+    datagram = struct.pack("!HHHH", 5060, 5060, 8 + len(payload), 0) + payload
+    step = (mtu - 40 - 8) // 8 * 8
+    frames = []
+    for offset in range(0, len(datagram), step):
+        chunk = datagram[offset:offset + step]
+        more = offset + step < len(datagram)
+        fragment = struct.pack("!BBHI", 17, 0, offset | (1 if more else 0), ident)
+        ip = struct.pack("!IHBB16s16s", 6 << 28, 8 + len(chunk), 44, 64, bytes(source), bytes(destination))
+        frames.append(ETHERNET_IPV6 + ip + fragment + chunk)
+    return frames
+
+
+class EvasionByShape(unittest.TestCase):
+    """Real SIPVicious requests reshaped the way a scanner evades a sensor:
+    padded past the MTU and IP-fragmented (IPv4 and IPv6), sixty junk
+    headers ahead of the real ones, one 20,000-byte frame, and first
+    fragments whose rest never comes. The tool is still named, each
+    source is one flow with one worker or two, and every fragment that
+    made no datagram is counted."""
+
+    def test_fragmented_padded_junk_and_jumbo_requests_are_named(self):
+        requests = svmap_requests()
+        self.assertGreaterEqual(len(requests), 30)
+        padding = b"X-Padding: " + b"A" * 3000
+        fragmented, ipv6, junk, jumbo, lost = [10, 250, 9, 1], [0x20, 0x01, 0x0d, 0xb8] + [0] * 11 + [7], \
+            [203, 0, 113, 7], [203, 0, 113, 8], [203, 0, 113, 9]
+        frames, ident = [], 100
+        for host, request in enumerate(requests[:30], start=1):
+            target = [10, 250, 1, host]
+            frames += ipv4_fragments(fragmented, target, with_header_lines(request, [padding]), ident)
+            frames.append(udp_frame(junk, target, 5060, 5060,
+                                    with_header_lines(request, [b"X-Junk-%d: %d" % (i, i) for i in range(60)])))
+            ident += 1
+        for host, request in enumerate(requests[:8], start=1):
+            target6 = [0x20, 0x01, 0x0d, 0xb8, 0, 1] + [0] * 9 + [host]
+            frames += ipv6_fragments(ipv6, target6, with_header_lines(request, [padding]), 7000 + host)
+        for host, request in enumerate(requests[:3], start=1):
+            frames.append(udp_frame(jumbo, [10, 250, 2, host], 5060, 5060,
+                                    with_header_lines(request, [b"X-Padding: " + b"B" * 20000])))
+        for host, request in enumerate(requests[:5], start=1):
+            frames += ipv4_fragments(lost, [10, 250, 3, host], with_header_lines(request, [padding]), 9000 + host,
+                                     only_first=True)
+        with TemporaryDirectory() as directory:
+            capture = os.path.join(directory, "evasion.pcap")
+            write_pcap(capture, frames)
+            for workers in (1, 2):
+                events_path, metrics_path = os.path.join(directory, "w%d.jsonl" % workers), os.path.join(directory, "m.prom")
+                result = run_sipscope(["replay", capture, "--workers", str(workers), "--events", events_path,
+                                       "--metrics", "none", "--metrics-file", metrics_path, "--progress", "0"])
+                self.assertEqual(result.returncode, 0, result.stderr)
+                flows = {event["src_ip"]: event for event in read_events(events_path)
+                         if event["event_type"] == "sip_scan_flow"}
+                self.assertEqual(sorted(flows), sorted(["10.250.9.1", "2001:db8::7", "203.0.113.7", "203.0.113.8"]),
+                                 workers)
+                for source, requests_sent in (("10.250.9.1", 30), ("2001:db8::7", 8), ("203.0.113.7", 30),
+                                              ("203.0.113.8", 3)):
+                    flow = flows[source]
+                    self.assertEqual(flow["sip"]["methods"], {"OPTIONS": requests_sent}, source)
+                    self.assertEqual(flow["tool"]["name"], "sipvicious", source)
+                with open(metrics_path) as handle:
+                    samples = parse_metrics(handle.read())
+                self.assertEqual(metric_sum(samples, "sipscope_ip_reassembled_total"), 38)
+                self.assertEqual(metric_sum(samples, "sipscope_ip_fragments_dropped_total"), 5)
+                self.assertEqual(metric_sum(samples, "sipscope_transport_probes_total"), 0)
+                self.assertEqual(metric_sum(samples, "sipscope_sip_rfc_violations_total", violation="too_many_headers"), 30)
+                self.assertEqual(metric_sum(samples, "sipscope_sip_requests_total"), 71)
+
+
+class DamagedCaptures(unittest.TestCase):
+    """A capture cut part-way (a record header cut, a record's data cut) is
+    processed up to the damage, the log says where the damage starts, and
+    the replay exits 3 (short), as tcpdump and tshark read what is readable."""
+
+    def test_cut_capture_is_processed_up_to_the_damage(self):
+        with TemporaryDirectory() as directory:
+            capture, truth = make_capture(directory, sources=3, packets_per_source=20, probers=0, seed=38)
+            with open(capture, "rb") as handle:
+                data = handle.read()
+            offsets, at = [], 24
+            while at < len(data):
+                offsets.append(at)
+                at += 16 + struct.unpack("<I", data[at + 8:at + 12])[0]
+            self.assertEqual(len(offsets), truth["packets"])
+            keep = 40
+            # The requests among the packets before the damage (the rest are
+            # the targets' responses).
+            requests_before = sum(1 for at in offsets[:keep]
+                                  if re.match(rb"[A-Z]+ sips?:", data[at + 16 + 42:at + 16 + 62]))
+            self.assertGreater(requests_before, 0)
+            for name, cut in (("header", offsets[keep] + 7), ("data", offsets[keep] + 16 + 10)):
+                damaged = os.path.join(directory, "cut-%s.pcap" % name)
+                with open(damaged, "wb") as handle:
+                    handle.write(data[:cut])
+                events_path = os.path.join(directory, "ev-%s.jsonl" % name)
+                result = run_sipscope(["replay", damaged, "--events", events_path, "--metrics", "none", "--progress", "0"])
+                self.assertEqual(result.returncode, 3, result.stderr)
+                self.assertIn("damaged after packet %d (byte %d)" % (keep, offsets[keep]), result.stderr)
+                events = read_events(events_path)
+                self.assertEqual(events[-1]["stats"]["packets"], keep, name)
+                requests = sum(sum(event["sip"]["methods"].values()) for event in events
+                               if event["event_type"] == "sip_scan_flow")
+                self.assertEqual(requests, requests_before, name)
+
+
 class OwnershipDecidedOnce(unittest.TestCase):
     def test_unparseable_responses_make_no_flow_with_any_number_of_workers(self):
         """A scanner's OPTIONS to 40 hosts; each host answers, half of them

@@ -160,15 +160,20 @@ class SettledFingerprintSampling(unittest.TestCase):
 
 class ReplayIpv6AndFragments(unittest.TestCase):
     """Scanners over IPv6 are flows named like their IPv4 twins; INVITEs cut
-    into IP fragments (IPv4 and IPv6) are parsed from their first fragment
-    and the later fragments are counted, not lost."""
+    into IP fragments (IPv4 and IPv6) are reassembled and parsed whole, with
+    every fragment counted; with reassembly off, the first fragment is
+    parsed alone and the later ones are counted, not lost."""
 
     def test_ipv6_scanners_and_fragmented_invites(self):
         with TemporaryDirectory() as directory:
             capture, truth = make_capture(directory, sources=2, ipv6_sources=4, fragmented=4, packets_per_source=25,
                                           seed=21, background=0.5)
-            for workers in (1, 2):
-                _, events, samples = replay(directory, capture, workers)
+            fragmented_requests = sum(f["requests"] for f in truth["fragmented"].values())
+            later = truth["later_fragments"]["ipv4"] + truth["later_fragments"]["ipv6"]
+            self.assertGreater(truth["later_fragments"]["ipv6"], 0)
+            for workers, reassembly in ((1, True), (2, True), (1, False)):
+                extra = [] if reassembly else ["--reassembly-datagrams", "0"]
+                _, events, samples = replay(directory, capture, workers, extra)
                 flows = {event["src_ip"]: event for event in events if event["event_type"] == "sip_scan_flow"}
                 self.assertEqual(events[-1]["stats"]["packets"], truth["packets"])
                 v6 = [source for source in truth["sources"] if ":" in source]
@@ -178,13 +183,24 @@ class ReplayIpv6AndFragments(unittest.TestCase):
                     self.assertEqual(flows[source]["tool"]["name"], truth["sources"][source]["tool"], source)
                 for source, fragmented in truth["fragmented"].items():
                     self.assertEqual(flows[source]["sip"]["methods"], {"INVITE": fragmented["requests"]}, source)
-                self.assertEqual(metric_sum(samples, "sipscope_ip_first_fragments_total"),
-                                 sum(f["requests"] for f in truth["fragmented"].values()))
-                self.assertEqual(metric_sum(samples, "sipscope_frames_total", outcome="ipv4_later_fragment"),
-                                 truth["later_fragments"]["ipv4"])
-                self.assertEqual(metric_sum(samples, "sipscope_frames_total", outcome="ipv6_later_fragment"),
-                                 truth["later_fragments"]["ipv6"])
-                self.assertGreater(truth["later_fragments"]["ipv6"], 0)
+                reassembled = metric_sum(samples, "sipscope_ip_reassembled_total")
+                if reassembly:
+                    self.assertEqual(metric_sum(samples, "sipscope_ip_fragments_total"), fragmented_requests + later)
+                    self.assertEqual(reassembled, fragmented_requests)
+                    self.assertEqual(metric_sum(samples, "sipscope_ip_fragments_dropped_total"), 0)
+                    self.assertEqual(metric_sum(samples, "sipscope_ip_first_fragments_total"), 0)
+                    for outcome in ("ipv4_later_fragment", "ipv6_later_fragment"):
+                        self.assertEqual(metric_sum(samples, "sipscope_frames_total", outcome=outcome), 0)
+                    # Reassembled, an INVITE's body is whole: no length mismatch.
+                    self.assertEqual(metric_sum(samples, "sipscope_sip_rfc_violations_total",
+                                                violation="content_length_mismatch"), 0)
+                else:
+                    self.assertEqual(reassembled, 0)
+                    self.assertEqual(metric_sum(samples, "sipscope_ip_first_fragments_total"), fragmented_requests)
+                    self.assertEqual(metric_sum(samples, "sipscope_frames_total", outcome="ipv4_later_fragment"),
+                                     truth["later_fragments"]["ipv4"])
+                    self.assertEqual(metric_sum(samples, "sipscope_frames_total", outcome="ipv6_later_fragment"),
+                                     truth["later_fragments"]["ipv6"])
 
 
 class GeneratedTrafficShape(unittest.TestCase):
