@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Writes the fuzzer's seed corpus: every frame of a generated capture
-(mode byte 0 + frame) and the SIP messages of the unit tests and TOOLS.md
-(mode byte 1 + payload). Deterministic."""
+"""Writes the fuzzers' seed corpora, one folder per target. Deterministic.
+  parser/  every frame of a generated capture (mode byte 0 + frame) and the
+           SIP messages of the unit tests and TOOLS.md (mode byte 1 + payload)
+  tools/   the shipped tool database, each of its entries alone, and broken
+           entries of the kinds the loader must name
+  config/  the shipped sample configuration, each of its settings alone, and
+           lines the checker must refuse"""
 import os
 import struct
 import subprocess
@@ -36,8 +40,53 @@ MESSAGES = [
 ]
 
 
+BROKEN_TOOLS = [
+    "[tool]\nid = 1\nname = a\nfamily = a\nrequire user-agent = (\n",
+    "[tool]\nid = 1\nname = a\nfamily = a\nrequire user-agent = x\n[tool]\nid = 1\nname = b\nfamily = b\n"
+    "require user-agent = y\n",
+    "[tool]\nid = 2\nname = \xff\xfe\nfamily = a\nrequire from = x\n",
+    "[tool]\nid = 3\nname = c\nstrategy = nowhere\nexpect to = .\nforbid via = SourceIP\n",
+    "require = \n[tool\nid=\n",
+]
+
+BROKEN_CONFIG = [
+    "[sensor]\nworkers = 2\n",
+    "evnets = x\n",
+    "timeout = nan\n",
+    "reassembly-timeout = inf\nactive-timeout = -1\n",
+    "home-net = 10.0.0.0/33\nalert-method = INVITE=x\n",
+    "workers: 2\n",
+]
+
+
+def write_files(folder, prefix, texts):
+    os.makedirs(folder, exist_ok=True)
+    for index, text in enumerate(texts):
+        with open(os.path.join(folder, "%s-%02d" % (prefix, index)), "wb") as handle:
+            handle.write(text if isinstance(text, bytes) else text.encode("latin-1"))
+
+
+def tool_seeds(out):
+    with open(os.path.join(ROOT, "fingerprint", "tools.conf"), "rb") as handle:
+        database = handle.read()
+    entries = [b"[tool]" + part for part in database.split(b"[tool]")[1:]]
+    write_files(os.path.join(out, "tools"), "shipped", [database] + entries)
+    write_files(os.path.join(out, "tools"), "broken", BROKEN_TOOLS)
+
+
+def config_seeds(out):
+    with open(os.path.join(ROOT, "scripts", "service", "sipscope.conf"), "rb") as handle:
+        sample = handle.read()
+    settings = [line.lstrip(b"# ") for line in sample.splitlines() if b"=" in line]
+    write_files(os.path.join(out, "config"), "sample", [sample] + settings)
+    write_files(os.path.join(out, "config"), "broken", BROKEN_CONFIG)
+
+
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
+    root_out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
+    tool_seeds(root_out)
+    config_seeds(root_out)
+    out = os.path.join(root_out, "parser")
     os.makedirs(out, exist_ok=True)
     for index, message in enumerate(MESSAGES):
         with open(os.path.join(out, "message-%02d" % index), "wb") as handle:
@@ -56,7 +105,7 @@ def main():
                 handle.write(b"\x00" + frame)
             offset += 16 + captured
             index += 1
-    print("seeds in %s" % out)
+    print("seeds in %s" % root_out)
 
 
 if __name__ == "__main__":
