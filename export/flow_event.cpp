@@ -65,7 +65,12 @@ void write_intent(JsonObject& event, const fingerprint::SourceIntent& intent, ui
         .field("distinct_beyond_listed", intent.user_agents.overflowed_distinct)
         .field("missing", static_cast<uint64_t>(intent.missing_user_agent))
         .end();
-    event.begin_object("extensions").field("distinct", intent.distinct_extensions()).end();
+    event.begin_object("extensions")
+        .field("distinct", intent.distinct_extensions())
+        .field("existing", intent.distinct_extensions_found.count())
+        .begin_array("found");
+    for (uint8_t i = 0; i < intent.extensions_found.size; ++i) event.element(intent.extensions_found.items[i].view());
+    event.end_array().end();
     event.begin_array("numbers");
     for (uint8_t i = 0; i < intent.numbers.size; ++i) {
         const auto& item = intent.numbers.items[i];
@@ -96,10 +101,21 @@ void write_intent(JsonObject& event, const fingerprint::SourceIntent& intent, ui
     event.begin_array("exposure");
     for (uint8_t i = 0; i < intent.responder_count; ++i) {
         const auto& responder = intent.responders[i];
+        char classes[6 * 4];  // "1xx,2xx,…"
+        std::size_t length = 0;
+        for (unsigned c = 1; c <= 6; ++c) {
+            if (!(responder.status_classes & (1u << (c - 1)))) continue;
+            if (length != 0) classes[length++] = ',';
+            classes[length++] = static_cast<char>('0' + c);
+            classes[length++] = 'x';
+            classes[length++] = 'x';
+        }
         event.begin_object_element()
             .field("host", parser::AddressText(responder.host).view())
             .field("last_status", static_cast<unsigned>(responder.last_status))
             .field("responses", static_cast<uint64_t>(responder.responses))
+            .field("status_classes", std::string_view(classes, length))
+            .field("extensions_existing", static_cast<uint64_t>(responder.extensions_existing))
             .end();
     }
     event.end_array();

@@ -6,6 +6,10 @@
 #include <chrono>
 #include <cmath>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace sipscope::exporter {
 
 namespace {
@@ -48,6 +52,26 @@ constexpr std::array<bool, 256> kNeedsCare = [] {
     return table;
 }();
 
+// Where the next byte that needs care is, from `at` (text.size() if none).
+// Most of an event is plain ASCII: sixteen bytes are checked at once.
+std::size_t next_needing_care(std::string_view text, std::size_t at) {
+#if defined(__SSE2__)
+    // As signed bytes, everything below 0x20 or from 0x80 is less than 0x20.
+    const __m128i below = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    for (; at + 16 <= text.size(); at += 16) {
+        __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + at));
+        __m128i care = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(bytes, below), _mm_cmpeq_epi8(bytes, del)),
+                                    _mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash)));
+        if (unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(care)); mask != 0) return at + __builtin_ctz(mask);
+    }
+#endif
+    for (; at < text.size(); ++at) {
+        if (kNeedsCare[static_cast<uint8_t>(text[at])]) return at;
+    }
+    return text.size();
+}
+
 // One byte (or UTF-8 sequence) at text[at] that needs care; returns the
 // bytes consumed.
 std::size_t append_escaped(std::string& out, std::string_view text, std::size_t at) {
@@ -89,11 +113,7 @@ char* put_digits(char* at, uint64_t value, unsigned digits) {
 void append_json_string(std::string& out, std::string_view text) {
     out.push_back('"');
     std::size_t run = 0;  // start of the bytes not yet appended
-    for (std::size_t i = 0; i < text.size();) {
-        if (!kNeedsCare[static_cast<uint8_t>(text[i])]) {
-            ++i;
-            continue;
-        }
+    for (std::size_t i = next_needing_care(text, 0); i < text.size(); i = next_needing_care(text, i)) {
         out.append(text.data() + run, i - run);
         i += append_escaped(out, text, i);
         run = i;
@@ -129,9 +149,12 @@ Rfc3339 rfc3339(uint64_t microseconds_since_epoch) {
 std::string format_rfc3339(uint64_t microseconds_since_epoch) { return std::string(rfc3339(microseconds_since_epoch).view()); }
 
 void JsonObject::key(std::string_view name) {
+    // Names are the sensor's own (field names, enum labels): never from the
+    // wire, nothing to escape.
     if (need_comma_) out_.push_back(',');
-    append_json_string(out_, name);
-    out_.push_back(':');
+    out_.push_back('"');
+    out_.append(name);
+    out_ += "\":";
     need_comma_ = true;
 }
 

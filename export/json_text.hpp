@@ -28,7 +28,8 @@ std::string format_rfc3339(uint64_t microseconds_since_epoch);
 // nullopt for anything else (readers of events: ClickHouse rows, campaigns).
 std::optional<int64_t> parse_rfc3339(std::string_view text);
 
-// Incremental writer of one JSON object; keeps track of commas.
+// Incremental writer of one JSON object; keeps track of commas. Keys are
+// the sensor's own names (written as they are); values are escaped.
 class JsonObject {
 public:
     explicit JsonObject(std::string& out) : out_(out) { out_.push_back('{'); }

@@ -92,23 +92,42 @@ void SourceIntent::observe_auth_answer(const parser::SipMessage& message) {
     }
 }
 
+std::string_view SourceIntent::answers_existing_extension(const parser::SipMessage& response) {
+    uint16_t status = response.status_code;
+    if (!((status >= 200 && status < 300) || status == 401 || status == 407)) return {};
+    // OPTIONS is answered by any live host, whoever it names; CANCEL and
+    // BYE answer a dialog, not an address.
+    std::string_view method = parser::parse_cseq(response.value_of(parser::HeaderId::cseq)).method;
+    if (method == "OPTIONS" || method == "CANCEL" || method == "BYE" || method.empty()) return {};
+    parser::NameAddress to = parser::parse_name_address(response.value_of(parser::HeaderId::to));
+    return parser::parse_uri(to.uri).user;
+}
+
 void SourceIntent::observe_response(const parser::SipMessage& message, const parser::DecodedFrame& frame) {
     observe_auth_answer(message);
-    for (uint8_t i = 0; i < responder_count; ++i) {
-        if (responders[i].host == frame.source) {
-            responders[i].last_status = message.status_code;
-            ++responders[i].responses;
+    std::string_view existing = answers_existing_extension(message);
+    if (!existing.empty()) {
+        extensions_found.add(existing);
+        uint32_t hash = hash_text(existing);
+        distinct_extensions_found.add(hash, mix64(hash));
+    }
+    Responder* responder = nullptr;
+    for (uint8_t i = 0; i < responder_count && !responder; ++i) {
+        if (responders[i].host == frame.source) responder = &responders[i];
+    }
+    if (!responder) {
+        if (responder_count == responders.size()) {
+            ++responders_beyond;
             return;
         }
+        responder = &responders[responder_count++];
+        responder->host = frame.source;
     }
-    if (responder_count == responders.size()) {
-        ++responders_beyond;
-        return;
-    }
-    Responder& responder = responders[responder_count++];
-    responder.host = frame.source;
-    responder.last_status = message.status_code;
-    responder.responses = 1;
+    responder->last_status = message.status_code;
+    ++responder->responses;
+    unsigned status_class = message.status_code / 100;
+    if (status_class >= 1 && status_class <= 6) responder->status_classes |= static_cast<uint8_t>(1u << (status_class - 1));
+    if (!existing.empty()) ++responder->extensions_existing;
 }
 
 uint8_t behaviours_of(const SourceIntent& intent, uint64_t distinct_destinations, uint32_t invites,

@@ -108,18 +108,29 @@ struct SourceIntent {
     uint64_t last_credentialed_key = 0;    // hash of Call-ID and CSeq of the last credentialed request
 
     // Distinct extensions asked for (request-URI user of REGISTER, INVITE,
-    // OPTIONS…): exact to 16, then a 64-register HyperLogLog.
-    DistinctCounter<16, 64> extensions;
+    // OPTIONS…): exact to 16, then linear counting on 4,096 bits (±5 % up
+    // to 14,000, the sizes enumerations run to), then a 64-register
+    // HyperLogLog.
+    DistinctCounter<16, 64, 4096> extensions;
 
-    // Hosts that answered (the exposure list), with their last status.
+    // Hosts that answered (the exposure list): their last status, the
+    // status classes seen (bit c-1 for class c), and how many answers said
+    // the extension asked for exists (see answers_existing_extension).
     struct Responder {
         parser::IpAddress host;
         uint16_t last_status = 0;
+        uint8_t status_classes = 0;
         uint32_t responses = 0;
+        uint32_t extensions_existing = 0;
     };
     std::array<Responder, 8> responders{};
     uint8_t responder_count = 0;
     uint32_t responders_beyond = 0;
+    // Extensions the answers say exist (the To user of a 2xx, 401 or 407
+    // to anything but OPTIONS, CANCEL and BYE): the first ones in the order
+    // found, and how many distinct.
+    TextTally<8, 32> extensions_found;
+    DistinctCounter<16, 64> distinct_extensions_found;
 
     uint8_t behaviours_raised = 0;      // bits of Behaviour already alerted
 
@@ -128,6 +139,9 @@ struct SourceIntent {
     void observe_response(const parser::SipMessage& message, const parser::DecodedFrame& frame);
     static uint64_t transaction_key(const parser::SipMessage& message);
     void observe_auth_answer(const parser::SipMessage& message);
+    // The extension a response says exists ("" when it says nothing of the
+    // kind): svwar's reading — 404 for none, a challenge or success for one.
+    static std::string_view answers_existing_extension(const parser::SipMessage& response);
     uint64_t distinct_extensions() const { return extensions.count(); }
     // Attempts that count towards brute force: refusals where answers are seen.
     uint32_t auth_attempts_counted() const { return auth_failures + auth_successes > 0 ? auth_failures : auth_attempts; }

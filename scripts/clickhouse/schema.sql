@@ -96,6 +96,8 @@ CREATE TABLE IF NOT EXISTS sipscope.flows
     user_agent_info_distinct_beyond_listed UInt8,
     user_agent_info_missing UInt64,
     extensions_distinct UInt64,
+    extensions_existing UInt64,
+    extensions_found Array(String),
     numbers_number Array(String),
     numbers_country Array(String),
     numbers_attempts Array(UInt64),
@@ -111,6 +113,8 @@ CREATE TABLE IF NOT EXISTS sipscope.flows
     exposure_host Array(String),
     exposure_last_status Array(UInt16),
     exposure_responses Array(UInt64),
+    exposure_status_classes Array(String),
+    exposure_extensions_existing Array(UInt64),
     behaviours Array(String)
 )
 ENGINE = MergeTree()

@@ -75,6 +75,17 @@ class RealToolsAreNamed(unittest.TestCase):
                         self.assertEqual(event["dest_ports_other"], 0)
                         # The lab responder answered: responses are counted for the scanner.
                         self.assertGreater(event["flow"]["responses"], 0)
+                        if capture == "svwar.pcap":
+                            self.check_enumeration_exposure(event)
+
+    def check_enumeration_exposure(self, event):
+        """svwar asked the PBX (sip-responder.py --extensions 100-105) for
+        42 extensions: 36 answered 404, six 401. The operator sees which
+        exist and that the PBX gave them away."""
+        self.assertEqual(event["extensions"], {"distinct": 42, "existing": 6,
+                                               "found": ["100", "101", "102", "103", "104", "105"]})
+        self.assertEqual(event["exposure"], [{"host": "10.250.0.2", "last_status": 404, "responses": 42,
+                                              "status_classes": "4xx", "extensions_existing": 6}])
 
 
 # Port-only scans: nmap -sU -p 5060 over 10.250.0.2-254 sends empty UDP
