@@ -36,12 +36,18 @@ void append_fixed_part(std::string_view value, Sink& out) {
     bool in_digits = false;
     std::size_t i = 0;
     while (i < value.size()) {
-        if (value.substr(i, kMarker.size()) == kMarker) {  // varied between requests
+        // A character that varied between requests: the template's marker,
+        // or the same written out (U+2591 as sent on the wire) — both left out.
+        if (value[i] == kVariableMarker) {
+            ++i;
+            continue;
+        }
+        if (value[i] == kMarker[0] && value.substr(i, kMarker.size()) == kMarker) {
             i += kMarker.size();
             continue;
         }
         // An IPv6 literal's brackets are address syntax, not the tool's.
-        if (value.substr(i, 10) == "[SourceIP]" || value.substr(i, 8) == "[DestIP]") {
+        if (value[i] == '[' && (value.substr(i, 10) == "[SourceIP]" || value.substr(i, 8) == "[DestIP]")) {
             std::size_t length = value[i + 1] == 'S' ? 10 : 8;
             out.append(value.substr(i + 1, length - 2));
             i += length;
@@ -70,17 +76,14 @@ void append_fixed_part(std::string_view value, Sink& out) {
 // or the hash).
 template <class Sink>
 void canonical_text(const HeaderFingerprint& fingerprint, Sink& out) {
-    static thread_local std::string value;  // reused: no allocation per call once warm
+    // The template's own bytes: its markers are left out either way, so
+    // rendering them first (as U+2591) would only cost time.
     for (uint8_t i = 0; i < fingerprint.entry_count; ++i) {
         const FingerprintEntry& entry = fingerprint.entries[i];
         std::string_view name(entry.key, entry.key_length);
         out.append(name);
         out.push_back(':');
-        if (!per_message(name)) {
-            value.clear();
-            render_value(entry, value);
-            append_fixed_part(value, out);
-        }
+        if (!per_message(name)) append_fixed_part(std::string_view(entry.value, entry.value_length), out);
         out.push_back('\n');
     }
 }
