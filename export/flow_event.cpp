@@ -119,6 +119,17 @@ void write_intent(JsonObject& event, const fingerprint::SourceIntent& intent, ui
             .end();
     }
     event.end_array();
+    event.begin_object("crafting").begin_array("cues");
+    for (std::size_t i = 0; i < fingerprint::kCraftingCueCount; ++i) {
+        if (intent.crafting_cues & (1u << i)) event.element(fingerprint::kCraftingCueLabels[i]);
+    }
+    event.end_array().field("scripted", intent.scripted()).end();
+    event.begin_array("callers");
+    for (uint8_t i = 0; i < intent.callers.size; ++i) {
+        const auto& item = intent.callers.items[i];
+        event.begin_object_element().field("user", item.view()).field("requests", static_cast<uint64_t>(item.count)).end();
+    }
+    event.end_array();
     uint8_t behaviours = fingerprint::behaviours_of(intent, distinct_destinations, invites, thresholds);
     event.begin_array("behaviours");
     for (std::size_t i = 0; i < fingerprint::kBehaviourCount; ++i) {

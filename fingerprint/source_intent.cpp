@@ -6,6 +6,7 @@
 #include "sip_fields.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace sipscope::fingerprint {
 
@@ -19,6 +20,83 @@ uint32_t hash_text(std::string_view text) {
 
 }  // namespace
 
+bool claims_full_sip_stack(std::string_view user_agent) {
+    // Products whose requests carry RFC 3261 branches, tags and Call-IDs.
+    static constexpr std::string_view kProducts[] = {
+        "x-lite", "bria", "counterpath", "zoiper", "linphone", "microsip", "jitsi", "ekiga", "blink", "csipsimple",
+        "asterisk", "freeswitch", "kamailio", "opensips", "3cx", "yealink", "grandstream", "polycom", "cisco",
+        "snom", "aastra", "fanvil", "avaya", "gigaset", "fritz!box", "patton", "audiocodes"};
+    char folded[64];
+    std::size_t length = std::min(user_agent.size(), sizeof folded);
+    for (std::size_t i = 0; i < length; ++i) {
+        char c = user_agent[i];
+        folded[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    }
+    std::string_view agent(folded, length);
+    for (std::string_view product : kProducts) {
+        std::size_t at = agent.find(product);
+        // A word of its own: "Asterisk PBX", not "notasteriskish".
+        if (at != std::string_view::npos && (at == 0 || !std::isalnum(static_cast<unsigned char>(agent[at - 1]))))
+            return true;
+    }
+    return false;
+}
+
+namespace {
+
+// Cheap reads of the few things seed 004 looks at (every request of a
+// flow with detail passes here; the full field parsers cost too much).
+bool has_rfc3261_branch(std::string_view via) {
+    // RFC 3261 8.1.1.7: a compliant stack's branch starts with the magic cookie.
+    std::size_t at = via.find("branch=");
+    return at != std::string_view::npos && via.substr(at + 7, 7) == "z9hG4bK";
+}
+
+bool has_tag(std::string_view from) { return from.find(";tag=") != std::string_view::npos; }
+
+// The user of a From value's URI: "5199362832664" in
+// "<sip:5199362832664@1.2.3.4>;tag=…"; "" without one.
+std::string_view caller_user(std::string_view from) {
+    std::size_t scheme = from.find("sip:");
+    if (scheme == std::string_view::npos) return {};
+    std::string_view rest = from.substr(scheme + 4);
+    std::size_t at = rest.find_first_of("@>;");
+    if (at == std::string_view::npos || rest[at] != '@') return {};
+    return rest.substr(0, at);
+}
+
+constexpr uint8_t cue_bit(CraftingCue cue) { return static_cast<uint8_t>(1u << static_cast<unsigned>(cue)); }
+
+}  // namespace
+
+// Seed 004's reading of one request: traits a script leaves, and an agent
+// that claims a full SIP stack in spite of them. A tool writes its
+// requests one way, so the traits are looked for in the first 16 requests
+// and then in 1 in 16 (as a settled fingerprint merges), a trait already
+// seen not again; an agent is checked once until it changes. The callers
+// are counted on every request.
+void SourceIntent::observe_crafting(const parser::SipMessage& message, std::string_view agent, uint32_t agent_hash) {
+    std::string_view from = message.value_of(parser::HeaderId::from);
+    if (std::string_view caller = caller_user(from); !caller.empty()) callers.add(caller);
+    constexpr uint32_t kCheckedFirst = 16, kCheckedOneIn = 16;
+    uint32_t offered = crafting_requests_++;
+    if (offered >= kCheckedFirst && offered % kCheckedOneIn != 0) return;
+    uint8_t cues = 0;
+    if (message.has(parser::SipViolation::space_in_call_id)) cues |= cue_bit(CraftingCue::space_in_call_id);
+    if (!(crafting_cues & cue_bit(CraftingCue::via_branch_not_rfc3261))) {
+        std::string_view via = message.value_of(parser::HeaderId::via);
+        if (!via.empty() && !has_rfc3261_branch(via)) cues |= cue_bit(CraftingCue::via_branch_not_rfc3261);
+    }
+    if (!(crafting_cues & cue_bit(CraftingCue::from_without_tag)) && message.find(parser::HeaderId::from) && !has_tag(from))
+        cues |= cue_bit(CraftingCue::from_without_tag);
+    crafting_cues |= cues;
+    if (scripted() && !(crafting_cues & cue_bit(CraftingCue::user_agent_mismatch)) && !agent.empty() &&
+        agent_hash != agent_checked_hash_) {
+        agent_checked_hash_ = agent_hash;
+        if (claims_full_sip_stack(agent)) crafting_cues |= cue_bit(CraftingCue::user_agent_mismatch);
+    }
+}
+
 void SourceIntent::observe_request(const parser::SipMessage& message) {
     // User agent.
     std::string_view agent = message.value_of(parser::HeaderId::user_agent);
@@ -31,6 +109,7 @@ void SourceIntent::observe_request(const parser::SipMessage& message) {
         ++user_agent_messages;
         user_agents.add(agent);
     }
+    observe_crafting(message, agent, previous_user_agent_hash);
 
     // The extension or number asked for: the user part of the request URI,
     // or of To where the request URI has none (REGISTER sip:host names the

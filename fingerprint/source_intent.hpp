@@ -70,6 +70,21 @@ struct TextTally {
 
 SIPSCOPE_LABELLED_ENUM(Behaviour, SIPSCOPE_BEHAVIOURS, kBehaviourCount, kBehaviourLabels)
 
+// What seed 004 reads in a crafted request: traits no full SIP stack
+// leaves, and a User-Agent that claims such a stack in spite of them.
+#define SIPSCOPE_CRAFTING_CUES(X)                                  \
+    X(space_in_call_id, "space_in_call_id")                        \
+    X(via_branch_not_rfc3261, "via_branch_not_rfc3261")            \
+    X(from_without_tag, "from_without_tag")                        \
+    X(user_agent_mismatch, "user_agent_mismatch")
+
+SIPSCOPE_LABELLED_ENUM(CraftingCue, SIPSCOPE_CRAFTING_CUES, kCraftingCueCount, kCraftingCueLabels)
+
+// Whether a User-Agent names a softphone, phone or PBX whose SIP stack
+// follows RFC 3261 (case-insensitive product names, e.g. "X-Lite release
+// 1006e", "Asterisk PBX 13", "Yealink SIP-T46S").
+bool claims_full_sip_stack(std::string_view user_agent);
+
 // When a flow shows a behaviour. Operator-configurable (see lcore options).
 struct BehaviourThresholds {
     uint32_t horizontal_destinations = 10;  // distinct destinations
@@ -132,6 +147,16 @@ struct SourceIntent {
     TextTally<8, 32> extensions_found;
     DistinctCounter<16, 64> distinct_extensions_found;
 
+    // Bits of CraftingCue seen in any request; `scripted` when one of the
+    // traits is there (user_agent_mismatch only adds that the agent lies).
+    uint8_t crafting_cues = 0;
+    bool scripted() const { return (crafting_cues & ~(1u << static_cast<unsigned>(CraftingCue::user_agent_mismatch))) != 0; }
+    // The callers it claims: From users (seed 004's 5199362832664), the
+    // first ones with their requests.
+    TextTally<4, 32> callers;
+    uint32_t agent_checked_hash_ = 0;   // the agent last checked by claims_full_sip_stack
+    uint32_t crafting_requests_ = 0;    // requests offered to observe_crafting
+
     uint8_t behaviours_raised = 0;      // bits of Behaviour already alerted
 
     void clear() { *this = SourceIntent{}; }
@@ -139,6 +164,7 @@ struct SourceIntent {
     void observe_response(const parser::SipMessage& message, const parser::DecodedFrame& frame);
     static uint64_t transaction_key(const parser::SipMessage& message);
     void observe_auth_answer(const parser::SipMessage& message);
+    void observe_crafting(const parser::SipMessage& message, std::string_view agent, uint32_t agent_hash);
     // The extension a response says exists ("" when it says nothing of the
     // kind): svwar's reading — 404 for none, a challenge or success for one.
     static std::string_view answers_existing_extension(const parser::SipMessage& response);

@@ -115,6 +115,10 @@ CREATE TABLE IF NOT EXISTS sipscope.flows
     exposure_responses Array(UInt64),
     exposure_status_classes Array(String),
     exposure_extensions_existing Array(UInt64),
+    crafting_cues Array(String),
+    crafting_scripted UInt8,
+    callers_user Array(String),
+    callers_requests Array(UInt64),
     behaviours Array(String)
 )
 ENGINE = MergeTree()

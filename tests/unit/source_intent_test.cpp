@@ -244,3 +244,56 @@ TEST(SourceIntent, RegistrationRefreshesAreNoAttack) {
 
 }  // namespace
 }  // namespace sipscope::fingerprint
+
+namespace sipscope::fingerprint {
+namespace {
+
+uint8_t cue_bits(std::initializer_list<CraftingCue> cues) {
+    uint8_t bits = 0;
+    for (CraftingCue cue : cues) bits |= static_cast<uint8_t>(1u << static_cast<unsigned>(cue));
+    return bits;
+}
+
+// Seed 004's INVITE (the Patton log, folded lines joined): an X-Lite that
+// no X-Lite sent. Its Call-ID holds spaces, its branch lacks RFC 3261's
+// magic cookie; the caller it claims is 5199362832664.
+TEST(SourceIntent, SeedFourFakeXLiteIsScripted) {
+    SourceIntent intent;
+    intent.observe_request(parse(
+        "INVITE sip:810525551690000@1.2.3.4;transport=udp SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 213.130.74.70:3808;branch=100100101101011111101110 00100213.130.74.701.2.3.41863480914;rport\r\n"
+        "Max-Forwards: 100\r\n"
+        "From: <sip:5199362832664@1.2.3.4>;tag=21671132663- 4985269162167113266321671132663213.130.74.70\r\n"
+        "To: <sip:810525551690000@1.2.3.4>\r\n"
+        "Call-ID: 83764811100011101110010010110101101100111001001011 0101111110111000100213.130.74.701.2.3.41863480914f\r\n"
+        "CSeq: 1 INVITE\r\nContact: <sip:fdf238@213.130.74.70:3808;transport=udp>\r\nContent-Type: application/sdp\r\n"
+        "User-Agent: X-Lite release 1006e stamp 34025\r\nContent-Length: 0\r\n\r\n"));
+    EXPECT_EQ(intent.crafting_cues, cue_bits({CraftingCue::space_in_call_id, CraftingCue::via_branch_not_rfc3261,
+                                              CraftingCue::user_agent_mismatch}));
+    EXPECT_TRUE(intent.scripted());
+    ASSERT_EQ(intent.callers.size, 1);
+    EXPECT_EQ(intent.callers.items[0].view(), "5199362832664");
+}
+
+// The same agent from a request its stack would write: nothing to say.
+TEST(SourceIntent, GenuineLookingSoftphoneHasNoCues) {
+    SourceIntent intent;
+    intent.observe_request(parse(
+        "INVITE sip:0301234567@voip.example.net SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-d8754z-1a2b3c;rport\r\n"
+        "Max-Forwards: 70\r\nFrom: \"Alice\"<sip:alice@voip.example.net>;tag=9f3e21\r\nTo: <sip:0301234567@voip.example.net>\r\n"
+        "Call-ID: YjQ0ZTg1ZDYxNDk3\r\nCSeq: 1 INVITE\r\nUser-Agent: X-Lite release 1104o stamp 56125\r\nContent-Length: 0\r\n\r\n"));
+    EXPECT_EQ(intent.crafting_cues, 0);
+    EXPECT_FALSE(intent.scripted());
+    // Nmap's NSE keeps a tag but brands no product; a tagless From is a cue on its own.
+    SourceIntent tagless;
+    tagless.observe_request(parse("OPTIONS sip:100@198.51.100.7 SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\n"
+                                  "From: <sip:100@198.51.100.7>\r\nUser-Agent: Asterisk PBX 13\r\n\r\n"));
+    EXPECT_EQ(tagless.crafting_cues, cue_bits({CraftingCue::from_without_tag, CraftingCue::user_agent_mismatch}));
+    EXPECT_TRUE(claims_full_sip_stack("Yealink SIP-T46S 66.85.0.5"));
+    EXPECT_TRUE(claims_full_sip_stack("PolycomSoundPointIP-SPIP_550-UA/3.3.1"));
+    EXPECT_FALSE(claims_full_sip_stack("friendly-scanner"));
+    EXPECT_FALSE(claims_full_sip_stack("sipsak 0.9.8.1"));
+}
+
+}  // namespace
+}  // namespace sipscope::fingerprint
