@@ -43,9 +43,7 @@ constexpr uint8_t kMethodThresholdSeverity = 3;
 void write_endpoints(JsonObject& event, const fingerprint::FlowState& flow, const FlowEventContext& context);
 
 void write_tool(JsonObject& event, const fingerprint::FlowState& flow, const FlowEventContext& context) {
-    const fingerprint::ToolEntry* tool = nullptr;
-    if (context.tools && flow.tool >= 0 && static_cast<std::size_t>(flow.tool) < context.tools->tools().size())
-        tool = &context.tools->tools()[static_cast<std::size_t>(flow.tool)];
+    const fingerprint::ToolEntry* tool = context.tools ? context.tools->at(flow.tool) : nullptr;
     event.begin_object("tool")
         .field("table_id", tool ? tool->table_id : 0u)
         .field("name", tool ? std::string_view(tool->name) : std::string_view("unknown"))

@@ -11,7 +11,7 @@
 #include "flow_state.hpp"
 #include "json_text.hpp"
 #include "ip_address.hpp"
-#include "tool_database.hpp"
+#include "tool_registry.hpp"
 
 namespace sipscope::exporter {
 
@@ -25,8 +25,8 @@ struct FlowEventContext {
     uint16_t community_id_seed = 0;
     // The watched networks: a source inside them is "internal".
     std::vector<parser::IpNetwork> home_networks;
-    // Names the flows' tool indexes; may be null (every flow is unknown).
-    const fingerprint::ToolDatabase* tools = nullptr;
+    // Names the flows' tool slots; may be null (every flow is unknown).
+    const fingerprint::ToolRegistry* tools = nullptr;
     fingerprint::BehaviourThresholds thresholds;
 };
 

@@ -102,8 +102,7 @@ std::string LiveCampaigns::json(uint64_t window_us, uint64_t min_sources, std::s
     for (const Row& row : rows) {
         const Group& group = *row.group;
         const fingerprint::ToolEntry* tool =
-            tools_ && group.tool >= 0 && static_cast<std::size_t>(group.tool) < tools_->tools().size()
-                ? &tools_->tools()[static_cast<std::size_t>(group.tool)]
+            tools_ ? tools_->at(group.tool)
                 : nullptr;
         document.begin_object_element()
             .field("fingerprint_id", fingerprint::template_id_text(row.key->fingerprint_id))

@@ -19,7 +19,7 @@
 
 #include "flow_state.hpp"
 #include "ip_address.hpp"
-#include "tool_database.hpp"
+#include "tool_registry.hpp"
 
 namespace sipscope::exporter {
 
@@ -29,7 +29,7 @@ public:
     static constexpr std::size_t kMaxSourcesPerGroup = 4096;
     static constexpr uint64_t kRetentionSeconds = 2 * 86400;
 
-    explicit LiveCampaigns(const fingerprint::ToolDatabase* tools) : tools_(tools) {}
+    explicit LiveCampaigns(const fingerprint::ToolRegistry* tools) : tools_(tools) {}
 
     // control lcore: a closed or interim flow record.
     void observe(const fingerprint::FlowRecord& record);
@@ -66,7 +66,7 @@ private:
     std::unordered_map<GroupKey, Group, GroupKeyHash> groups_;
     uint64_t newest_us_ = 0;
     uint64_t observed_ = 0;
-    const fingerprint::ToolDatabase* tools_;
+    const fingerprint::ToolRegistry* tools_;
 };
 
 }  // namespace sipscope::exporter

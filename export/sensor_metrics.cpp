@@ -96,8 +96,8 @@ const WorkerSeries kWorkerSeries[] = {
 
 // Label sets of the per-tool families: from the tool database, a bounded
 // set the operator controls, never from traffic. Slot 0 is unknown.
-Labels tool_labels(const fingerprint::ToolDatabase* tools, std::size_t slot) {
-    const fingerprint::ToolEntry* tool = slot == 0 || !tools ? nullptr : &tools->tools()[slot - 1];
+Labels tool_labels(const fingerprint::ToolRegistry* tools, std::size_t slot) {
+    const fingerprint::ToolEntry* tool = slot == 0 || !tools ? nullptr : tools->at(static_cast<int>(slot) - 1);
     return {{"family", tool ? tool->family : "unknown"}, {"tool", tool ? tool->name : "unknown"},
             {"table_id", std::to_string(tool ? tool->table_id : 0)}};
 }
@@ -171,7 +171,9 @@ void SensorMetrics::collect_workers(FamilyBuilder& out, double cycles_per_second
 }
 
 void SensorMetrics::collect_tools(FamilyBuilder& out, const CounterSums& sums) const {
-    std::size_t slots = tools_ ? tools_->tools().size() + 1 : 1;
+    // Every tool named since start (a reload adds, never removes: counters
+    // of a tool no longer in the database stay as they were).
+    std::size_t slots = tools_ ? tools_->size() + 1 : 1;
     for (auto [name, help, type, values] :
          {std::tuple{"sipscope_flows_closed_by_tool_total", "Flows closed, by the tool their fingerprint names (unknown when none).", MetricType::Counter, &sums.closed_by_tool},
           std::tuple{"sipscope_sources_active", "Open flows (active sources), by the tool named so far (unknown until named).", MetricType::Gauge, &sums.active_by_tool}}) {
@@ -183,12 +185,18 @@ void SensorMetrics::collect_tools(FamilyBuilder& out, const CounterSums& sums) c
             FamilyBuilder::sample(family, tool_labels(tools_, slot), static_cast<double>(value));
         }
     }
-    if (tools_) {
+    if (tool_db_) {
+        ToolDbStatus::Snapshot status = tool_db_->read();
         FamilyBuilder::sample(out.begin("sipscope_tool_db_info", "The tool database in use (always 1): its file, tools and conditions.", MetricType::Gauge),
-                              {{"path", identity_.tool_db}, {"tools", std::to_string(tools_->tools().size())},
-                               {"conditions", std::to_string(tools_->condition_count())}}, 1);
+                              {{"path", status.path}, {"tools", std::to_string(status.tools)},
+                               {"conditions", std::to_string(status.conditions)}}, 1);
         out.single("sipscope_tool_db_loaded_timestamp_seconds", "When the tool database in use was loaded (Unix time).",
-                   MetricType::Gauge, tools_loaded_at_);
+                   MetricType::Gauge, status.loaded_at);
+        MetricFamily& reloads = out.begin("sipscope_tool_db_reloads_total",
+                                          "Reloads of the tool database (SIGUSR2, POST /reload), by result; a failed one keeps the database in use.",
+                                          MetricType::Counter);
+        FamilyBuilder::sample(reloads, {{"result", "ok"}}, static_cast<double>(status.reloads_ok));
+        FamilyBuilder::sample(reloads, {{"result", "failed"}}, static_cast<double>(status.reloads_failed));
     }
 }
 
@@ -371,6 +379,29 @@ std::string serialize_metrics(const prometheus::Collectable& collectable) {
     std::ostringstream out;
     prometheus::TextSerializer().Serialize(out, collectable.Collect());
     return out.str();
+}
+
+}  // namespace sipscope::exporter
+
+namespace sipscope::exporter {
+
+void ToolDbStatus::loaded(const std::string& path, std::size_t tools, std::size_t conditions, bool reload) {
+    std::lock_guard lock(mutex_);
+    snapshot_.path = path;
+    snapshot_.tools = tools;
+    snapshot_.conditions = conditions;
+    snapshot_.loaded_at = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    if (reload) ++snapshot_.reloads_ok;
+}
+
+void ToolDbStatus::reload_failed() {
+    std::lock_guard lock(mutex_);
+    ++snapshot_.reloads_failed;
+}
+
+ToolDbStatus::Snapshot ToolDbStatus::read() const {
+    std::lock_guard lock(mutex_);
+    return snapshot_;
 }
 
 }  // namespace sipscope::exporter

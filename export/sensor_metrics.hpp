@@ -16,7 +16,7 @@
 
 #include "clickhouse_sink.hpp"
 #include "event_writer.hpp"
-#include "tool_database.hpp"
+#include "tool_registry.hpp"
 #include "worker_counters.hpp"
 
 namespace sipscope::exporter {
@@ -69,13 +69,32 @@ struct SensorIdentity {
 
 class FamilyBuilder;  // sensor_metrics.cpp
 
+// The tool database in use and its reloads, for the metrics: written by
+// the control lcore (at start, on each reload), read by scrapes.
+class ToolDbStatus {
+public:
+    struct Snapshot {
+        std::string path;
+        std::size_t tools = 0, conditions = 0;
+        double loaded_at = 0;  // Unix time
+        uint64_t reloads_ok = 0, reloads_failed = 0;
+    };
+    void loaded(const std::string& path, std::size_t tools, std::size_t conditions, bool reload);
+    void reload_failed();
+    Snapshot read() const;
+
+private:
+    mutable std::mutex mutex_;
+    Snapshot snapshot_;
+};
+
 class SensorMetrics : public prometheus::Collectable {
 public:
     SensorMetrics(SensorIdentity identity, std::span<const WorkerCounters* const> workers,
                   const PortCounterBoard& ports, const EventWriter& events,
-                  const fingerprint::ToolDatabase* tools = nullptr)
+                  const fingerprint::ToolRegistry* tools = nullptr, const ToolDbStatus* tool_db = nullptr)
         : identity_(std::move(identity)), workers_(workers.begin(), workers.end()), ports_(ports), events_(events),
-          tools_(tools), tools_loaded_at_(unix_now()), boot_time_(read_boot_time()) {}
+          tools_(tools), tool_db_(tool_db), boot_time_(read_boot_time()) {}
 
     // Adds ClickHouse's counters to the output families; call before the
     // collector is registered (no scrape may race it). It must outlive
@@ -97,9 +116,9 @@ private:
     std::vector<const WorkerCounters*> workers_;
     const PortCounterBoard& ports_;
     const EventWriter& events_;
-    const fingerprint::ToolDatabase* tools_;
+    const fingerprint::ToolRegistry* tools_;
+    const ToolDbStatus* tool_db_;
     const ClickHouseSink* clickhouse_ = nullptr;
-    double tools_loaded_at_;  // the database is loaded before the metrics exist
     double boot_time_;
 };
 

@@ -9,9 +9,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <stdexcept>
 
 #include "json_text.hpp"
+#include "reload_requests.hpp"
+#include "sensor_metrics.hpp"
 
 namespace sipscope::exporter {
 
@@ -59,8 +62,7 @@ std::string TopSources::json(std::size_t count, uint64_t window_us) const {
     document.begin_array("sources");
     for (const auto& [source, entry] : ranked) {
         const fingerprint::ToolEntry* tool =
-            tools_ && entry.tool >= 0 && static_cast<std::size_t>(entry.tool) < tools_->tools().size()
-                ? &tools_->tools()[static_cast<std::size_t>(entry.tool)]
+            tools_ ? tools_->at(entry.tool)
                 : nullptr;
         document.begin_object_element()
             .field("src_ip", source)
@@ -138,6 +140,55 @@ private:
     Answer answer_;
 };
 
+// POST /reload: the tool database loaded again (the control lcore does it,
+// as for SIGUSR2); the answer says whether it is in use. Other methods: 405.
+class ReloadEndpoint final : public CivetHandler {
+public:
+    ReloadEndpoint(ReloadRequests& requests, const ToolDbStatus& status) : requests_(requests), status_(status) {}
+
+    bool handlePost(CivetServer*, mg_connection* connection) override {
+        // Loading and compiling take well under a second; the control lcore
+        // looks for requests several times a second.
+        std::optional<std::string> result = requests_.request_and_wait(std::chrono::seconds(30));
+        std::string body;
+        int status = 200;
+        const char* reason = "OK";
+        if (!result) {
+            status = 503, reason = "Service Unavailable";
+            body = "{\"error\":\"the sensor did not answer within 30 s\"}";
+        } else if (!result->empty()) {
+            // The file on disk is broken; the database in use stays.
+            status = 500, reason = "Internal Server Error";
+            body = "{\"error\":";
+            append_json_string(body, *result);
+            body += "}";
+        } else {
+            ToolDbStatus::Snapshot now = status_.read();
+            body = "{\"reloaded\":true,\"path\":";
+            append_json_string(body, now.path);
+            body += ",\"tools\":" + std::to_string(now.tools) + ",\"conditions\":" + std::to_string(now.conditions) + "}";
+        }
+        mg_printf(connection,
+                  "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+                  "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+                  status, reason, body.size());
+        mg_write(connection, body.data(), body.size());
+        return true;
+    }
+    bool handleGet(CivetServer*, mg_connection* connection) override { return not_allowed(connection); }
+    bool handlePut(CivetServer*, mg_connection* connection) override { return not_allowed(connection); }
+    bool handleDelete(CivetServer*, mg_connection* connection) override { return not_allowed(connection); }
+    bool handlePatch(CivetServer*, mg_connection* connection) override { return not_allowed(connection); }
+
+private:
+    static bool not_allowed(mg_connection* connection) {
+        mg_printf(connection, "HTTP/1.1 405 Method Not Allowed\r\nAllow: POST\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        return true;
+    }
+    ReloadRequests& requests_;
+    const ToolDbStatus& status_;
+};
+
 constexpr uint64_t kMaxWindowSeconds = 366ull * 86400;
 
 // GET /top?count=N&window=SECONDS
@@ -207,7 +258,8 @@ std::vector<std::string> http_server_options(const std::string& listening_port) 
 }
 
 TopSourcesServer::TopSourcesServer(const std::string& address, uint16_t port, const TopSources& top,
-                                   const LiveCampaigns* campaigns, const AlertedSources* alerted, const SensorHealth* health)
+                                   const LiveCampaigns* campaigns, const AlertedSources* alerted, const SensorHealth* health,
+                                   ReloadRequests* reload, const ToolDbStatus* tool_db)
     : top_handler_(std::make_unique<JsonEndpoint>([&top](const std::string& query) { return answer_top(top, query); })) {
     if (campaigns) {
         campaigns_handler_ = std::make_unique<JsonEndpoint>(
@@ -218,6 +270,7 @@ TopSourcesServer::TopSourcesServer(const std::string& address, uint16_t port, co
             [alerted](const std::string& query) { return answer_blocklist(*alerted, query); });
     }
     if (health) health_handler_ = std::make_unique<JsonEndpoint>([health](const std::string&) { return answer_health(*health); });
+    if (reload && tool_db) reload_handler_ = std::make_unique<ReloadEndpoint>(*reload, *tool_db);
     try {
         std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
         server_ = std::make_unique<CivetServer>(http_server_options(host + ":" + std::to_string(port)));
@@ -228,6 +281,7 @@ TopSourcesServer::TopSourcesServer(const std::string& address, uint16_t port, co
     if (campaigns_handler_) server_->addHandler("/campaigns$", *campaigns_handler_);
     if (blocklist_handler_) server_->addHandler("/blocklist$", *blocklist_handler_);
     if (health_handler_) server_->addHandler("/healthz$", *health_handler_);
+    if (reload_handler_) server_->addHandler("/reload$", *reload_handler_);
 }
 
 TopSourcesServer::~TopSourcesServer() {

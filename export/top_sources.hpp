@@ -18,7 +18,7 @@
 #include "bounded_top.hpp"
 #include "live_campaigns.hpp"
 #include "flow_state.hpp"
-#include "tool_database.hpp"
+#include "tool_registry.hpp"
 
 class CivetHandler;
 class CivetServer;
@@ -27,7 +27,7 @@ namespace sipscope::exporter {
 
 class TopSources {
 public:
-    TopSources(std::size_t capacity, const fingerprint::ToolDatabase* tools) : entries_(capacity), tools_(tools) {}
+    TopSources(std::size_t capacity, const fingerprint::ToolRegistry* tools) : entries_(capacity), tools_(tools) {}
 
     // control lcore: every record (progress, alert, closed flow).
     void observe(const fingerprint::FlowRecord& record);
@@ -47,7 +47,7 @@ private:
     mutable std::mutex mutex_;
     BoundedTop<Entry> entries_;
     uint64_t newest_us_ = 0;
-    const fingerprint::ToolDatabase* tools_;
+    const fingerprint::ToolRegistry* tools_;
 };
 
 // Whether the sensor is doing its job, for GET /healthz: the control lcore
@@ -76,13 +76,18 @@ std::vector<std::string> http_server_options(const std::string& listening_port);
 // address a line) and GET /healthz: exactly those paths (other paths 404,
 // other methods 405, bad parameters 400 with the reason). Stops when
 // destroyed.
+class ReloadRequests;  // reload_requests.hpp
+class ToolDbStatus;    // sensor_metrics.hpp
+
 class TopSourcesServer {
 public:
     // Throws std::runtime_error if the address cannot be bound. `top` and
     // `campaigns` (may be null) must outlive the server.
+    // `reload` and `tool_db` (both or neither) serve POST /reload.
     TopSourcesServer(const std::string& address, uint16_t port, const TopSources& top,
                      const LiveCampaigns* campaigns = nullptr, const AlertedSources* alerted = nullptr,
-                     const SensorHealth* health = nullptr);
+                     const SensorHealth* health = nullptr, ReloadRequests* reload = nullptr,
+                     const ToolDbStatus* tool_db = nullptr);
     ~TopSourcesServer();
     TopSourcesServer(const TopSourcesServer&) = delete;
     TopSourcesServer& operator=(const TopSourcesServer&) = delete;
@@ -92,6 +97,7 @@ private:
     std::unique_ptr<CivetHandler> campaigns_handler_;
     std::unique_ptr<CivetHandler> blocklist_handler_;
     std::unique_ptr<CivetHandler> health_handler_;
+    std::unique_ptr<CivetHandler> reload_handler_;
     std::unique_ptr<CivetServer> server_;
 };
 

@@ -66,7 +66,7 @@ struct FlowState {
     static constexpr uint32_t kDetailRefused = UINT32_MAX - 1;  // the pool was empty: not asked again
     uint32_t detail_slot = kNoDetail;  // index in the worker's FlowDetailPool, or one of the above
     bool has_detail() const { return detail_slot < kDetailRefused; }
-    int16_t tool = -1;                            // index in the ToolDatabase, -1 = unknown
+    int16_t tool = -1;                            // ToolRegistry slot (the ToolDatabase index until a reload), -1 = unknown
     bool tool_complete = false;
     float tool_confidence = 0;
     uint16_t method_alerts_raised = 0;            // bits of parser::SipMethod already alerted

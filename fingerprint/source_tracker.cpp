@@ -12,7 +12,7 @@ namespace sipscope::fingerprint {
 SourceTracker::SourceTracker(std::unique_ptr<FlowTable> flows, std::unique_ptr<FlowDetailPool> details,
                              const ToolDatabase& tools, TrackerSettings settings, SourceCounters& counters,
                              RecordSink& sink, StageTimer* timer)
-    : flows_(std::move(flows)), details_(std::move(details)), tools_(tools), scratch_(tools.make_scratch()),
+    : flows_(std::move(flows)), details_(std::move(details)), tools_(&tools), scratch_(tools.make_scratch()),
       settings_(std::move(settings)), counters_(counters), sink_(sink), timer_(timer),
       next_flow_id_((static_cast<uint64_t>(settings_.worker) << kFlowSequenceBits) + 1) {
     counters_.flow_capacity.set(flows_->capacity());
@@ -132,14 +132,16 @@ void SourceTracker::observe_request(FlowState& flow, const SourcePacket& packet)
 // and at least as confident (e.g. svcrack's first REGISTER has no
 // Authorization yet; its later ones complete the rule).
 void SourceTracker::identify(FlowState& flow, const HeaderFingerprint& fingerprint) {
-    ToolMatch match = tools_.match(fingerprint, *scratch_);
+    ToolMatch match = tools_->match(fingerprint, *scratch_);
     counters_.tool_matches.increment();
     if (match.tool < 0) return;
     bool better = flow.tool < 0 || (match.complete && !flow.tool_complete) ||
                   (match.complete == flow.tool_complete && match.confidence >= flow.tool_confidence);
     if (!better) return;
-    move_active_tool(flow.tool, static_cast<int16_t>(match.tool));
-    flow.tool = static_cast<int16_t>(match.tool);
+    // Flows, counters and names know a tool by its ToolRegistry slot.
+    int16_t slot = tools_->slot_of(match.tool);
+    move_active_tool(flow.tool, slot);
+    flow.tool = slot;
     flow.tool_complete = match.complete;
     flow.tool_confidence = match.confidence;
 }

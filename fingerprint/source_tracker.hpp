@@ -79,6 +79,14 @@ public:
     // Closes every open flow with `reason` (end of capture, shutdown).
     void close_all(CloseReason reason);
 
+    // Matches with `tools` from now on, with `scratch` made by it (a
+    // reloaded database). The caller keeps the old database alive until
+    // this worker has passed a quiescent point after the call.
+    void use_tools(const ToolDatabase& tools, std::unique_ptr<ToolScratch> scratch) {
+        tools_ = &tools;
+        scratch_ = std::move(scratch);
+    }
+
     FlowTable& flows() { return *flows_; }
     const FlowDetailPool& details() const { return *details_; }
 
@@ -101,8 +109,8 @@ private:
 
     std::unique_ptr<FlowTable> flows_;
     std::unique_ptr<FlowDetailPool> details_;
-    const ToolDatabase& tools_;
-    std::unique_ptr<ToolScratch> scratch_;  // this worker's Hyperscan scratch
+    const ToolDatabase* tools_;             // replaced on a reload (use_tools)
+    std::unique_ptr<ToolScratch> scratch_;  // this worker's Hyperscan scratch for tools_
     const TrackerSettings settings_;
     SourceCounters& counters_;
     RecordSink& sink_;

@@ -79,8 +79,17 @@ public:
     const std::vector<ToolEntry>& tools() const { return tools_; }
     std::size_t condition_count() const { return condition_tool_.size(); }
 
-    // One per worker, made before the workers start.
+    // One per worker, made before the workers start (or before a reloaded
+    // database is handed to them).
     std::unique_ptr<ToolScratch> make_scratch() const;
+
+    // The ToolRegistry slot of tool `tool` (an index into tools()), set by
+    // ToolRegistry::adopt; -1 for -1. Until adopted, a tool's slot is its index.
+    int16_t slot_of(int tool) const {
+        if (tool < 0) return -1;
+        return slots_.empty() ? static_cast<int16_t>(tool) : slots_[static_cast<std::size_t>(tool)];
+    }
+    void set_slots(std::vector<int16_t> slots) { slots_ = std::move(slots); }
 
     // Names the tool behind `fingerprint`. Uses `scratch` and its buffers.
     ToolMatch match(const HeaderFingerprint& fingerprint, ToolScratch& scratch) const;
@@ -97,6 +106,7 @@ private:
     std::vector<uint16_t> require_count_, expect_count_;
     hs_database* database_ = nullptr;
     hs_scratch* prototype_scratch_ = nullptr;
+    std::vector<int16_t> slots_;  // tool index → ToolRegistry slot
 };
 
 // A worker's Hyperscan scratch and buffers (nothing is allocated per

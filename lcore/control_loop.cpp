@@ -39,6 +39,7 @@ SignalFlags g_signal_flags;
 
 void on_stop_signal(int) { g_signal_flags.stop.store(1, std::memory_order_relaxed); }
 void on_reopen_signal(int) { g_signal_flags.reopen.store(1, std::memory_order_relaxed); }
+void on_reload_signal(int) { g_signal_flags.reload.store(1, std::memory_order_relaxed); }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -54,6 +55,32 @@ void install_signal_handlers() {
     sigaction(SIGTERM, &action, nullptr);
     action.sa_handler = on_reopen_signal;
     sigaction(SIGHUP, &action, nullptr);
+    action.sa_handler = on_reload_signal;
+    sigaction(SIGUSR2, &action, nullptr);
+}
+
+// SIGUSR2 and POST /reload: the tool database loaded again and handed to
+// the workers (tool_reload.hpp); a broken file leaves the one in use.
+// Every pass also frees the databases no worker can still be using.
+void ControlLoop::serve_tool_reloads() {
+    ToolReloader* tools = observers_.tools;
+    if (tools == nullptr) return;
+    exporter::ReloadRequests* requests = observers_.reload_requests;
+    bool by_signal = g_signal_flags.reload.exchange(0, std::memory_order_relaxed) != 0;
+    uint64_t requested = requests ? requests->requested() : 0;
+    bool by_request = requests && requests->pending();
+    if (by_signal || by_request) {
+        const char* origin = by_signal ? "SIGUSR2" : "POST /reload";
+        std::string problem = tools->reload();
+        if (problem.empty()) {
+            SIPSCOPE_LOG(notice, "%s: tool database reloaded: %zu tools, %zu conditions\n", origin,
+                         tools->current().tools().size(), tools->current().condition_count());
+        } else {
+            SIPSCOPE_LOG(error, "%s: tool database not reloaded, the one in use stays: %s\n", origin, problem.c_str());
+        }
+        if (by_request) requests->answer(requested, problem);
+    }
+    tools->collect();
 }
 
 // The line just formatted, to every output that takes its type.
@@ -297,6 +324,7 @@ RunSummary ControlLoop::run() {
         if (g_signal_flags.reopen.exchange(0, std::memory_order_relaxed) && events_.enabled()) {
             if (events_.reopen()) SIPSCOPE_LOG(notice, "SIGHUP: reopened events file %s\n", events_.path().c_str());
         }
+        serve_tool_reloads();
         if (g_signal_flags.stop.load(std::memory_order_relaxed)) {
             SIPSCOPE_LOG(notice, "stopping on signal; closing every open flow\n");
             if (observers_.service) observers_.service->stopping("closing every open flow");

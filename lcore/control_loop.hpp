@@ -15,6 +15,7 @@
 #include "event_writer.hpp"
 #include "flow_event.hpp"
 #include "port_setup.hpp"
+#include "reload_requests.hpp"
 #include "sensor_metrics.hpp"
 #include "top_sources.hpp"
 #include "worker_context.hpp"
@@ -25,6 +26,7 @@ namespace sipscope::lcore {
 struct SignalFlags {
     std::atomic<int> stop{0};    // SIGINT, SIGTERM
     std::atomic<int> reopen{0};  // SIGHUP
+    std::atomic<int> reload{0};  // SIGUSR2: reload the tool database
 };
 void install_signal_handlers();
 
@@ -75,23 +77,24 @@ struct ControlObservers {
     exporter::AlertedSources* alerted = nullptr;
     exporter::SensorHealth* health = nullptr;
     class ServiceNotifier* service = nullptr;  // systemd: watchdog and STOPPING
+    class ToolReloader* tools = nullptr;       // SIGUSR2 and POST /reload
+    exporter::ReloadRequests* reload_requests = nullptr;
 };
 
 class ControlLoop {
 public:
     ControlLoop(ControlSettings settings, std::vector<WorkerContext*> workers, const PortSetup& ports,
                 exporter::EventWriter& events, const exporter::FlowEventContext& event_context,
-                exporter::PortCounterBoard& port_board,
-                const fingerprint::ToolDatabase* tools, exporter::TopSources& top_sources, ControlObservers observers = {})
+                exporter::PortCounterBoard& port_board, exporter::TopSources& top_sources, ControlObservers observers = {})
         : settings_(settings), workers_(std::move(workers)), ports_(ports), events_(events),
-          event_context_(event_context), port_board_(port_board), tools_(tools),
-          top_sources_(top_sources), observers_(observers) {}
+          event_context_(event_context), port_board_(port_board), top_sources_(top_sources), observers_(observers) {}
 
     // Returns when the workers have finished (signal, or end of capture).
     RunSummary run();
 
 private:
     unsigned drain_records();
+    void serve_tool_reloads();
     void write_event(exporter::EventType type);
     void read_queue_counters(const PortPlan& plan, exporter::PortCounters& counters);
     uint64_t refresh_port_counters();
@@ -108,7 +111,6 @@ private:
     exporter::EventWriter& events_;
     const exporter::FlowEventContext& event_context_;
     exporter::PortCounterBoard& port_board_;
-    const fingerprint::ToolDatabase* tools_;
     exporter::TopSources& top_sources_;
     ControlObservers observers_;
     struct QueueXstatIds {

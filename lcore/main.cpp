@@ -50,7 +50,10 @@ namespace sipscope::lcore {
 namespace {
 
 // Exit statuses beyond 0 (done), 1 (could not start) and 2 (bad options).
-constexpr int kExitCaptureShort = 3;  // the port delivered fewer packets than the capture holds
+constexpr int kExitCaptureShort = 3;
+// Tools a reloaded database may add to the ones the sensor started with
+// (the per-tool counters are sized at start).
+constexpr std::size_t kToolSlotsForReloads = 256;  // the port delivered fewer packets than the capture holds
 constexpr int kExitOutputLost = 4;    // events were lost (counted), or the metrics file could not be written
 
 // Records carry a fingerprint copy (~2.3 KiB each).
@@ -208,12 +211,12 @@ void print_top_sources(std::FILE* out, const RunSummary& summary) {
 }
 
 // Sources by the tool of their last flow with requests.
-void print_tool_ranking(std::FILE* out, const RunSummary& summary, const fingerprint::ToolDatabase& tools) {
+void print_tool_ranking(std::FILE* out, const RunSummary& summary, const fingerprint::ToolRegistry& tools) {
     std::map<std::string, uint64_t> by_tool;
     for (const auto& [address, tally] : summary.sources) {
         if (!tally.sent) continue;
-        bool known = tally.tool >= 0 && static_cast<std::size_t>(tally.tool) < tools.tools().size();
-        ++by_tool[known ? tools.tools()[static_cast<std::size_t>(tally.tool)].name : "unknown"];
+        const fingerprint::ToolEntry* tool = tools.at(tally.tool);
+        ++by_tool[tool ? tool->name : "unknown"];
     }
     if (by_tool.empty()) return;
     std::vector<std::pair<std::string, uint64_t>> ranked(by_tool.begin(), by_tool.end());
@@ -227,7 +230,7 @@ void print_tool_ranking(std::FILE* out, const RunSummary& summary, const fingerp
 }
 
 void print_summary(const RunPlan& plan, const RunSummary& summary, const exporter::CounterSums& sums,
-                   const fingerprint::ToolDatabase& tools, uint64_t expected_packets, double elapsed_seconds,
+                   const fingerprint::ToolRegistry& tools, uint64_t expected_packets, double elapsed_seconds,
                    const std::string& metrics_url) {
     // With --events - standard output holds only events.
     std::FILE* out = plan.outputs.events_file == "-" ? stderr : stdout;
@@ -403,7 +406,7 @@ std::unique_ptr<fingerprint::SourceTracker> make_tracker(const RunPlan& plan, Wo
 
 std::unique_ptr<WorkerContext> make_worker(const RunPlan& plan, unsigned index, unsigned lcore_id, const PortSetup& ports,
                                            const PacketClockSource& clock, WorkerSet& set,
-                                           const fingerprint::ToolDatabase& tools) {
+                                           const ToolReloader& tools, std::size_t tool_slots) {
     auto context = std::make_unique<WorkerContext>();
     context->index = index;
     context->lcore_id = lcore_id;
@@ -419,11 +422,12 @@ std::unique_ptr<WorkerContext> make_worker(const RunPlan& plan, unsigned index, 
     context->owner = set.owner.get();
     context->clock = clock;
     context->idle_sleep_us = plan.idle_sleep_us;
-    context->counters = make_counters(index, socket, tools.tools().size() + 1, set.tool_counters);
+    context->counters = make_counters(index, socket, tool_slots + 1, set.tool_counters);
+    context->tools_rcu = tools.rcu();
     // Replay never drops a record: it waits for the control lcore.
     context->records = std::make_unique<RecordChannel>(records, set.record_pool, context->counters->records_dropped, plan.replay());
     context->stage_timer = std::make_unique<fingerprint::StageTimer>(context->counters->stages);
-    context->sources = make_tracker(plan, *context, socket, tools);
+    context->sources = make_tracker(plan, *context, socket, tools.current());
     if (plan.ports.reassembly_datagrams != 0 && !context->rx_queues.empty()) {
         context->reassembly = std::make_unique<IpReassembly>(plan.ports.reassembly_datagrams,
                                                              plan.ports.reassembly_timeout_us, socket, *context->counters);
@@ -431,7 +435,10 @@ std::unique_ptr<WorkerContext> make_worker(const RunPlan& plan, unsigned index, 
     return context;
 }
 
-WorkerSet make_workers(const RunPlan& plan, unsigned workers, const PortSetup& ports, const fingerprint::ToolDatabase& tools) {
+// `tool_slots`: the ToolRegistry's capacity (per-tool counters of every
+// tool the sensor may name until it restarts).
+WorkerSet make_workers(const RunPlan& plan, unsigned workers, const PortSetup& ports, const ToolReloader& tools,
+                       std::size_t tool_slots) {
     WorkerSet set;
     set.record_pool = rte_mempool_create("sipscope_records", kRecordPoolSize, sizeof(fingerprint::FlowRecord), 64, 0,
                                          nullptr, nullptr, nullptr, nullptr, static_cast<int>(rte_socket_id()), 0);
@@ -441,7 +448,7 @@ WorkerSet make_workers(const RunPlan& plan, unsigned workers, const PortSetup& p
     PacketClockSource clock = packet_clock(plan);
     unsigned lcore_id = rte_get_next_lcore(-1, 1, 0);
     for (unsigned w = 0; w < workers; ++w, lcore_id = rte_get_next_lcore(lcore_id, 1, 0))
-        set.contexts.push_back(make_worker(plan, w, lcore_id, ports, clock, set, tools));
+        set.contexts.push_back(make_worker(plan, w, lcore_id, ports, clock, set, tools, tool_slots));
     for (auto& worker : set.contexts) {
         for (auto& peer : set.contexts) {
             worker->handoff_rings.push_back(peer->inbound);
@@ -453,16 +460,18 @@ WorkerSet make_workers(const RunPlan& plan, unsigned workers, const PortSetup& p
 
 // What leaves the sensor: events file, ClickHouse, Prometheus, /top.
 struct Outputs {
-    Outputs(const RunPlan& plan, const WorkerSet& workers, const fingerprint::ToolDatabase& tools)
+    Outputs(const RunPlan& plan, const WorkerSet& workers, const fingerprint::ToolRegistry& tools,
+            const exporter::ToolDbStatus& tool_db)
         : events(plan.outputs.events_file, plan.replay() ? exporter::EventWriter::Mode::truncate : exporter::EventWriter::Mode::append),
           event_context{plan.outputs.sensor_name, plan.outputs.community_id_seed, plan.outputs.home_networks, &tools,
                         plan.sources.alerts.thresholds},
           metrics(std::make_shared<exporter::SensorMetrics>(
               exporter::SensorIdentity{SIPSCOPE_VERSION, rte_version(), plan.replay() ? "replay" : "run", rte_get_tsc_hz(),
                                        plan.tool_db},
-              workers.counter_blocks(), port_board, events, &tools)),
+              workers.counter_blocks(), port_board, events, &tools, &tool_db)),
           top_sources(10000, &tools),
-          live_campaigns(&tools) {
+          live_campaigns(&tools),
+          tool_db_(tool_db) {
         if (!plan.outputs.clickhouse.url.empty()) {
             clickhouse = std::make_unique<exporter::ClickHouseSink>(plan.outputs.clickhouse);
             metrics->attach_output(clickhouse.get());
@@ -501,11 +510,12 @@ struct Outputs {
         if (plan.outputs.api_address.empty()) return;
         try {
             api = std::make_unique<exporter::TopSourcesServer>(plan.outputs.api_address, plan.outputs.api_port, top_sources,
-                                                               &live_campaigns, &alerted_sources, &health);
+                                                               &live_campaigns, &alerted_sources, &health, &reload_requests,
+                                                               &tool_db_);
         } catch (const std::exception& error) {
             throw StartError(std::string(error.what()) + ": is the port in use? choose another with --api or disable it with --api none");
         }
-        SIPSCOPE_LOG(info, "API at http://%s:%u: /top, /campaigns, /blocklist, /healthz\n",
+        SIPSCOPE_LOG(info, "API at http://%s:%u: /top, /campaigns, /blocklist, /healthz, POST /reload\n",
                      plan.outputs.api_address.c_str(), plan.outputs.api_port);
     }
 
@@ -517,6 +527,8 @@ struct Outputs {
     exporter::LiveCampaigns live_campaigns;
     exporter::AlertedSources alerted_sources;
     exporter::SensorHealth health;
+    exporter::ReloadRequests reload_requests;
+    const exporter::ToolDbStatus& tool_db_;
     std::unique_ptr<exporter::ClickHouseSink> clickhouse;  // before the exposer: outlives its scrapes
     std::unique_ptr<prometheus::Exposer> exposer;
     std::unique_ptr<exporter::TopSourcesServer> api;
@@ -554,6 +566,7 @@ void tear_down(WorkerSet& set, const PortSetup& ports) {
         context->sources->flows().leave_memory_to_eal();
         context->sources.reset();
         context->reassembly.reset();  // frees the fragments it still holds
+        delete context->tool_switch.exchange(nullptr);  // a reload the worker never took
         rte_ring_free(context->inbound);
         rte_ring_free(context->records->ring());
         rte_free(context->counters);
@@ -562,12 +575,20 @@ void tear_down(WorkerSet& set, const PortSetup& ports) {
 
 // Everything after EAL start: build, start, wait, tear down. Returns the
 // exit status.
-int run_sensor(const RunPlan& plan, uint64_t expected_packets, const fingerprint::ToolDatabase& tools) {
+int run_sensor(const RunPlan& plan, uint64_t expected_packets, std::unique_ptr<fingerprint::ToolDatabase> database) {
     unsigned workers = worker_count(plan);
     PortSetup ports = set_up_ports({plan.ports.names, workers, plan.ports.queues_per_port, plan.ports.rx_descriptors,
                                     plan.ports.mbufs, plan.ports.handoff_ring_size, plan.ports.reassembly_datagrams});
-    WorkerSet set = make_workers(plan, workers, ports, tools);
-    Outputs outputs(plan, set, tools);
+    // Every tool named until the sensor stops has a slot; a reload may add
+    // up to kToolSlotsForReloads tools to the ones it starts with.
+    fingerprint::ToolRegistry registry(database->tools().size() + kToolSlotsForReloads);
+    registry.adopt(*database);
+    exporter::ToolDbStatus tool_db;
+    // Declared before the workers: the databases outlive every worker.
+    ToolReloader tools(plan.tool_db, std::move(database), registry, tool_db, workers);
+    WorkerSet set = make_workers(plan, workers, ports, tools, registry.capacity());
+    tools.attach(set.workers());
+    Outputs outputs(plan, set, registry, tool_db);
     outputs.serve(plan);
     outputs.connect_clickhouse();
     launch_workers(set, plan);
@@ -577,9 +598,9 @@ int run_sensor(const RunPlan& plan, uint64_t expected_packets, const fingerprint
     auto started = std::chrono::steady_clock::now();
     ControlSettings settings{plan.replay(), expected_packets, plan.outputs.progress_seconds, plan.outputs.stats_seconds,
                              plan.outputs.min_flow_packets};
-    ControlLoop control(settings, set.workers(), ports, outputs.events, outputs.event_context, outputs.port_board, &tools,
+    ControlLoop control(settings, set.workers(), ports, outputs.events, outputs.event_context, outputs.port_board,
                         outputs.top_sources, {outputs.clickhouse.get(), &outputs.live_campaigns, &outputs.alerted_sources,
-                                              &outputs.health, &service});
+                                              &outputs.health, &service, &tools, &outputs.reload_requests});
     RunSummary summary = control.run();
     if (outputs.clickhouse) {
         outputs.clickhouse->finish(plan.replay() ? kClickHousePatienceReplay : kClickHousePatienceRun);
@@ -597,7 +618,7 @@ int run_sensor(const RunPlan& plan, uint64_t expected_packets, const fingerprint
         if (!metrics_written) SIPSCOPE_LOG(error, "cannot write metrics file '%s'\n", plan.outputs.metrics_file.c_str());
     }
     auto blocks = set.counter_blocks();
-    print_summary(plan, summary, exporter::sum_counters(blocks), tools, expected_packets, elapsed, outputs.metrics_url);
+    print_summary(plan, summary, exporter::sum_counters(blocks), registry, expected_packets, elapsed, outputs.metrics_url);
     outputs.exposer.reset();
     outputs.api.reset();
     tear_down(set, ports);
@@ -665,7 +686,7 @@ int start_and_run(const RunPlan& plan) {
     if (plan.replay() && expected_packets == 0) SIPSCOPE_LOG(warning, "the capture holds no packets; nothing to do\n");
     int status;
     try {
-        status = run_sensor(plan, expected_packets, *tools);
+        status = run_sensor(plan, expected_packets, std::move(tools));
         if (!capture_damage.empty()) {
             SIPSCOPE_LOG(error, "capture '%s' is %s: the replay is short\n", plan.replay_file.c_str(),
                          capture_damage.c_str());

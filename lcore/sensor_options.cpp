@@ -139,7 +139,7 @@ void add_shared_options(CLI::App& command, SensorOptions& options) {
         ->capture_default_str()->check(CLI::Range(1u, 1u << 20));
     command.add_option("--tool-db", options.tool_db,
                        "Tool database to name scanners with (default: the shipped tools.conf); "
-                       "checked at start, the sensor refuses a broken one")
+                       "checked at start, the sensor refuses a broken one; read again on SIGUSR2 or POST /reload")
         ->type_name("FILE");
     command.add_option("--home-net", options.home_networks_text,
                        "A watched network (CIDR), repeatable, e.g. 198.51.100.0/24; its hosts are 'internal' in events")

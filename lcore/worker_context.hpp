@@ -17,10 +17,12 @@
 #include "source_owner.hpp"
 #include "source_tracker.hpp"
 #include "stage_timer.hpp"
+#include "tool_reload.hpp"
 #include "worker_counters.hpp"
 
 struct rte_ring;
 struct rte_mempool;
+struct rte_rcu_qsbr;
 
 namespace sipscope::lcore {
 
@@ -84,6 +86,15 @@ struct WorkerContext {
     std::unique_ptr<fingerprint::SourceTracker> sources;
     // IP fragments of the packets it polls (null: reassembly off, or no queue).
     std::unique_ptr<IpReassembly> reassembly;
+
+    // --- tool database reloads (tool_reload.hpp)
+    // A reloaded database for this worker: the control lcore stores it, the
+    // worker takes it (exchange) between bursts and owns it from then on.
+    std::atomic<ToolSwitch*> tool_switch{nullptr};
+    // The worker reports a quiescent state here on every loop pass (thread
+    // id: its index), so that the control lcore knows when an old database
+    // is out of use.
+    rte_rcu_qsbr* tools_rcu = nullptr;
     // Packet time up to which this worker has dispatched (processed or
     // handed off) every packet it received from its ports, µs. Stored with
     // release after the hand-offs were enqueued. worker: wo; others: ro.

@@ -22,6 +22,7 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include <algorithm>
@@ -116,6 +117,7 @@ private:
         return parser::decode_frame({bytes, length});
     }
 
+    void take_tool_switch();
     unsigned poll_ports(uint64_t now_us);
     unsigned drain_inbound(uint64_t now_us);
     void process_owned(unsigned count);
@@ -139,7 +141,19 @@ private:
     uint64_t newest_capture_us_ = 0;  // newest sane capture time this worker received
 };
 
+// A reloaded tool database, if the control lcore handed one over; then a
+// quiescent state: this worker holds no reference to an old one any more.
+void Worker::take_tool_switch() {
+    if (ToolSwitch* handover = context_.tool_switch.exchange(nullptr, std::memory_order_acq_rel)) {
+        sources_.use_tools(*handover->database, std::move(handover->scratch));
+        delete handover;
+    }
+    rte_rcu_qsbr_quiescent(context_.tools_rcu, context_.index);
+}
+
 void Worker::run() {
+    rte_rcu_qsbr_thread_register(context_.tools_rcu, context_.index);
+    rte_rcu_qsbr_thread_online(context_.tools_rcu, context_.index);
     unsigned passes = 0;
     unsigned idle_passes = 0;
     uint64_t last_tsc = rte_rdtsc();
@@ -147,8 +161,11 @@ void Worker::run() {
         auto phase = static_cast<WorkerPhase>(context_.requested_phase.load(std::memory_order_acquire));
         if (phase == WorkerPhase::finish) {
             finish();
+            rte_rcu_qsbr_thread_offline(context_.tools_rcu, context_.index);
+            rte_rcu_qsbr_thread_unregister(context_.tools_rcu, context_.index);
             return;
         }
+        take_tool_switch();
         uint64_t tsc = rte_rdtsc();
         uint64_t now_us = tsc_time_us(tsc);
         unsigned work = 0;

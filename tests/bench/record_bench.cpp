@@ -15,6 +15,7 @@
 
 #include "event_writer.hpp"
 #include "flow_event.hpp"
+#include "tool_registry.hpp"
 #include "frames.hpp"
 #include "map_flow_index.hpp"
 #include "source_tracker.hpp"
@@ -88,7 +89,9 @@ void FormatAndWrite(benchmark::State& state, bool with_detail) {
     Records records(4096, with_detail);
     std::string path = "/tmp/sipscope-record-bench-" + std::to_string(getpid()) + ".jsonl";
     exporter::EventWriter events(path, exporter::EventWriter::Mode::truncate);
-    exporter::FlowEventContext context{"bench", 0, {}, records.tools.get(), {}};
+    fingerprint::ToolRegistry registry(records.tools->tools().size());
+    registry.adopt(*records.tools);
+    exporter::FlowEventContext context{"bench", 0, {}, &registry, {}};
     std::string line;
     std::size_t next = 0, bytes = 0;
     for (auto _ : state) {
