@@ -197,6 +197,9 @@ void SensorMetrics::collect_tools(FamilyBuilder& out, const CounterSums& sums) c
                                           MetricType::Counter);
         FamilyBuilder::sample(reloads, {{"result", "ok"}}, static_cast<double>(status.reloads_ok));
         FamilyBuilder::sample(reloads, {{"result", "failed"}}, static_cast<double>(status.reloads_failed));
+        out.single("sipscope_tool_db_reload_failures_total",
+                   "Reloads of the tool database that found a broken file (the database in use stayed); the same as reloads_total{result=\"failed\"}, for alert rules.",
+                   MetricType::Counter, static_cast<double>(status.reloads_failed));
     }
 }
 

@@ -96,6 +96,7 @@ class ToolDatabaseReload(unittest.TestCase):
                 self.assertIn("half-written", body)
                 failed = samples()
                 self.assertEqual(metric_sum(failed, "sipscope_tool_db_reloads_total", result="failed"), 1)
+                self.assertEqual(metric_sum(failed, "sipscope_tool_db_reload_failures_total"), 1)
                 self.assertEqual(db_info(failed)["tools"], tools_at_start)
 
                 # POST /reload with a good file again.
@@ -126,6 +127,9 @@ class ToolDatabaseReload(unittest.TestCase):
                 final = parse_metrics(handle.read())
             self.assertEqual(metric_sum(final, "sipscope_flows_closed_by_tool_total", tool="sipvicious-v3"), 1)
             self.assertEqual(metric_sum(final, "sipscope_sources_active"), 0)
+            # Nothing dropped on the way: every hand-off and record arrived.
+            self.assertEqual(metric_sum(final, "sipscope_records_dropped_total"), 0)
+            self.assertEqual(metric_sum(final, "sipscope_handoff_dropped_total"), 0)
 
     @staticmethod
     def method_status(url, method):
