@@ -363,10 +363,6 @@ void SensorMetrics::collect_outputs(FamilyBuilder& out) const {
                           {{"output", "clickhouse"}}, static_cast<double>(clickhouse_->failed_requests()));
 }
 
-double SensorMetrics::unix_now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 double SensorMetrics::read_boot_time() {
     std::ifstream file("/proc/stat");
     std::string key;

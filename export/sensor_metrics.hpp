@@ -106,7 +106,6 @@ public:
 private:
     void collect_outputs(FamilyBuilder& out) const;
     void collect_process(FamilyBuilder& out) const;
-    static double unix_now();
     static double read_boot_time();  // /proc/stat btime
     void collect_ports(FamilyBuilder& out) const;
     void collect_workers(FamilyBuilder& out, double cycles_per_second) const;

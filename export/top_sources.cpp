@@ -81,6 +81,23 @@ std::string TopSources::json(std::size_t count, uint64_t window_us) const {
 
 namespace {
 
+// The whole answer of an endpoint, closed after it (no keep-alive).
+bool reply(mg_connection* connection, int status, const char* reason, const std::string& body,
+           const char* content_type = "application/json") {
+    mg_printf(connection,
+              "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+              "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+              status, reason, content_type, body.size());
+    mg_write(connection, body.data(), body.size());
+    return true;
+}
+
+bool method_not_allowed(mg_connection* connection, const char* allowed) {
+    mg_printf(connection, "HTTP/1.1 405 Method Not Allowed\r\nAllow: %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+              allowed);
+    return true;
+}
+
 // One JSON endpoint: GET with query parameters, answered by `answer`.
 // Exact paths: civetweb matches "/top$" and "/campaigns$"; every other path
 // is civetweb's 404. Other methods: 405. Bad parameters: 400.
@@ -123,19 +140,7 @@ public:
     static Reply bad_request(const std::string& problem) { return {400, "{\"error\":\"" + problem + "\"}"}; }
 
 private:
-    static bool reply(mg_connection* connection, int status, const char* reason, const std::string& body,
-                      const char* content_type) {
-        mg_printf(connection,
-                  "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                  "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
-                  status, reason, content_type, body.size());
-        mg_write(connection, body.data(), body.size());
-        return true;
-    }
-    static bool not_allowed(mg_connection* connection) {
-        mg_printf(connection, "HTTP/1.1 405 Method Not Allowed\r\nAllow: GET\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-        return true;
-    }
+    static bool not_allowed(mg_connection* connection) { return method_not_allowed(connection, "GET"); }
 
     Answer answer_;
 };
@@ -168,12 +173,7 @@ public:
             append_json_string(body, now.path);
             body += ",\"tools\":" + std::to_string(now.tools) + ",\"conditions\":" + std::to_string(now.conditions) + "}";
         }
-        mg_printf(connection,
-                  "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-                  "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
-                  status, reason, body.size());
-        mg_write(connection, body.data(), body.size());
-        return true;
+        return reply(connection, status, reason, body);
     }
     bool handleGet(CivetServer*, mg_connection* connection) override { return not_allowed(connection); }
     bool handlePut(CivetServer*, mg_connection* connection) override { return not_allowed(connection); }
@@ -181,10 +181,7 @@ public:
     bool handlePatch(CivetServer*, mg_connection* connection) override { return not_allowed(connection); }
 
 private:
-    static bool not_allowed(mg_connection* connection) {
-        mg_printf(connection, "HTTP/1.1 405 Method Not Allowed\r\nAllow: POST\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-        return true;
-    }
+    static bool not_allowed(mg_connection* connection) { return method_not_allowed(connection, "POST"); }
     ReloadRequests& requests_;
     const ToolDbStatus& status_;
 };

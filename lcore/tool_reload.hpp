@@ -4,12 +4,13 @@
 // The control lcore loads and compiles the file again (a broken file is
 // refused, naming file and line, and the database in use stays), gives its
 // tools their ToolRegistry slots, makes a Hyperscan scratch per worker,
-// and hands each worker its ToolSwitch. A worker takes it at the top of a
-// poll-loop pass (between bursts) and then reports a quiescent state to
-// DPDK's RCU (rte_rcu_qsbr), as it does on every pass. Once every worker
-// has reported one after the hand-over, none can still be matching with
-// the old database, and the control lcore frees it: checked without
-// waiting, on every control-loop pass.
+// and hands each worker its ToolSwitch, then takes an RCU token. At the
+// top of every poll-loop pass (between bursts) a worker reports a
+// quiescent state to DPDK's RCU (rte_rcu_qsbr) and then takes any
+// hand-over (worker_loop.cpp says why in that order). Once every worker
+// has reported the token, none can match with the old database again, and
+// the control lcore frees it: checked without waiting, on every
+// control-loop pass.
 #pragma once
 
 #include <cstdint>

@@ -141,14 +141,20 @@ private:
     uint64_t newest_capture_us_ = 0;  // newest sane capture time this worker received
 };
 
-// A reloaded tool database, if the control lcore handed one over; then a
-// quiescent state: this worker holds no reference to an old one any more.
+// Between bursts: a quiescent state, then the reloaded tool database if
+// the control lcore handed one over. In this order: the control lcore
+// stores the hand-over before it takes the RCU token it waits for, so a
+// quiescent state that reports that token (an acquire of it) is followed
+// here by a load that sees the hand-over, and the old database is not used
+// again after the state that lets it be freed. The exchange (a locked
+// instruction) is made only when there is something to take.
 void Worker::take_tool_switch() {
+    rte_rcu_qsbr_quiescent(context_.tools_rcu, context_.index);
+    if (context_.tool_switch.load(std::memory_order_acquire) == nullptr) return;
     if (ToolSwitch* handover = context_.tool_switch.exchange(nullptr, std::memory_order_acq_rel)) {
         sources_.use_tools(*handover->database, std::move(handover->scratch));
         delete handover;
     }
-    rte_rcu_qsbr_quiescent(context_.tools_rcu, context_.index);
 }
 
 void Worker::run() {
