@@ -53,6 +53,18 @@ void write_tool(JsonObject& event, const fingerprint::FlowState& flow, const Flo
         .end();
 }
 
+// The forms a number was dialled in, comma-separated ("+,00,011"): one
+// string, as ClickHouse's flat columns take it.
+std::string_view dial_forms_text(uint16_t forms, std::string& out) {
+    out.clear();
+    for (std::size_t form = 0; form < fingerprint::kDialFormCount; ++form) {
+        if (!(forms & (1u << form))) continue;
+        if (!out.empty()) out.push_back(',');
+        out.append(fingerprint::kDialFormLabels[form]);
+    }
+    return out;
+}
+
 void write_intent(JsonObject& event, const fingerprint::SourceIntent& intent, uint64_t distinct_destinations,
                   uint32_t invites, const fingerprint::BehaviourThresholds& thresholds) {
     event.begin_array("user_agents");
@@ -70,20 +82,26 @@ void write_intent(JsonObject& event, const fingerprint::SourceIntent& intent, ui
     for (uint8_t i = 0; i < intent.extensions_found.size; ++i) event.element(intent.extensions_found.items[i].view());
     event.end_array().end();
     event.begin_array("numbers");
+    std::string forms;
     for (uint8_t i = 0; i < intent.numbers.size; ++i) {
         const auto& item = intent.numbers.items[i];
+        const auto& note = intent.number_notes[i];
         // An array of objects through the same writer: open one per item.
         event.begin_object_element()
             .field("number", item.view())
-            .field("country", fingerprint::country_of(item.view()))
+            .field("country", note.number_class.region_view())
+            .field("type", fingerprint::label(note.number_class.kind))
             .field("attempts", static_cast<uint64_t>(item.count))
+            .field("dialled_as", dial_forms_text(note.dial_forms, forms))
             .end();
     }
     event.end_array();
     event.begin_object("calls")
         .field("invites_to_numbers", static_cast<uint64_t>(intent.invites_to_numbers))
         .field("international", static_cast<uint64_t>(intent.international_invites))
+        .field("premium_rate", static_cast<uint64_t>(intent.premium_invites))
         .field("distinct_numbers", intent.distinct_numbers.count())
+        .field("most_dial_forms", static_cast<uint64_t>(intent.most_dial_forms))
         .end();
     event.begin_object("digest_auth")
         .field("attempts", static_cast<uint64_t>(intent.auth_attempts))

@@ -317,7 +317,19 @@ std::vector<MetricFamily> SensorMetrics::Collect() const {
                MetricType::Counter, static_cast<double>(sums.details_unavailable));
     out.single("sipscope_tool_matches_total", "Tool database matches run (first request, eighth request and close of a flow).",
                MetricType::Counter, static_cast<double>(sums.tool_matches));
+    out.single("sipscope_number_lookups_total", "Dialled numbers looked up in libphonenumber's numbering plans (each worker caches the answers).",
+               MetricType::Counter, static_cast<double>(sums.number_lookups));
+    out.single("sipscope_numbers_unclassified_total", "Dialled numbers given only the country of their calling code: lookups were over the per-worker limit of 10,000 a second.",
+               MetricType::Counter, static_cast<double>(sums.numbers_over_budget));
 
+    collect_outputs(out);
+    return out.take();
+}
+
+// Every output the same way: what reached it, what did not and why. The
+// events file's figures are those of sipscope_events_*; ClickHouse's are
+// rows.
+void SensorMetrics::collect_outputs(FamilyBuilder& out) const {
     // --- Events.
     MetricFamily& written = out.begin("sipscope_events_written_total", "Lines that reached the events file, whole, by event type.", MetricType::Counter);
     MetricFamily& lost = out.begin("sipscope_events_lost_total", "Events that did not reach the events file, by event type and reason (write_failed: disk full or I/O error; file_unavailable: the file could not be reopened).", MetricType::Counter);
@@ -331,14 +343,6 @@ std::vector<MetricFamily> SensorMetrics::Collect() const {
     }
     out.single("sipscope_events_write_errors_total", "Failed writes and reopens of the events file (disk full, file gone); what they cost is in sipscope_events_lost_total.",
                MetricType::Counter, static_cast<double>(events_.write_errors()));
-    collect_outputs(out);
-    return out.take();
-}
-
-// Every output the same way: what reached it, what did not and why. The
-// events file's figures are those of sipscope_events_*; ClickHouse's are
-// rows.
-void SensorMetrics::collect_outputs(FamilyBuilder& out) const {
     MetricFamily& sent = out.begin("sipscope_output_sent_total", "Events that reached an output (events: lines in the file; clickhouse: rows ClickHouse took), by output and event type.", MetricType::Counter);
     MetricFamily& dropped = out.begin("sipscope_output_dropped_total", "Events that did not reach an output, by output, event type and reason (clickhouse: queue_full while it was slow or away, rejected by the server, unsent_at_exit).", MetricType::Counter);
     for (std::size_t type = 0; type < kEventTypeCount; ++type) {

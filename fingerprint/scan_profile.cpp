@@ -2,6 +2,8 @@
 // storage) and classification (at match time and at close).
 #include "scan_profile.hpp"
 
+#include <bit>
+#include <cmath>
 
 namespace sipscope::fingerprint {
 
@@ -130,8 +132,16 @@ ScanStrategy ScanProfile::strategy() const {
     if (block_changes > 0) return ScanStrategy::random_sequential;
     // One block only: a permutation of it (every address once, as Nmap
     // visits a netblock) reads as random-sequential; draws with repeats
-    // (svmap --randomize samples with replacement) are random.
-    return uint64_t{first_block_returns} * 10 <= uint64_t{steps} + 1 ? ScanStrategy::random_sequential : ScanStrategy::random;
+    // (svmap --randomize samples with replacement) are random. n draws with
+    // replacement from a /24's 254 hosts come back to a host already drawn
+    // n - 254 (1 - (1 - 1/254)^n) times on average (3 in 40, 24 in 120):
+    // a quarter of that, and at least one, says "with replacement".
+    uint32_t distinct = 0;
+    for (uint64_t word : first_block_hosts) distinct += static_cast<uint32_t>(std::popcount(word));
+    double draws = static_cast<double>(distinct + first_block_returns);
+    double expected_returns = draws - 254.0 * (1.0 - std::pow(1.0 - 1.0 / 254.0, draws));
+    bool with_replacement = first_block_returns >= 1 && first_block_returns * 4.0 >= expected_returns;
+    return with_replacement ? ScanStrategy::random : ScanStrategy::random_sequential;
 }
 
 FieldBehaviour ScanProfile::source_port_behaviour() const {

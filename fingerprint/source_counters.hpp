@@ -47,6 +47,8 @@ struct SourceCounters {
     OwnedCounter details_in_use;       // a gauge: flows holding detail storage now
     OwnedCounter detail_capacity;      // set once at start
     OwnedCounter tool_matches;         // tool database matches run (a few per flow)
+    OwnedCounter number_lookups;       // dialled numbers looked up in libphonenumber (cache misses)
+    OwnedCounter numbers_over_budget;  // numbers left unclassified: lookups over NumberPlan::kLookupsPerSecond
     std::array<OwnedCounter, kAlertCounterSlots> alerts;
     std::array<OwnedCounter, kScanStrategyCount> closed_by_strategy;
     // By tool: slot 0 is unknown, slot i + 1 the database's tool i. Both

@@ -6,6 +6,7 @@
 #include "sip_fields.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
 
 namespace sipscope::fingerprint {
@@ -97,7 +98,7 @@ void SourceIntent::observe_crafting(const parser::SipMessage& message, std::stri
     }
 }
 
-void SourceIntent::observe_request(const parser::SipMessage& message) {
+void SourceIntent::observe_request(const parser::SipMessage& message, NumberPlan& plan, uint64_t now_us) {
     // User agent.
     std::string_view agent = message.value_of(parser::HeaderId::user_agent);
     if (agent.empty()) {
@@ -116,8 +117,9 @@ void SourceIntent::observe_request(const parser::SipMessage& message) {
     // registrar; the extension is the address of record in To).
     parser::SipUri uri = parser::parse_uri(message.request_uri);
     if (uri.user.empty()) uri = parser::parse_uri(parser::parse_name_address(message.value_of(parser::HeaderId::to)).uri);
-    // An INVITE to a number counts the normalised number, so one number
-    // tried with several dial prefixes is one target, not an enumeration.
+    // An INVITE to a telephone number counts the normalised number among
+    // the numbers (one number tried with several dial prefixes is one), not
+    // among the extensions: a PBX calling many customers enumerates nothing.
     std::string_view target = uri.user;
     DialedNumber number;
     bool dialled = message.method == parser::SipMethod::invite && !uri.user.empty() &&
@@ -125,14 +127,30 @@ void SourceIntent::observe_request(const parser::SipMessage& message) {
     if (dialled) {
         target = number.view();
         if (!number.extension) {
+            target = {};
+            NumberClass number_class = plan.classify(number, now_us);
             ++invites_to_numbers;
             if (number.international) ++international_invites;
-            numbers.add(number.view());
+            if (number_class.premium()) ++premium_invites;
+            if (number.international || number_class.premium()) ++toll_invites;
+            if (int slot = numbers.add(number.view()); slot >= 0) {
+                NumberNote& note = number_notes[static_cast<std::size_t>(slot)];
+                note.number_class = number_class;
+                note.dial_forms |= static_cast<uint16_t>(1u << static_cast<unsigned>(number.form));
+                most_dial_forms = std::max(most_dial_forms, static_cast<uint8_t>(std::popcount(note.dial_forms)));
+            }
             uint32_t hash = hash_text(number.view());
             distinct_numbers.add(hash, mix64(hash));
         }
     }
-    if (!target.empty()) {
+    // Requests inside a dialog or a transaction (ACK, BYE, CANCEL…) ask for
+    // no one new: a caller's hang-ups are no enumeration.
+    using parser::SipMethod;
+    SipMethod method = message.method;
+    bool continues_dialog = method == SipMethod::ack || method == SipMethod::bye || method == SipMethod::cancel ||
+                            method == SipMethod::prack || method == SipMethod::update || method == SipMethod::info ||
+                            method == SipMethod::notify;
+    if (!target.empty() && !continues_dialog) {
         uint32_t hash = hash_text(target);
         extensions.add(hash, mix64(hash));
     }
@@ -229,11 +247,13 @@ uint8_t behaviours_of(const SourceIntent& intent, uint64_t distinct_destinations
     if (intent.auth_successes > 0 && intent.failures_before_success >= thresholds.found_after_failures)
         set(Behaviour::credential_found);
     // Toll fraud as honeypot operators describe it: calls out to
-    // international numbers, or to many numbers — not a phone's calls to a
-    // colleague's extension, however many.
-    if (invites > 0 && (intent.international_invites >= thresholds.call_attempts ||
-                        intent.distinct_numbers.count() >= thresholds.call_numbers))
-        set(Behaviour::call_attempts);
+    // international or premium-rate numbers, to many numbers, or to one
+    // number through several dial prefixes (finding which one the PBX lets
+    // out) — not a phone's calls to a colleague's extension, however many.
+    bool tolled = intent.toll_invites >= thresholds.call_attempts ||
+                  intent.distinct_numbers.count() >= thresholds.call_numbers ||
+                  intent.most_dial_forms >= thresholds.call_dial_forms;
+    if (invites > 0 && tolled && !intent.trusted_caller) set(Behaviour::call_attempts);
     return bits;
 }
 

@@ -17,6 +17,7 @@
 
 #include "dialed_number.hpp"
 #include "distinct_counter.hpp"
+#include "number_plan.hpp"
 #include "frame_decoder.hpp"
 #include "ip_address.hpp"
 #include "sip_message.hpp"
@@ -38,25 +39,25 @@ struct TextTally {
     uint32_t overflow = 0;       // additions that found no free slot
     bool overflowed_distinct = false;
 
-    // Returns true if `text` was new.
-    bool add(std::string_view text) {
+    // Returns the slot `text` is counted in, or -1 when it found none.
+    int add(std::string_view text) {
         if (text.size() > Bytes) text = text.substr(0, Bytes);
         for (uint8_t i = 0; i < size; ++i) {
             if (items[i].view() == text) {
                 ++items[i].count;
-                return false;
+                return i;
             }
         }
         if (size == Slots) {
             ++overflow;
             overflowed_distinct = true;
-            return true;
+            return -1;
         }
-        Item& item = items[size++];
+        Item& item = items[size];
         for (std::size_t i = 0; i < text.size(); ++i) item.text[i] = text[i];
         item.length = static_cast<uint8_t>(text.size());
         item.count = 1;
-        return true;
+        return size++;
     }
 };
 
@@ -93,8 +94,9 @@ struct BehaviourThresholds {
     uint32_t brute_force_attempts = 10;     // requests with digest credentials (or refusals of them), few usernames
     uint32_t spraying_usernames = 10;       // distinct usernames tried with credentials, few attempts each
     uint32_t found_after_failures = 3;      // a success after this many refusals: a guessed credential
-    uint32_t call_attempts = 5;             // INVITEs to international numbers (toll fraud) …
-    uint32_t call_numbers = 10;             // … or distinct numbers tried (answered calls to one callee stay below)
+    uint32_t call_attempts = 5;             // INVITEs to international or premium-rate numbers (toll fraud) …
+    uint32_t call_numbers = 10;             // … or distinct numbers tried (answered calls to one callee stay below) …
+    uint32_t call_dial_forms = 3;           // … or one number dialled in this many forms (probing the dial plan)
 };
 
 struct SourceIntent {
@@ -105,11 +107,20 @@ struct SourceIntent {
     uint32_t previous_user_agent_hash = 0;
 
     // Telephone numbers INVITEs tried (extensions are not numbers): the
-    // first few with their attempts, how many distinct, and how many
-    // INVITEs went to numbers dialled internationally (toll fraud).
+    // first few with their attempts, country, type and the forms they were
+    // dialled in (bits of DialForm); how many distinct; and how many INVITEs
+    // went to numbers dialled internationally, or to premium-rate numbers.
     TextTally<8, 24> numbers;           // normalised: "+46441408560", "0301234567"
+    struct NumberNote {
+        NumberClass number_class;
+        uint16_t dial_forms = 0;
+    };
+    std::array<NumberNote, 8> number_notes{};
     uint32_t invites_to_numbers = 0;
     uint32_t international_invites = 0;
+    uint32_t premium_invites = 0;
+    uint32_t toll_invites = 0;          // international or premium: what toll fraud is paid by
+    uint8_t most_dial_forms = 0;        // the most forms one listed number was dialled in
     DistinctCounter<16, 64> distinct_numbers;
     TextTally<8, 32> usernames;         // digest usernames tried
     uint32_t auth_attempts = 0;         // requests carrying digest credentials
@@ -158,9 +169,11 @@ struct SourceIntent {
     uint32_t crafting_requests_ = 0;    // requests offered to observe_crafting
 
     uint8_t behaviours_raised = 0;      // bits of Behaviour already alerted
+    bool trusted_caller = false;        // the source is in --trusted-net: its calls are no call_attempts
 
     void clear() { *this = SourceIntent{}; }
-    void observe_request(const parser::SipMessage& message);
+    // `numbers` classifies dialled numbers (the worker's own); `now_us` is packet time.
+    void observe_request(const parser::SipMessage& message, NumberPlan& numbers, uint64_t now_us);
     void observe_response(const parser::SipMessage& message, const parser::DecodedFrame& frame);
     static uint64_t transaction_key(const parser::SipMessage& message);
     void observe_auth_answer(const parser::SipMessage& message);

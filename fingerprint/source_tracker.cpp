@@ -14,6 +14,7 @@ SourceTracker::SourceTracker(std::unique_ptr<FlowTable> flows, std::unique_ptr<F
                              RecordSink& sink, StageTimer* timer)
     : flows_(std::move(flows)), details_(std::move(details)), tools_(&tools), scratch_(tools.make_scratch()),
       settings_(std::move(settings)), counters_(counters), sink_(sink), timer_(timer),
+      numbers_(settings_.home_region, {&counters_.number_lookups, &counters_.numbers_over_budget}),
       next_flow_id_((static_cast<uint64_t>(settings_.worker) << kFlowSequenceBits) + 1) {
     counters_.flow_capacity.set(flows_->capacity());
     counters_.detail_capacity.set(details_->capacity());
@@ -93,7 +94,12 @@ FlowDetail* SourceTracker::admit(FlowState& flow) {
     }
     flow.detail_slot = slot;
     counters_.details_in_use.increment();
-    return &details_->at(slot);
+    FlowDetail& detail = details_->at(slot);
+    // An operator's own PBXs and SBCs place calls for a living.
+    for (const auto& network : settings_.alerts.trusted) {
+        if (network.contains(flow.source)) detail.intent.trusted_caller = true;
+    }
+    return &detail;
 }
 
 // A port-only scan (empty or non-SIP UDP, TCP SYN to a SIP port) is a
@@ -118,7 +124,7 @@ void SourceTracker::observe_request(FlowState& flow, const SourcePacket& packet)
             if (fingerprint.packets == kRematchAfterRequests) identify(flow, fingerprint);
         }
         detail->scan.observe(*packet.frame);
-        detail->intent.observe_request(*packet.message);
+        detail->intent.observe_request(*packet.message, numbers_, packet.time_us);
     }
     if (flow.requests >= kFirstProgressRequests && (flow.requests & (flow.requests - 1)) == 0) send_progress(flow);
     check_method_alert(flow, packet);
@@ -183,10 +189,13 @@ BehaviourEvidence behaviour_evidence(Behaviour behaviour, const FlowDetail& deta
         case Behaviour::credential_found:
             return {thresholds.found_after_failures, detail.intent.failures_before_success};
         case Behaviour::call_attempts:
-            // Whichever crossed first: international calls, or distinct numbers.
-            if (detail.intent.international_invites >= thresholds.call_attempts)
-                return {thresholds.call_attempts, detail.intent.international_invites};
-            return {thresholds.call_numbers, static_cast<uint32_t>(detail.intent.distinct_numbers.count())};
+            // Whichever crossed: international or premium calls, distinct
+            // numbers, or the forms one number was dialled in.
+            if (detail.intent.toll_invites >= thresholds.call_attempts)
+                return {thresholds.call_attempts, detail.intent.toll_invites};
+            if (detail.intent.distinct_numbers.count() >= thresholds.call_numbers)
+                return {thresholds.call_numbers, static_cast<uint32_t>(detail.intent.distinct_numbers.count())};
+            return {thresholds.call_dial_forms, detail.intent.most_dial_forms};
     }
     return {};
 }
@@ -201,15 +210,6 @@ void SourceTracker::check_behaviours(FlowState& flow) {
     if (detail.scan.destinations_estimated() && (flow.packets_sent() & 15) != 0) return;
     uint32_t invites = flow.requests_by_method[static_cast<std::size_t>(parser::SipMethod::invite)];
     uint8_t now = behaviours_of(detail.intent, detail.scan.distinct_destinations(), invites, policy.thresholds);
-    // An operator's own PBXs and SBCs place calls for a living.
-    if (now & (1u << static_cast<unsigned>(Behaviour::call_attempts))) {
-        for (const auto& network : policy.trusted) {
-            if (network.contains(flow.source)) {
-                now &= static_cast<uint8_t>(~(1u << static_cast<unsigned>(Behaviour::call_attempts)));
-                break;
-            }
-        }
-    }
     uint8_t fresh = static_cast<uint8_t>(now & ~detail.intent.behaviours_raised);
     if (fresh == 0) return;
     detail.intent.behaviours_raised |= fresh;

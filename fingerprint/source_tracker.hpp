@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 
 #include "flow_detail_pool.hpp"
 #include "flow_state.hpp"
@@ -46,6 +47,7 @@ struct TrackerSettings {
     // An open flow is reported (RecordKind::active_flow) once this much
     // packet time has passed since its start or its last report; 0: never.
     uint64_t active_timeout_us = 0;
+    std::string home_region;            // --home-country: how numbers dialled without a prefix read
 };
 
 class SourceTracker {
@@ -115,6 +117,7 @@ private:
     SourceCounters& counters_;
     RecordSink& sink_;
     StageTimer* timer_;
+    NumberPlan numbers_;                    // this worker's numbering-plan lookups and their cache
     uint64_t next_flow_id_;
 };
 

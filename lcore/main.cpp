@@ -398,7 +398,7 @@ std::unique_ptr<fingerprint::SourceTracker> make_tracker(const RunPlan& plan, Wo
                      sources.detail_capacity, details / sources.detail_capacity);
     }
     fingerprint::TrackerSettings settings{static_cast<uint16_t>(context.index), sources.fingerprint_sampling, sources.alerts,
-                                          sources.active_timeout_us};
+                                          sources.active_timeout_us, sources.home_region};
     return std::make_unique<fingerprint::SourceTracker>(
         std::move(flows), std::make_unique<fingerprint::FlowDetailPool>(storage, sources.detail_capacity), tools,
         std::move(settings), context.counters->sources, *context.records, context.stage_timer.get());

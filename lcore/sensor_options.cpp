@@ -2,6 +2,8 @@
 // be a `key = value` line of the file given by --config (TOML or INI).
 #include "sensor_options.hpp"
 
+#include "number_plan.hpp"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -45,10 +47,13 @@ void add_alert_options(CLI::App& command, SensorOptions& options) {
          "Credential found: a credentialed request accepted after this many were refused"},
         {"--call-attempts", &fingerprint::BehaviourThresholds::call_attempts,
          "Call attempts (toll fraud): this many INVITEs to numbers dialled internationally (+, 00, 011, "
-         "after an outside-line digit or not)"},
+         "after an outside-line digit or not) or to premium-rate numbers"},
         {"--call-numbers", &fingerprint::BehaviourThresholds::call_numbers,
          "Call attempts (toll fraud): or this many distinct telephone numbers called (extensions of 6 digits "
          "or fewer are not numbers)"},
+        {"--call-dial-forms", &fingerprint::BehaviourThresholds::call_dial_forms,
+         "Call attempts (toll fraud): or one number dialled in this many forms (+, 00, 011, 9 + 00…: probing "
+         "which prefix the PBX lets out)"},
     };
     for (const ThresholdOption& threshold : kThresholdOptions) {
         command.add_option(threshold.name, options.thresholds.*threshold.field, threshold.help)
@@ -60,6 +65,12 @@ void add_alert_options(CLI::App& command, SensorOptions& options) {
                        "Your own PBXs and SBCs (CIDR), repeatable: they place calls, so no call-attempt alert "
                        "for them (every other behaviour still alerts)")
         ->allow_extra_args(false)->type_name("CIDR");
+    command.add_option("--home-country", options.home_country,
+                       "The country this network dials from (ISO 3166 alpha-2, e.g. DE): numbers dialled without "
+                       "an international prefix are read by its numbering plan (0301234567 is +49301234567, with "
+                       "its type: fixed line, mobile, premium rate…), and numbers valid only as E.164 without '+' "
+                       "count as international. Without it, such numbers are national with no country")
+        ->type_name("CC");
 }
 
 // What goes into the events file, and how events name this sensor.
@@ -452,6 +463,10 @@ std::string make_run_plan(const SensorOptions& options, RunPlan& plan) {
         return problem;
     if (auto problem = parse_networks("--trusted-net", options.trusted_text, sources.alerts.trusted); !problem.empty())
         return problem;
+    if (!options.home_country.empty() && !fingerprint::NumberPlan::known_region(options.home_country))
+        return "--home-country: no numbering plan for '" + options.home_country +
+               "' (an ISO 3166 alpha-2 code such as DE, GB, US)";
+    sources.home_region = options.home_country;
 
     auto& outputs = plan.outputs;
     if (auto problem = parse_networks("--home-net", options.home_networks_text, outputs.home_networks); !problem.empty())

@@ -42,6 +42,7 @@ struct SensorOptions {
     std::vector<std::string> alert_method_text;       // METHOD=COUNT
     std::vector<std::string> alert_destination_text;  // CIDR
     std::vector<std::string> trusted_text;            // CIDR: own PBXs/SBCs
+    std::string home_country;                         // ISO 3166 alpha-2, "" = none
     bool no_behaviour_alerts = false;
     fingerprint::BehaviourThresholds thresholds;
     // --- outputs
@@ -95,6 +96,7 @@ struct RunPlan {
         uint32_t detail_capacity = 0;        // per worker
         uint32_t fingerprint_sampling = 1;
         uint64_t active_timeout_us = 0;      // 0: no interim records
+        std::string home_region;             // --home-country, upper or lower case
         fingerprint::AlertPolicy alerts;
     } sources;
     struct Outputs {

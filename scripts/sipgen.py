@@ -347,7 +347,7 @@ def attacker_requests(kind, rng, source, target, sport):
     the behaviour a sensor should see: (payloads, behaviour)."""
     payloads = []
     agent = {"enumerator": "friendly-scanner", "bruteforce": "VaxSIPUserAgent/3.1", "sprayer": "sipcli/v1.8",
-             "tollfraud": "Xman-SIPScanner 6.3"}[kind]
+             "tollfraud": "Xman-SIPScanner 6.3", "premium": "PortSIP VoIP SDK 11.2.2"}[kind]
     def request(method, user, extra, cseq, uri_user=None):
         via = "SIP/2.0/UDP %s:%d;branch=z9hG4bK%x;rport" % (source, sport, rng.getrandbits(48))
         lines = [("Via", via), ("Max-Forwards", "70"), ("From", '"%s" <sip:%s@%s>;tag=%x' % (user, user, target, rng.getrandbits(32))),
@@ -373,6 +373,10 @@ def attacker_requests(kind, rng, source, target, sport):
             user = str(200 + attempt // 2)
             payloads.append(request("REGISTER", user, digest(user), attempt + 1))
         return payloads, "password_spraying"
+    if kind == "premium":  # calls to a German premium-rate number (0900), dialled nationally: toll fraud given --home-country DE
+        for attempt in range(6):
+            payloads.append(request("INVITE", "1000", [], attempt + 1, uri_user="09001234567"))
+        return payloads, "call_attempts"
     # Toll fraud: one international number through several dial prefixes, then another.
     for number in ("46441408560", "972599123456"):
         for prefix in ("00", "011", "9011", "900", "+"):
@@ -426,6 +430,46 @@ def benign_phone_events(rng, index, start, gap, home_base):
         frames.append((time, ethernet(ipv4(phone, registrar, 17, udp(port, 5060, request))), "request", phone))
         if method == "BYE":
             frames.append((time + 0.05, ethernet(ipv4(registrar, phone, 17, udp(5060, port, sip_response(request, "200 OK")))), "response", phone))
+    return frames
+
+
+def pbx_events(rng, index, start, home_base):
+    """A PBX of the watched network (in its trusted /24) placing answered
+    calls out through its provider's SBC to 25 distinct German national
+    numbers (fixed lines in Berlin and Munich, mobiles): what an office
+    does all day, and no toll fraud when the operator names the PBX with
+    --trusted-net."""
+    pbx = "%s.%s.250.%d" % (home_base[0], home_base[1], 5 + index)
+    sbc = "192.0.2.60"
+    agent = "Asterisk PBX 18.10.0"
+    frames = []
+    time = start
+    for call in range(25):
+        number = rng.choice(["030%d%06d", "089%d%06d", "0151%d%07d"]) % (rng.randint(2, 9), rng.randint(0, 10 ** 6 - 1))
+        extension = str(200 + call % 12)
+        call_id = "%x@%s" % (rng.getrandbits(64), pbx)
+        tag = "%x" % rng.getrandbits(32)
+        sdp = "v=0\r\no=- 1 1 IN IP4 %s\r\ns=Asterisk\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio 12000 RTP/AVP 8 0 101\r\n" % (pbx, pbx)
+        def request(method, cseq, to_tag="", body=""):
+            headers = [("Via", "SIP/2.0/UDP %s:5060;branch=z9hG4bK%x;rport" % (pbx, rng.getrandbits(40))), ("Max-Forwards", "70"),
+                       ("From", '"%s" <sip:%s@%s>;tag=%s' % (extension, extension, pbx, tag)),
+                       ("To", "<sip:%s@%s>%s" % (number, sbc, to_tag)), ("Contact", "<sip:%s@%s:5060>" % (extension, pbx)),
+                       ("Call-ID", call_id), ("CSeq", "%d %s" % (cseq, method)), ("User-Agent", agent)]
+            if body:
+                headers.append(("Content-Type", "application/sdp"))
+            headers.append(("Content-Length", str(len(body))))
+            return ("%s sip:%s@%s SIP/2.0\r\n" % (method, number, sbc) + "".join("%s: %s\r\n" % h for h in headers) + "\r\n" + body).encode()
+        invite = request("INVITE", 102, body=sdp)
+        frames.append((time, ethernet(ipv4(pbx, sbc, 17, udp(5060, 5060, invite))), "request", pbx))
+        for status in ("100 Trying", "180 Ringing", "200 OK"):
+            time += 0.4
+            frames.append((time, ethernet(ipv4(sbc, pbx, 17, udp(5060, 5060, sip_response(invite, status)))), "response", pbx))
+        frames.append((time + 0.05, ethernet(ipv4(pbx, sbc, 17, udp(5060, 5060, request("ACK", 102, ";tag=as1")))), "request", pbx))
+        time += rng.uniform(20, 200)
+        bye = request("BYE", 103, ";tag=as1")
+        frames.append((time, ethernet(ipv4(pbx, sbc, 17, udp(5060, 5060, bye))), "request", pbx))
+        frames.append((time + 0.03, ethernet(ipv4(sbc, pbx, 17, udp(5060, 5060, sip_response(bye, "200 OK")))), "response", pbx))
+        time += rng.uniform(1, 30)
     return frames
 
 
@@ -530,13 +574,20 @@ def main() -> int:
     parser.add_argument("--visibility", type=float, default=1.0,
                         help="with --tools all: the share of each scanner's destinations the capture holds (a "
                              "telescope or mirror that sees part of the range: 0.3 keeps about 30 %%, at random)")
+    parser.add_argument("--one-block", type=int, default=0,
+                        help="with --tools all: N more SIPVicious sources scanning one /24 each in random order, 254 "
+                             "draws with repeats as svmap --randomize makes them; truth: one_block, strategy random")
     parser.add_argument("--campaign", type=int, default=0,
                         help="with --tools all: N more SIPVicious sources scanning disjoint slices of the /16 together")
     parser.add_argument("--flood", type=int, default=0,
                         help="add this many SIPVicious OPTIONS, each from a new random source (a spoofed-source flood)")
     parser.add_argument("--attackers", action="store_true",
-                        help="add an extension enumerator, a digest brute-forcer, a username sprayer and a toll-fraud caller")
+                        help="add an extension enumerator, a digest brute-forcer, a username sprayer, a toll-fraud caller "
+                             "(international numbers) and a premium-rate caller (German 0900, seen given --home-country DE)")
     parser.add_argument("--benign", type=int, default=0, help="phones of the watched network (register, refresh, call)")
+    parser.add_argument("--pbx", type=int, default=0,
+                        help="PBXs of the watched network placing 25 answered calls each to distinct German national "
+                             "numbers (truth: trusted_net, the /24 to give --trusted-net)")
     parser.add_argument("--ipv6-sources", type=int, default=0,
                         help="scanners over IPv6 (SIPVicious and Nmap style, alternately) into --home-net6")
     parser.add_argument("--home-net6", default="2001:db8:5060::/64", help="the watched IPv6 network")
@@ -659,6 +710,18 @@ def main() -> int:
                 if arguments.visibility < 1:
                     targets = [target for target in targets if rng.random() < arguments.visibility] or targets[:1]
                 end_time = max(end_time, scan(tool, source, targets, port_mode, rate, start, {}))
+        # Scans confined to one /24 in random order, drawn with replacement
+        # as svmap --randomize draws: a random scan, however small its block.
+        truth["one_block"] = {}
+        for index in range(arguments.one_block):
+            source = "203.1.%d.%d" % (index // 250, 1 + index % 250)
+            block = rng.randint(1, 250)
+            targets = ["%s.%s.%d.%d" % (home_base[0], home_base[1], block, rng.randint(1, 254)) for _ in range(254)]
+            if arguments.visibility < 1:
+                targets = [target for target in targets if rng.random() < arguments.visibility] or targets[:1]
+            rate = math.exp(rng.uniform(math.log(low), math.log(high)))
+            end_time = max(end_time, scan(1, source, targets, TABLE_I[1][2], rate, arguments.start + rng.uniform(0, window), {}))
+            truth["one_block"][source] = dict(truth["sources"].pop(source), strategy="random")
         # A distributed campaign: one tool from many sources, each sweeping
         # its own slice of the watched /16 in parallel, at one shared rate.
         truth["campaigns"] = {}
@@ -686,7 +749,7 @@ def main() -> int:
     truth["flood_packets"] = arguments.flood
     truth["attackers"] = {}
     if arguments.attackers:
-        for index, kind in enumerate(("enumerator", "bruteforce", "sprayer", "tollfraud")):
+        for index, kind in enumerate(("enumerator", "bruteforce", "sprayer", "tollfraud", "premium")):
             source = "198.19.%d.%d" % (index, 7)
             target = "%s.%s.9.9" % (home_base[0], home_base[1])
             sport = rng.randint(20000, 60000)
@@ -745,6 +808,14 @@ def main() -> int:
             else:
                 truth["sip_responses"] += 1
         truth["benign"][frames[0][3]] = {"requests": sum(1 for f in frames if f[2] == "request")}
+    # PBXs in their own trusted /24: benign too, given --trusted-net.
+    truth["trusted_net"] = "%s.%s.250.0/24" % (home_base[0], home_base[1])
+    for index in range(arguments.pbx):
+        frames = pbx_events(rng, index, arguments.start + 1.0 + index * 7.0, home_base)
+        for when, frame, kind, _ in frames:
+            events.append((when, frame))
+            truth["sip_requests" if kind == "request" else "sip_responses"] += 1
+        truth["benign"][frames[0][3]] = {"requests": sum(1 for f in frames if f[2] == "request"), "role": "pbx"}
     truth["sip_packets"] = truth["sip_requests"] + truth["sip_responses"]
 
     # Port probers (seed 002): no SIP at all, only transport-level probes.

@@ -30,7 +30,8 @@ def make_capture(directory, name="traffic.pcap", **options):
     path = os.path.join(directory, name)
     command = [sys.executable, SIPGEN, "--out", path]
     for key, value in options.items():
-        command += ["--" + key.replace("_", "-"), str(value)]
+        flag = "--" + key.replace("_", "-")
+        command += [flag] if value is True else [flag, str(value)]
     subprocess.run(command, check=True, stderr=subprocess.DEVNULL)
     with open(path + ".truth.json") as truth:
         return path, json.load(truth)

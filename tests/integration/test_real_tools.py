@@ -144,7 +144,8 @@ class BenignCallsRaiseNothing(unittest.TestCase):
                         self.assertEqual((flow["tool"]["name"], flow["tool"]["family"]), ("sipp", "testing"))
                         self.assertEqual(flow["behaviours"], [])
                         self.assertEqual(flow["numbers"], [])
-                        self.assertEqual(flow["calls"], {"invites_to_numbers": 0, "international": 0, "distinct_numbers": 0})
+                        self.assertEqual(flow["calls"], {"invites_to_numbers": 0, "international": 0, "premium_rate": 0,
+                                                         "distinct_numbers": 0, "most_dial_forms": 0})
                         # A SIP stack wrote these: no trait of a script; SIPp's caller is "sipp".
                         self.assertEqual(flow["crafting"], {"cues": [], "scripted": False})
                         self.assertEqual(flow["callers"], [{"user": "sipp", "requests": 3 * calls}])

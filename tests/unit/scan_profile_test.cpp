@@ -127,6 +127,8 @@ TEST(ScanProfile, RandomOrderInsideOneBlock) {
         std::vector<uint32_t> draws;
         for (int i = 0; i < 254; ++i) draws.push_back(kWatched + 0x0700 + 1 + random() % 254);
         EXPECT_EQ(strategy_of(draws), ScanStrategy::random) << seed;
+        // A telescope's 30 % of those draws still comes back to hosts.
+        EXPECT_EQ(strategy_of(visible(draws, 0.3, random)), ScanStrategy::random) << seed;
         std::vector<uint32_t> shuffled;
         for (uint32_t host = 1; host < 255; ++host) shuffled.push_back(kWatched + 0x0700 + host);
         std::shuffle(shuffled.begin(), shuffled.end(), random);

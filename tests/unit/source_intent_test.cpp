@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "source_counters.hpp"
 #include "source_intent.hpp"
 
 namespace sipscope::fingerprint {
@@ -13,27 +14,27 @@ struct NumberCase {
     bool valid;
     const char* normalised;
     bool international;
-    const char* country;
+    DialForm form;
     bool extension = false;
 };
 
 TEST(DialedNumber, OneNumberWhateverThePrefix) {
     const NumberCase cases[] = {
-        {"01146441408560", true, "+46441408560", true, "SE"},   // tool 20 of the paper: 011 + Sweden
-        {"0046441408560", true, "+46441408560", true, "SE"},
-        {"+46441408560", true, "+46441408560", true, "SE"},
-        {"90046441408560", true, "+46441408560", true, "SE"},   // outside line 9, then 00
-        {"9011-46-441-408560", true, "+46441408560", true, "SE"},
-        {"000972599123456", true, "+972599123456", true, "IL"},
-        {"0044 20 7946 0000", true, "+442079460000", true, "GB"},
-        {"+1 (202) 555-0100", true, "+12025550100", true, "NANP"},
-        {"0301234567", true, "0301234567", false, ""},          // national: a number, no country
-        {"810525551690000", true, "810525551690000", false, ""},  // no international prefix: not Japan
-        {"100", true, "100", false, "", true},                  // extensions
-        {"300", true, "300", false, "", true},
-        {"200101", true, "200101", false, "", true},
-        {"alice", false, "", false, ""},
-        {"12", false, "", false, ""},
+        {"01146441408560", true, "+46441408560", true, DialForm::idd_011},  // tool 20 of the paper: 011 + Sweden
+        {"0046441408560", true, "+46441408560", true, DialForm::idd_00},
+        {"+46441408560", true, "+46441408560", true, DialForm::plus},
+        {"90046441408560", true, "+46441408560", true, DialForm::outside_line_00},  // outside line 9, then 00
+        {"9011-46-441-408560", true, "+46441408560", true, DialForm::outside_line_011},
+        {"000972599123456", true, "+972599123456", true, DialForm::outside_line_00},
+        {"0044 20 7946 0000", true, "+442079460000", true, DialForm::idd_00},
+        {"+1 (202) 555-0100", true, "+12025550100", true, DialForm::plus},
+        {"0301234567", true, "0301234567", false, DialForm::as_dialled},        // national: a number, no country
+        {"810525551690000", true, "810525551690000", false, DialForm::as_dialled},  // no international prefix: not Japan
+        {"100", true, "100", false, DialForm::as_dialled, true},                // extensions
+        {"300", true, "300", false, DialForm::as_dialled, true},
+        {"200101", true, "200101", false, DialForm::as_dialled, true},
+        {"alice", false, "", false, DialForm::as_dialled},
+        {"12", false, "", false, DialForm::as_dialled},
     };
     for (const auto& test_case : cases) {
         DialedNumber number;
@@ -43,12 +44,94 @@ TEST(DialedNumber, OneNumberWhateverThePrefix) {
         EXPECT_EQ(number.view(), test_case.normalised) << test_case.dialled;
         EXPECT_EQ(number.international, test_case.international) << test_case.dialled;
         EXPECT_EQ(number.extension, test_case.extension) << test_case.dialled;
-        EXPECT_EQ(country_of(number.view()), test_case.country) << test_case.dialled;
+        EXPECT_EQ(number.form, test_case.form) << test_case.dialled;
     }
-    EXPECT_EQ(country_of("+4930123456"), "DE");
-    EXPECT_EQ(country_of("+35312345678"), "IE");
-    EXPECT_EQ(country_of("+88216012345"), "INTL-NETWORKS");
-    EXPECT_EQ(country_of("4930123456"), "") << "a national number has no country";
+}
+
+struct PlanCase {
+    const char* home;
+    const char* dialled;
+    const char* number;      // after the plan
+    bool international;
+    DialForm form;
+    const char* country;
+    NumberKind kind;
+};
+
+// Countries and types come from libphonenumber's plans; a home country
+// decides how numbers dialled without an international prefix read.
+TEST(NumberPlan, CountryTypeAndFormFromTheNumberingPlan) {
+    const PlanCase cases[] = {
+        // No home country: international numbers only.
+        {"", "0046441408560", "+46441408560", true, DialForm::idd_00, "SE", NumberKind::fixed_line},
+        {"", "+19005551234", "+19005551234", true, DialForm::plus, "US", NumberKind::premium_rate},
+        {"", "00448712345678", "+448712345678", true, DialForm::idd_00, "GB", NumberKind::premium_rate},
+        {"", "0049900123", "+49900123", true, DialForm::idd_00, "DE", NumberKind::invalid},
+        {"", "0301234567", "0301234567", false, DialForm::as_dialled, "", NumberKind::unknown},
+        {"", "810525551690000", "810525551690000", false, DialForm::as_dialled, "", NumberKind::unknown},
+        // Home DE: national numbers are German, with their type.
+        {"DE", "0301234567", "+49301234567", false, DialForm::home_national, "DE", NumberKind::fixed_line},
+        {"de", "09001234567", "+499001234567", false, DialForm::home_national, "DE", NumberKind::premium_rate},
+        {"DE", "015112345678", "+4915112345678", false, DialForm::home_national, "DE", NumberKind::mobile},
+        {"DE", "0046441408560", "+46441408560", true, DialForm::idd_00, "SE", NumberKind::fixed_line},
+        // Home GB: a number valid only as E.164 without its '+'.
+        {"GB", "46441408560", "+46441408560", true, DialForm::e164_without_plus, "SE", NumberKind::fixed_line},
+        // Home JP and AU: their own international prefixes (010, 0011).
+        {"JP", "01046441408560", "+46441408560", true, DialForm::home_idd, "SE", NumberKind::fixed_line},
+        {"AU", "0011442079460000", "+442079460000", true, DialForm::home_idd, "GB", NumberKind::fixed_line},
+    };
+    for (const auto& test_case : cases) {
+        NumberPlan plan(test_case.home);
+        DialedNumber number;
+        ASSERT_TRUE(normalize_dialed_number(test_case.dialled, number)) << test_case.dialled;
+        NumberClass result = plan.classify(number, 0);
+        std::string where = std::string(test_case.home) + " " + test_case.dialled;
+        EXPECT_EQ(number.view(), test_case.number) << where;
+        EXPECT_EQ(number.international, test_case.international) << where;
+        EXPECT_EQ(number.form, test_case.form) << where;
+        EXPECT_EQ(result.region_view(), test_case.country) << where;
+        EXPECT_EQ(label(result.kind), label(test_case.kind)) << where;
+    }
+    EXPECT_TRUE(NumberPlan::known_region("se"));
+    EXPECT_FALSE(NumberPlan::known_region("XX"));
+    EXPECT_FALSE(NumberPlan::known_region(""));
+    EXPECT_THROW(NumberPlan("Sweden"), std::invalid_argument);
+}
+
+TEST(NumberPlan, CachedAndLimitedPerSecondOfPacketTime) {
+    OwnedCounter lookups, over_budget;
+    NumberPlan plan("", {&lookups, &over_budget});
+    auto classify = [&](std::string dialled, uint64_t now_us) {
+        DialedNumber number;
+        EXPECT_TRUE(normalize_dialed_number(dialled, number));
+        return plan.classify(number, now_us);
+    };
+    const uint64_t start = 1'700'000'000'000'000;
+    EXPECT_EQ(classify("+46441408560", start).region_view(), "SE");
+    EXPECT_EQ(classify("0046441408560", start).region_view(), "SE");  // the same number: cached
+    EXPECT_EQ(lookups.read(), 1u);
+    // A flood of distinct numbers within one second: the limit, then only
+    // the calling code's country.
+    for (uint32_t i = 1; i < NumberPlan::kLookupsPerSecond; ++i) classify("+4930" + std::to_string(1000000 + i), start);
+    EXPECT_EQ(lookups.read(), NumberPlan::kLookupsPerSecond);
+    EXPECT_EQ(over_budget.read(), 0u);
+    NumberClass late = classify("+8190" + std::to_string(12345678), start);
+    EXPECT_EQ(over_budget.read(), 1u);
+    EXPECT_EQ(late.region_view(), "JP");
+    EXPECT_EQ(late.kind, NumberKind::unknown);
+    // Within a second of packet time the budget is back.
+    NumberClass later = classify("+8190" + std::to_string(12345678), start + 100'000);
+    EXPECT_EQ(lookups.read(), NumberPlan::kLookupsPerSecond + 1);
+    EXPECT_EQ(later.kind, NumberKind::mobile);
+}
+
+void observe(SourceIntent& intent, const parser::SipMessage& message, NumberPlan& plan) {
+    intent.observe_request(message, plan, 0);
+}
+
+void observe(SourceIntent& intent, const parser::SipMessage& message) {
+    static NumberPlan plan;
+    observe(intent, message, plan);
 }
 
 parser::SipMessage parse(const std::string& text) {
@@ -64,7 +147,7 @@ TEST(SourceIntent, TollFraudNumbersCountOnceAcrossPrefixes) {
     for (const char* prefix : {"00", "011", "900", "+", "9011"}) {
         std::string text = std::string("INVITE sip:") + prefix + "46441408560@198.51.100.7 SIP/2.0\r\nCall-ID: x\r\n\r\n";
         auto message = parse(text);
-        intent.observe_request(message);
+        observe(intent, message);
     }
     ASSERT_EQ(intent.numbers.size, 1);
     EXPECT_EQ(intent.numbers.items[0].view(), "+46441408560");
@@ -77,9 +160,56 @@ TEST(SourceIntent, TollFraudNumbersCountOnceAcrossPrefixes) {
 
 constexpr uint8_t kCallAttempts = 1u << static_cast<unsigned>(Behaviour::call_attempts);
 
+SourceIntent invites_through(NumberPlan& plan, const std::vector<std::string>& users) {
+    SourceIntent intent;
+    for (const auto& user : users)
+        observe(intent, parse("INVITE sip:" + user + "@198.51.100.7 SIP/2.0\r\nCall-ID: x\r\n\r\n"), plan);
+    return intent;
+}
+
+// Given a home country, national premium-rate numbers are toll fraud as
+// international ones are; national calls to an ordinary number are not.
+TEST(SourceIntent, PremiumRateNumbersAreTollFraud) {
+    NumberPlan germany("DE");
+    SourceIntent premium = invites_through(germany, {"09001234567", "09001234567", "+499001234567", "09001234567", "09001234567"});
+    EXPECT_EQ(premium.premium_invites, 5u);
+    EXPECT_EQ(premium.international_invites, 1u);
+    EXPECT_EQ(premium.toll_invites, 5u);
+    ASSERT_EQ(premium.numbers.size, 1);
+    EXPECT_EQ(premium.numbers.items[0].view(), "+499001234567");
+    EXPECT_EQ(premium.number_notes[0].number_class.kind, NumberKind::premium_rate);
+    EXPECT_TRUE(behaviours_of(premium, 1, 5, BehaviourThresholds{}) & kCallAttempts);
+
+    SourceIntent colleague = invites_through(germany, {"0301234567", "0301234567", "0301234567", "0301234567", "0301234567"});
+    EXPECT_EQ(colleague.toll_invites, 0u);
+    EXPECT_EQ(colleague.number_notes[0].number_class.region_view(), "DE");
+    EXPECT_FALSE(behaviours_of(colleague, 1, 5, BehaviourThresholds{}) & kCallAttempts);
+
+    NumberPlan nowhere;  // without a home country, the same premium number is a national number of no country
+    SourceIntent unknown = invites_through(nowhere, {"09001234567", "09001234567", "09001234567", "09001234567", "09001234567"});
+    EXPECT_EQ(unknown.premium_invites, 0u);
+    EXPECT_FALSE(behaviours_of(unknown, 1, 5, BehaviourThresholds{}) & kCallAttempts);
+}
+
+// One number tried through three dial prefixes is a caller looking for
+// the one the PBX lets out, below the toll-call threshold.
+TEST(SourceIntent, OneNumberThroughSeveralPrefixes) {
+    NumberPlan plan;
+    SourceIntent intent = invites_through(plan, {"0046441408560", "+46441408560"});
+    EXPECT_EQ(intent.most_dial_forms, 2u);
+    EXPECT_FALSE(behaviours_of(intent, 1, 2, BehaviourThresholds{}) & kCallAttempts);
+    observe(intent, parse("INVITE sip:9011-46-441-408560@198.51.100.7 SIP/2.0\r\nCall-ID: x\r\n\r\n"), plan);
+    EXPECT_EQ(intent.most_dial_forms, 3u);
+    EXPECT_EQ(intent.numbers.size, 1);
+    EXPECT_EQ(intent.number_notes[0].dial_forms, (1u << static_cast<unsigned>(DialForm::idd_00)) |
+                                                    (1u << static_cast<unsigned>(DialForm::plus)) |
+                                                    (1u << static_cast<unsigned>(DialForm::outside_line_011)));
+    EXPECT_TRUE(behaviours_of(intent, 1, 3, BehaviourThresholds{}) & kCallAttempts);
+}
+
 SourceIntent invites_to(const std::vector<std::string>& users) {
     SourceIntent intent;
-    for (const auto& user : users) intent.observe_request(parse("INVITE sip:" + user + "@198.51.100.7 SIP/2.0\r\nCall-ID: x\r\n\r\n"));
+    for (const auto& user : users) observe(intent, parse("INVITE sip:" + user + "@198.51.100.7 SIP/2.0\r\nCall-ID: x\r\n\r\n"));
     return intent;
 }
 
@@ -119,7 +249,7 @@ TEST(SourceIntent, BruteForceUsernamesAndAgents) {
         auto message = parse("REGISTER sip:198.51.100.7 SIP/2.0\r\nTo: <sip:" + user + "@198.51.100.7>\r\nUser-Agent: " + agent +
                              "\r\nAuthorization: Digest username=\"" + user + "\", realm=\"x\", response=\"" +
                              std::to_string(i) + "\"\r\n\r\n");
-        intent.observe_request(message);
+        observe(intent, message);
     }
     EXPECT_EQ(intent.auth_attempts, 12u);
     ASSERT_EQ(intent.usernames.size, 2);
@@ -137,7 +267,7 @@ TEST(SourceIntent, BruteForceUsernamesAndAgents) {
 TEST(SourceIntent, EnumerationAndExposure) {
     SourceIntent intent;
     for (int extension = 100; extension < 150; ++extension) {
-        intent.observe_request(parse("OPTIONS sip:" + std::to_string(extension) + "@198.51.100.7 SIP/2.0\r\n\r\n"));
+        observe(intent, parse("OPTIONS sip:" + std::to_string(extension) + "@198.51.100.7 SIP/2.0\r\n\r\n"));
     }
     EXPECT_GE(intent.distinct_extensions(), 35u);  // estimated beyond 16
     EXPECT_TRUE(behaviours_of(intent, 1, 0, BehaviourThresholds{}) &
@@ -186,7 +316,7 @@ parser::DecodedFrame from_pbx() {
 TEST(SourceIntent, BruteForceThenFound) {
     SourceIntent intent;
     for (int attempt = 1; attempt <= 9; ++attempt) {
-        intent.observe_request(parse(credentialed("admin", attempt)));
+        observe(intent, parse(credentialed("admin", attempt)));
         intent.observe_response(parse(answer(attempt < 9 ? 403 : 200, attempt)), from_pbx());
     }
     EXPECT_EQ(intent.auth_attempts, 9u);
@@ -195,9 +325,9 @@ TEST(SourceIntent, BruteForceThenFound) {
     EXPECT_EQ(intent.failures_before_success, 8u);
     EXPECT_TRUE(shows(intent, Behaviour::credential_found));
     EXPECT_FALSE(shows(intent, Behaviour::password_spraying));
-    intent.observe_request(parse(credentialed("admin", 10)));
+    observe(intent, parse(credentialed("admin", 10)));
     intent.observe_response(parse(answer(403, 10)), from_pbx());
-    intent.observe_request(parse(credentialed("admin", 11)));
+    observe(intent, parse(credentialed("admin", 11)));
     intent.observe_response(parse(answer(403, 11)), from_pbx());
     EXPECT_TRUE(shows(intent, Behaviour::credential_brute_force)) << "10 refusals on one username";
 }
@@ -208,7 +338,7 @@ TEST(SourceIntent, SprayingIsNotBruteForce) {
     int cseq = 0;
     for (int user = 0; user < 30; ++user) {
         for (int attempt = 0; attempt < 2; ++attempt) {
-            intent.observe_request(parse(credentialed(std::to_string(200 + user), ++cseq)));
+            observe(intent, parse(credentialed(std::to_string(200 + user), ++cseq)));
             intent.observe_response(parse(answer(403, cseq)), from_pbx());
         }
     }
@@ -223,12 +353,12 @@ TEST(SourceIntent, SprayingIsNotBruteForce) {
 TEST(SourceIntent, RegistrationRefreshesAreNoAttack) {
     SourceIntent intent;
     for (int refresh = 1; refresh <= 24; ++refresh) {
-        intent.observe_request(parse("REGISTER sip:198.51.100.7 SIP/2.0\r\nCall-ID: p\r\nCSeq: " + std::to_string(2 * refresh) +
+        observe(intent, parse("REGISTER sip:198.51.100.7 SIP/2.0\r\nCall-ID: p\r\nCSeq: " + std::to_string(2 * refresh) +
                                      " REGISTER\r\nTo: <sip:1001@198.51.100.7>\r\n\r\n"));
         intent.observe_response(parse("SIP/2.0 401 Unauthorized\r\nCall-ID: p\r\nCSeq: " + std::to_string(2 * refresh) +
                                       " REGISTER\r\n\r\n"), from_pbx());
         std::string with = credentialed("1001", 0);
-        intent.observe_request(parse("REGISTER sip:198.51.100.7 SIP/2.0\r\nCall-ID: p\r\nCSeq: " + std::to_string(2 * refresh + 1) +
+        observe(intent, parse("REGISTER sip:198.51.100.7 SIP/2.0\r\nCall-ID: p\r\nCSeq: " + std::to_string(2 * refresh + 1) +
                                      " REGISTER\r\nAuthorization: Digest username=\"1001\", nonce=\"n\", uri=\"u\", response=\"r\"\r\n\r\n"));
         intent.observe_response(parse("SIP/2.0 200 OK\r\nCall-ID: p\r\nCSeq: " + std::to_string(2 * refresh + 1) +
                                       " REGISTER\r\n\r\n"), from_pbx());
@@ -259,7 +389,7 @@ uint8_t cue_bits(std::initializer_list<CraftingCue> cues) {
 // magic cookie; the caller it claims is 5199362832664.
 TEST(SourceIntent, SeedFourFakeXLiteIsScripted) {
     SourceIntent intent;
-    intent.observe_request(parse(
+    observe(intent, parse(
         "INVITE sip:810525551690000@1.2.3.4;transport=udp SIP/2.0\r\n"
         "Via: SIP/2.0/UDP 213.130.74.70:3808;branch=100100101101011111101110 00100213.130.74.701.2.3.41863480914;rport\r\n"
         "Max-Forwards: 100\r\n"
@@ -278,7 +408,7 @@ TEST(SourceIntent, SeedFourFakeXLiteIsScripted) {
 // The same agent from a request its stack would write: nothing to say.
 TEST(SourceIntent, GenuineLookingSoftphoneHasNoCues) {
     SourceIntent intent;
-    intent.observe_request(parse(
+    observe(intent, parse(
         "INVITE sip:0301234567@voip.example.net SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-d8754z-1a2b3c;rport\r\n"
         "Max-Forwards: 70\r\nFrom: \"Alice\"<sip:alice@voip.example.net>;tag=9f3e21\r\nTo: <sip:0301234567@voip.example.net>\r\n"
         "Call-ID: YjQ0ZTg1ZDYxNDk3\r\nCSeq: 1 INVITE\r\nUser-Agent: X-Lite release 1104o stamp 56125\r\nContent-Length: 0\r\n\r\n"));
@@ -286,7 +416,7 @@ TEST(SourceIntent, GenuineLookingSoftphoneHasNoCues) {
     EXPECT_FALSE(intent.scripted());
     // Nmap's NSE keeps a tag but brands no product; a tagless From is a cue on its own.
     SourceIntent tagless;
-    tagless.observe_request(parse("OPTIONS sip:100@198.51.100.7 SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\n"
+    observe(tagless, parse("OPTIONS sip:100@198.51.100.7 SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\n"
                                   "From: <sip:100@198.51.100.7>\r\nUser-Agent: Asterisk PBX 13\r\n\r\n"));
     EXPECT_EQ(tagless.crafting_cues, cue_bits({CraftingCue::from_without_tag, CraftingCue::user_agent_mismatch}));
     EXPECT_TRUE(claims_full_sip_stack("Yealink SIP-T46S 66.85.0.5"));
