@@ -2,17 +2,9 @@
 // storage) and classification (at match time and at close).
 #include "scan_profile.hpp"
 
-#include <bit>
-#include <cmath>
-
 namespace sipscope::fingerprint {
 
 namespace {
-
-uint32_t low32(const parser::IpAddress& address) {
-    return static_cast<uint32_t>(address.bytes[12]) << 24 | static_cast<uint32_t>(address.bytes[13]) << 16 |
-           static_cast<uint32_t>(address.bytes[14]) << 8 | address.bytes[15];
-}
 
 // A 64-bit hash of the whole address, for the HyperLogLog registers.
 uint64_t hash_address(const parser::IpAddress& address) {
@@ -53,20 +45,16 @@ std::string_view label(IpIdBehaviour behaviour) {
 }
 
 void ScanProfile::observe(const parser::DecodedFrame& frame) {
-    uint32_t destination = low32(frame.destination);
+    uint32_t destination = frame.destination.low32();
     if (samples > 0 && destination != last_destination) {
         ++steps;
         int64_t distance = static_cast<int64_t>(destination) - static_cast<int64_t>(last_destination);
-        bool same_block = destination >> 8 == last_destination >> 8;
         if (distance > 0 && distance <= kSequentialGap) ++ascending_steps;
-        else if (same_block) ++in_block_steps;
-        if (!same_block) ++block_changes;
-    }
-    if (block_changes == 0 && (samples == 0 || destination != last_destination)) {
-        uint64_t& word = first_block_hosts[(destination & 0xff) >> 6];
-        uint64_t bit = uint64_t{1} << (destination & 63);
-        if (word & bit) ++first_block_returns;
-        word |= bit;
+        else if (distance < 0) ++descending_steps;
+        for (unsigned size = 0; size < kBlockSizes; ++size) {
+            unsigned host_bits = kLargestBlockBits - size;
+            if (destination >> host_bits != last_destination >> host_bits) ++block_changes[size];
+        }
     }
     last_destination = destination;
 
@@ -104,6 +92,8 @@ void ScanProfile::observe(const parser::DecodedFrame& frame) {
         }
     }
 
+    probe_evidence.observe(frame);
+
     // IP TTL and ID (IPv4 only for the ID).
     if (samples == 0) first_ttl = frame.ttl;
     if (frame.ttl < minimum_ttl) minimum_ttl = frame.ttl;
@@ -126,22 +116,21 @@ ScanStrategy ScanProfile::strategy() const {
     // source that keeps to a few hosts (enumeration, brute force) is no
     // horizontal scan and has no strategy.
     if (steps < kMinimumSteps || distinct_destinations() < kMinimumSteps) return ScanStrategy::unknown;
-    if (ascending_steps * 2 >= steps) return ScanStrategy::sequential;
-    // Inside blocks (whether a step happened to go up a little or not)?
-    if ((steps - block_changes) * 4 < steps * 3) return ScanStrategy::random;
-    if (block_changes > 0) return ScanStrategy::random_sequential;
-    // One block only: a permutation of it (every address once, as Nmap
-    // visits a netblock) reads as random-sequential; draws with repeats
-    // (svmap --randomize samples with replacement) are random. n draws with
-    // replacement from a /24's 254 hosts come back to a host already drawn
-    // n - 254 (1 - (1 - 1/254)^n) times on average (3 in 40, 24 in 120):
-    // a quarter of that, and at least one, says "with replacement".
-    uint32_t distinct = 0;
-    for (uint64_t word : first_block_hosts) distinct += static_cast<uint32_t>(std::popcount(word));
-    double draws = static_cast<double>(distinct + first_block_returns);
-    double expected_returns = draws - 254.0 * (1.0 - std::pow(1.0 - 1.0 / 254.0, draws));
-    bool with_replacement = first_block_returns >= 1 && first_block_returns * 4.0 >= expected_returns;
-    return with_replacement ? ScanStrategy::random : ScanStrategy::random_sequential;
+    // Up by a little most of the time, and hardly ever down: a random order
+    // inside a small block also goes up by a little half the time, but
+    // down as often.
+    if (ascending_steps * 2 >= steps && descending_steps * 4 < steps) return ScanStrategy::sequential;
+    // Random inside small netblocks, one netblock after another: at some
+    // block size, 3 steps in 4 stay inside the previous destination's
+    // block, and the scan moved on to another block at least once. Inside a
+    // single /24 and nowhere more local, the order is random — whether it
+    // draws with repeats (svmap --randomize) or visits each host once
+    // (ZMap and Masscan permute a /24 they are given: random scanners).
+    for (unsigned size = 0; size < kBlockSizes; ++size) {
+        uint32_t changes = block_changes[size];
+        if (changes > 0 && (steps - changes) * 4 >= steps * 3) return ScanStrategy::random_sequential;
+    }
+    return ScanStrategy::random;
 }
 
 FieldBehaviour ScanProfile::source_port_behaviour() const {

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "distinct_counter.hpp"
+#include "probe_signature.hpp"
 #include "frame_decoder.hpp"
 
 namespace sipscope::fingerprint {
@@ -32,28 +33,27 @@ struct ScanProfile {
     // random), as a sensor sees it: often a sample of the scan's
     // destinations (a telescope holding part of a range, a mirror of one
     // /16 of an Internet-wide scan), with repeats. Addresses are compared
-    // on their last 32 bits (the IPv4 address for IPv4); a block is a /24.
+    // on their last 32 bits (the IPv4 address for IPv4).
     //   sequential: most steps go up by a little (by 1 when every address
-    //     is seen; by a few through a partial view);
-    //   random-sequential: otherwise, 3 steps in 4 stay inside the block of
-    //     the previous destination (random inside small netblocks, one
-    //     netblock after another); inside a single block, only when it is
-    //     visited as a permutation (each address at most once);
-    //   random: anything else — far jumps, or draws with repeats inside one
-    //     block (svmap --randomize samples with replacement).
+    //     is seen; by a few through a partial view), fewer than 1 in 4 down;
+    //   random-sequential: otherwise, at some block size from a /24 down
+    //     to 16 addresses (a /28), 3 steps in 4 stay inside the previous
+    //     destination's block and the scan moved to another block at least
+    //     once (random inside small netblocks, one netblock after another);
+    //   random: anything else — far jumps, or a random order inside a
+    //     single /24 (svmap --randomize; ZMap or Masscan given a /24).
     static constexpr unsigned kMinimumSteps = 8;        // steps before a strategy is named
     static constexpr int64_t kSequentialGap = 64;       // "a little": 1 in 64 addresses visible still reads as sequential
+    static constexpr unsigned kLargestBlockBits = 8;    // a /24 ...
+    static constexpr unsigned kBlockSizes = 5;          // ... /25, /26, /27, /28
     uint32_t samples = 0;
     uint32_t last_destination = 0;
     uint32_t steps = 0;            // consecutive requests to a different destination
     uint32_t ascending_steps = 0;  // up by 1..kSequentialGap
-    uint32_t in_block_steps = 0;   // inside the previous destination's /24, not ascending
-    uint32_t block_changes = 0;    // into another /24
-    // Hosts of the first destination's /24 visited so far, exactly, and
-    // visits that came back to one of them (not counting immediate
-    // repeats): tells a permutation of one block from draws with repeats.
-    std::array<uint64_t, 4> first_block_hosts{};
-    uint32_t first_block_returns = 0;
+    uint32_t descending_steps = 0; // down, by any distance
+    // Steps into another block than the previous destination's, by block
+    // size: [0] /24 (256 addresses) ... [4] /28 (16).
+    std::array<uint32_t, kBlockSizes> block_changes{};
 
     // Distinct destinations: exact for the first 16, then HyperLogLog.
     DistinctCounter<16, 128> destinations;
@@ -75,6 +75,9 @@ struct ScanProfile {
     uint16_t previous_ip_id = 0;
     uint32_t ip_id_samples = 0, ip_id_zero = 0, ip_id_same = 0, ip_id_small_increment = 0;
 
+    // Raw-socket scanner marks (IP ID, TTL, TCP window and options).
+    ProbeEvidence probe_evidence;
+
     void clear() { *this = ScanProfile{}; }  // ~300 bytes
     void observe(const parser::DecodedFrame& frame);
 
@@ -84,6 +87,9 @@ struct ScanProfile {
     FieldBehaviour source_port_behaviour() const;
     FieldBehaviour ttl_behaviour() const;
     IpIdBehaviour ip_id_behaviour() const;
+    ProbeSignature probe_signature() const {
+        return probe_evidence.signature(maximum_ttl >= minimum_ttl ? maximum_ttl - minimum_ttl : 0u, source_port_count == 1);
+    }
 };
 
 }  // namespace sipscope::fingerprint

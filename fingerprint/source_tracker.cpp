@@ -106,8 +106,24 @@ FlowDetail* SourceTracker::admit(FlowState& flow) {
 // source too: its destinations make the same scan profile, strategy and
 // horizontal-scan alert as requests do.
 void SourceTracker::observe_probe(FlowState& flow, const SourcePacket& packet) {
-    if (FlowDetail* detail = admit(flow)) detail->scan.observe(*packet.frame);
+    if (FlowDetail* detail = admit(flow)) {
+        detail->scan.observe(*packet.frame);
+        if (flow.tool < 0) name_by_packets(flow, detail->scan);
+    }
     check_behaviours(flow);
+}
+
+// A raw-socket scanner is named by the marks its packets carry while no SIP
+// fingerprint names it (probe_signature.hpp), with a lower confidence; a
+// SIP match later replaces it if it is complete and as confident.
+void SourceTracker::name_by_packets(FlowState& flow, const ScanProfile& scan) {
+    int tool = tools_->tool_for_probe(scan.probe_signature());
+    if (tool < 0) return;
+    int16_t slot = tools_->slot_of(tool);
+    move_active_tool(flow.tool, slot);
+    flow.tool = slot;
+    flow.tool_complete = true;
+    flow.tool_confidence = kProbeConfidence;
 }
 
 void SourceTracker::observe_request(FlowState& flow, const SourcePacket& packet) {
@@ -262,6 +278,7 @@ void SourceTracker::close(const FlowState& closing, CloseReason reason) {
         // (or there is none: a port-only scan).
         uint32_t merged = detail->fingerprint.packets;
         if (merged != 0 && merged != kRematchAfterRequests) identify(flow, detail->fingerprint);
+        if (flow.tool < 0) name_by_packets(flow, detail->scan);
         strategy = detail->scan.strategy();
     }
     counters_.closed_by_strategy[static_cast<std::size_t>(strategy)].increment();

@@ -97,6 +97,7 @@ private:
     void observe_request(FlowState& flow, const SourcePacket& packet);
     FlowDetail* admit(FlowState& flow);
     void identify(FlowState& flow, const HeaderFingerprint& fingerprint);
+    void name_by_packets(FlowState& flow, const ScanProfile& scan);
     void move_active_tool(int16_t from, int16_t to);
     void check_method_alert(FlowState& flow, const SourcePacket& packet);
     void check_behaviours(FlowState& flow);

@@ -75,6 +75,40 @@ std::unique_ptr<ToolDatabase> ToolDatabase::load(const std::string& path) {
     return from_text(text.str(), path);
 }
 
+namespace {
+
+// A tool's plain settings (id, name, family, strategy, probe): "" when
+// `left = right` is one, or why not.
+std::string apply_setting(ToolEntry& tool, const std::string& left, const std::string& right) {
+    if (left == "id") {
+        try {
+            std::size_t used = 0;
+            unsigned long id = std::stoul(right, &used);
+            if (used != right.size() || id > 65535) throw std::invalid_argument("range");
+            tool.table_id = static_cast<unsigned>(id);
+        } catch (const std::exception&) {
+            return "id must be a number, got '" + right + "'";
+        }
+    } else if (left == "name") {
+        tool.name = right;
+    } else if (left == "family") {
+        tool.family = right;
+    } else if (left == "strategy") {
+        if (right != "sequential" && right != "random-sequential" && right != "random" && right != "unknown")
+            return "strategy must be sequential, random-sequential, random or unknown";
+        tool.strategy = right;
+    } else if (left == "probe") {
+        auto found = std::find(kProbeSignatureLabels.begin() + 1, kProbeSignatureLabels.end(), right);
+        if (found == kProbeSignatureLabels.end()) return "probe must be zmap, masscan, nmap-syn or nmap-udp, got '" + right + "'";
+        tool.probe = static_cast<ProbeSignature>(found - kProbeSignatureLabels.begin());
+    } else {
+        return "unknown setting '" + left + "'";
+    }
+    return {};
+}
+
+}  // namespace
+
 std::unique_ptr<ToolDatabase> ToolDatabase::from_text(std::string_view text, const std::string& origin) {
     std::unique_ptr<ToolDatabase> database(new ToolDatabase());
     auto fail = [&origin](unsigned line, const std::string& tool, const std::string& reason) -> ToolDatabaseError {
@@ -119,25 +153,8 @@ std::unique_ptr<ToolDatabase> ToolDatabase::from_text(std::string_view text, con
                     throw fail(number, current->name, "bad header key '" + condition.key + "'");
                 if (condition.regex.empty()) throw fail(number, current->name, "empty pattern for '" + condition.key + "'");
                 current->conditions.push_back(std::move(condition));
-            } else if (left == "id") {
-                try {
-                    std::size_t used = 0;
-                    unsigned long id = std::stoul(right, &used);
-                    if (used != right.size() || id > 65535) throw std::invalid_argument("range");
-                    current->table_id = static_cast<unsigned>(id);
-                } catch (const std::exception&) {
-                    throw fail(number, current->name, "id must be a number, got '" + right + "'");
-                }
-            } else if (left == "name") {
-                current->name = right;
-            } else if (left == "family") {
-                current->family = right;
-            } else if (left == "strategy") {
-                if (right != "sequential" && right != "random-sequential" && right != "random" && right != "unknown")
-                    throw fail(number, current->name, "strategy must be sequential, random-sequential, random or unknown");
-                current->strategy = right;
-            } else {
-                throw fail(number, current->name, "unknown setting '" + left + "'");
+            } else if (std::string problem = apply_setting(*current, left, right); !problem.empty()) {
+                throw fail(number, current->name, problem);
             }
         }
         if (end == text.size()) break;
@@ -145,9 +162,10 @@ std::unique_ptr<ToolDatabase> ToolDatabase::from_text(std::string_view text, con
     for (const ToolEntry& tool : database->tools_) {
         if (tool.name.empty()) throw fail(tool.line, "", "a [tool] without a name");
         if (tool.family.empty()) throw fail(tool.line, tool.name, "no family");
-        if (std::none_of(tool.conditions.begin(), tool.conditions.end(),
+        if (tool.probe == ProbeSignature::none &&
+            std::none_of(tool.conditions.begin(), tool.conditions.end(),
                          [](const ToolCondition& c) { return c.kind == ConditionKind::require; }))
-            throw fail(tool.line, tool.name, "needs at least one 'require' condition");
+            throw fail(tool.line, tool.name, "needs at least one 'require' condition or a 'probe' signature");
         // Names and families become Prometheus label values and JSON
         // strings: plain identifiers only (no invalid UTF-8, no quotes).
         for (const std::string* text : {&tool.name, &tool.family}) {
@@ -164,9 +182,17 @@ std::unique_ptr<ToolDatabase> ToolDatabase::from_text(std::string_view text, con
             // Table I ids name one tool each; 0 is "not in Table I" and repeats.
             if (&other != &tool && tool.table_id != 0 && other.table_id == tool.table_id && other.line > tool.line)
                 throw fail(other.line, other.name, "id " + std::to_string(tool.table_id) + " already used by '" + tool.name + "'");
+            if (&other != &tool && tool.probe != ProbeSignature::none && other.probe == tool.probe && other.line > tool.line)
+                throw fail(other.line, other.name, "probe signature " + std::string(label(tool.probe)) +
+                                                       " already names '" + tool.name + "'");
         }
     }
     if (database->tools_.empty()) throw ToolDatabaseError(origin + ": holds no [tool]");
+    database->probe_tools_.fill(-1);
+    for (std::size_t t = 0; t < database->tools_.size(); ++t) {
+        ProbeSignature probe = database->tools_[t].probe;
+        if (probe != ProbeSignature::none) database->probe_tools_[static_cast<std::size_t>(probe)] = static_cast<int>(t);
+    }
     database->compile(origin);
     return database;
 }
@@ -200,6 +226,7 @@ void ToolDatabase::compile(const std::string& origin) {
     if (expressions.size() > kMaxConditions)
         throw ToolDatabaseError(origin + ": " + std::to_string(expressions.size()) + " conditions; at most " +
                                 std::to_string(kMaxConditions) + " are supported");
+    if (expressions.empty()) return;  // probe signatures only: nothing for Hyperscan
     std::vector<const char*> pointers;
     for (const auto& expression : expressions) pointers.push_back(expression.c_str());
     hs_compile_error_t* error = nullptr;
@@ -229,7 +256,7 @@ ToolScratch::~ToolScratch() { hs_free_scratch(scratch_); }
 
 std::unique_ptr<ToolScratch> ToolDatabase::make_scratch() const {
     auto scratch = std::unique_ptr<ToolScratch>(new ToolScratch());
-    if (hs_clone_scratch(prototype_scratch_, &scratch->scratch_) != HS_SUCCESS)
+    if (prototype_scratch_ && hs_clone_scratch(prototype_scratch_, &scratch->scratch_) != HS_SUCCESS)
         throw ToolDatabaseError("cannot clone Hyperscan scratch space");
     scratch->document_.reserve(kFingerprintKeys * (kFingerprintKeyBytes + kFingerprintValueBytes + 2));
     scratch->require_matched_.resize(tools_.size());
@@ -244,6 +271,7 @@ ToolMatch ToolDatabase::match(const HeaderFingerprint& fingerprint, ToolScratch&
 }
 
 ToolMatch ToolDatabase::match_document(std::string_view document, ToolScratch& scratch) const {
+    if (database_ == nullptr) return {};  // no SIP condition to match
     scratch.matched_.reset();
     hs_scan(database_, document.data(), static_cast<unsigned>(document.size()), 0, scratch.scratch_, on_match,
             &scratch.matched_);

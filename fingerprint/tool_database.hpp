@@ -21,6 +21,7 @@
 // between the flow's packets.
 #pragma once
 
+#include <array>
 #include <bitset>
 #include <cstdint>
 #include <memory>
@@ -29,6 +30,7 @@
 #include <vector>
 
 #include "header_fingerprint.hpp"
+#include "probe_signature.hpp"
 
 struct hs_database;
 struct hs_scratch;
@@ -50,6 +52,9 @@ struct ToolEntry {
     std::string family;
     std::string strategy;
     std::vector<ToolCondition> conditions;
+    // A raw-socket scanner named by its packets rather than by SIP headers
+    // (probe_signature.hpp): `probe = zmap`.
+    ProbeSignature probe = ProbeSignature::none;
     unsigned line = 0;
 };
 
@@ -91,6 +96,9 @@ public:
     }
     void set_slots(std::vector<int16_t> slots) { slots_ = std::move(slots); }
 
+    // The tool (index into tools()) a probe signature names; -1 for none.
+    int tool_for_probe(ProbeSignature probe) const { return probe_tools_[static_cast<std::size_t>(probe)]; }
+
     // Names the tool behind `fingerprint`. Uses `scratch` and its buffers.
     ToolMatch match(const HeaderFingerprint& fingerprint, ToolScratch& scratch) const;
     // The same on a ready "key:value\n" document (tests, tools command).
@@ -107,6 +115,7 @@ private:
     hs_database* database_ = nullptr;
     hs_scratch* prototype_scratch_ = nullptr;
     std::vector<int16_t> slots_;  // tool index → ToolRegistry slot
+    std::array<int, kProbeSignatureCount> probe_tools_{};  // signature → tool index, -1 for none
 };
 
 // A worker's Hyperscan scratch and buffers (nothing is allocated per

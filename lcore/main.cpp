@@ -292,8 +292,11 @@ void print_tools(const fingerprint::ToolDatabase& tools, const std::string& path
             else if (condition.kind == fingerprint::ConditionKind::expect) ++expect;
             else ++forbid;
         }
-        std::printf("%-4u %-11s %-26s %-18s %u/%u/%u\n", tool.table_id, tool.family.c_str(), tool.name.c_str(),
+        std::printf("%-4u %-11s %-26s %-18s %u/%u/%u", tool.table_id, tool.family.c_str(), tool.name.c_str(),
                     tool.strategy.empty() ? "-" : tool.strategy.c_str(), require, expect, forbid);
+        if (tool.probe != fingerprint::ProbeSignature::none)
+            std::printf(" + packet signature %s", std::string(fingerprint::label(tool.probe)).c_str());
+        std::printf("\n");
     }
 }
 

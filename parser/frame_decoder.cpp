@@ -22,6 +22,9 @@ constexpr uint8_t kIpv6Authentication = 51;
 constexpr unsigned kMaxIpv6ExtensionHeaders = 8;
 
 inline uint16_t read_u16(const uint8_t* at) { return static_cast<uint16_t>(at[0] << 8 | at[1]); }
+inline uint32_t read_u32(const uint8_t* at) {
+    return static_cast<uint32_t>(at[0]) << 24 | static_cast<uint32_t>(at[1]) << 16 | static_cast<uint32_t>(at[2]) << 8 | at[3];
+}
 
 // Decodes the transport header at `at` holding `length` bytes of IP payload.
 // `complete` is false for a first fragment, whose IP payload is only a part
@@ -61,6 +64,14 @@ void decode_transport(DecodedFrame& result, uint8_t protocol, const uint8_t* at,
             result.outcome = FrameOutcome::bad_tcp_header_length;
             return;
         }
+        // What raw-socket scanners leave in a SYN (tool naming of port-only
+        // scans): the sequence number, the window, and whether the options
+        // are none, one MSS (Nmap), or anything else.
+        result.tcp_sequence = read_u32(at + 4);
+        result.tcp_window = read_u16(at + 14);
+        if (header_length == 20) result.tcp_options = TcpOptions::none;
+        else if (header_length == 24 && at[20] == 2 && at[21] == 4) result.tcp_options = TcpOptions::mss_only;
+        else result.tcp_options = TcpOptions::other;
         result.payload = at + header_length;
         result.payload_length = length - header_length;
         return;

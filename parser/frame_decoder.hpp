@@ -16,6 +16,9 @@ namespace sipscope::parser {
 
 enum class Transport : uint8_t { none = 0, udp, tcp };
 
+// A TCP header's options, as far as scanner fingerprints need them.
+enum class TcpOptions : uint8_t { none, mss_only, other };
+
 struct DecodedFrame {
     FrameOutcome outcome = FrameOutcome::ok;
     Transport transport = Transport::none;
@@ -33,6 +36,9 @@ struct DecodedFrame {
     uint8_t vlan_tags = 0;
     uint8_t ttl = 0;         // IPv4 TTL or IPv6 hop limit
     uint8_t tcp_flags = 0;
+    TcpOptions tcp_options = TcpOptions::other;
+    uint16_t tcp_window = 0;
+    uint32_t tcp_sequence = 0;
     uint16_t ip_id = 0;      // IPv4 identification (0 for IPv6)
     uint16_t source_port = 0;
     uint16_t destination_port = 0;

@@ -35,6 +35,11 @@ struct alignas(8) IpAddress {
         static constexpr uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
         return std::memcmp(bytes.data(), kMappedPrefix, sizeof kMappedPrefix) == 0;
     }
+    // The last 32 bits, host order: the IPv4 address for IPv4.
+    uint32_t low32() const {
+        return static_cast<uint32_t>(bytes[12]) << 24 | static_cast<uint32_t>(bytes[13]) << 16 |
+               static_cast<uint32_t>(bytes[14]) << 8 | bytes[15];
+    }
     // The bytes a hash over "the address" should see: 4 for IPv4, 16 for IPv6.
     const uint8_t* significant_bytes() const { return is_ipv4() ? bytes.data() + 12 : bytes.data(); }
     std::size_t significant_length() const { return is_ipv4() ? 4 : 16; }

@@ -323,11 +323,14 @@ def destinations(strategy, base, count, rng):
         start = rng.randint(256, 40000)
         return [address(start + i) for i in range(count)]
     if strategy == "random-sequential":
-        out, block = [], rng.randint(1, 200)
+        # Random inside small netblocks, one after another (the paper's
+        # Nmap-like order; it says only "small netblocks": 32 addresses
+        # here, so that a source of a few dozen requests shows the sequence).
+        out, block = [], rng.randint(8, 1600)
         while len(out) < count:
-            hosts = list(range(256))
+            hosts = list(range(32))
             rng.shuffle(hosts)
-            out += [address(block * 256 + h) for h in hosts]
+            out += [address(block * 32 + h) for h in hosts]
             block += 1
         return out[:count]
     return [address(rng.randint(256, 65535)) for _ in range(count)]
@@ -575,8 +578,9 @@ def main() -> int:
                         help="with --tools all: the share of each scanner's destinations the capture holds (a "
                              "telescope or mirror that sees part of the range: 0.3 keeps about 30 %%, at random)")
     parser.add_argument("--one-block", type=int, default=0,
-                        help="with --tools all: N more SIPVicious sources scanning one /24 each in random order, 254 "
-                             "draws with repeats as svmap --randomize makes them; truth: one_block, strategy random")
+                        help="with --tools all: N more SIPVicious sources scanning one /24 each in random order, "
+                             "--packets-per-source of them: with repeats as svmap --randomize draws (even sources) "
+                             "or each host once as ZMap and Masscan go (odd); truth: one_block, strategy random")
     parser.add_argument("--campaign", type=int, default=0,
                         help="with --tools all: N more SIPVicious sources scanning disjoint slices of the /16 together")
     parser.add_argument("--flood", type=int, default=0,
@@ -710,13 +714,16 @@ def main() -> int:
                 if arguments.visibility < 1:
                     targets = [target for target in targets if rng.random() < arguments.visibility] or targets[:1]
                 end_time = max(end_time, scan(tool, source, targets, port_mode, rate, start, {}))
-        # Scans confined to one /24 in random order, drawn with replacement
-        # as svmap --randomize draws: a random scan, however small its block.
+        # Scans confined to one /24 in random order: a random scan, however
+        # small its block — drawn with repeats as svmap --randomize draws
+        # (even sources), or each host once as ZMap and Masscan go (odd).
         truth["one_block"] = {}
         for index in range(arguments.one_block):
             source = "203.1.%d.%d" % (index // 250, 1 + index % 250)
             block = rng.randint(1, 250)
-            targets = ["%s.%s.%d.%d" % (home_base[0], home_base[1], block, rng.randint(1, 254)) for _ in range(254)]
+            count = min(arguments.packets_per_source, 254)
+            hosts = [rng.randint(1, 254) for _ in range(count)] if index % 2 == 0 else rng.sample(range(1, 255), count)
+            targets = ["%s.%s.%d.%d" % (home_base[0], home_base[1], block, host) for host in hosts]
             if arguments.visibility < 1:
                 targets = [target for target in targets if rng.random() < arguments.visibility] or targets[:1]
             rate = math.exp(rng.uniform(math.log(low), math.log(high)))

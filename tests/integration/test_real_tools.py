@@ -88,21 +88,35 @@ class RealToolsAreNamed(unittest.TestCase):
                                               "status_classes": "4xx", "extensions_existing": 6}])
 
 
-# Port-only scans: nmap -sU -p 5060 over 10.250.0.2-254 sends empty UDP
-# datagrams, one per host, from one source port. Nmap 7.93 shuffles hosts
-# between host groups with --randomize-hosts; inside a group of this size
-# its probes still go out in ascending order, with gaps: a sequential
-# sweep as the sensor sees it, like the plain run.
+# Port-only scans, and the raw-socket scanners behind them, named by the
+# marks they write into their IP and TCP headers (confidence 0.5):
+# - nmap -sU -p 5060 over 10.250.0.2-254: empty UDP datagrams, one per
+#   host, from one source port, each with its own TTL. Nmap 7.93 shuffles
+#   hosts between host groups with --randomize-hosts; inside a group of
+#   this size its probes still go out in ascending order, with gaps: a
+#   sequential sweep as the sensor sees it, like the plain run.
+# - nmap -sS: SYNs with window 1024 and one option, MSS, in ascending order.
+# - ZMap over 10.250.0.0/24, SYN and UDP: IP ID 54321, TTL 255, each host
+#   once in random order (a random scan).
+# - Masscan over the /24, SYN and UDP together: its SYNs carry its IP ID
+#   cookie; its 5060/udp probe is RFC 3261's example OPTIONS with a Via cut
+#   short, which names it outright (confidence 1).
+# capture → (tool, family, confidence, strategy, transport probes, SIP methods, distinct destinations)
 PORT_SCANS = {
-    "nmap-udp-range.pcap": "sequential",
-    "nmap-udp-range-randomized.pcap": "sequential",
+    "nmap-udp-range.pcap": ("nmap-udp-scan", "nmap", 0.5, "sequential", {"udp_empty": 253}, {}, 253),
+    "nmap-udp-range-randomized.pcap": ("nmap-udp-scan", "nmap", 0.5, "sequential", {"udp_empty": 253}, {}, 253),
+    "nmap-syn-range.pcap": ("nmap-syn-scan", "nmap", 0.5, "sequential", {"tcp_syn": 253}, {}, 253),
+    "zmap-syn-range.pcap": ("zmap", "zmap", 0.5, "random", {"tcp_syn": 256}, {}, 256),
+    "zmap-udp-range.pcap": ("zmap", "zmap", 0.5, "random", {"udp_not_sip": 256}, {}, 256),
+    "masscan-range.pcap": ("masscan", "masscan", 1, "random", {"tcp_syn": 256}, {"OPTIONS": 256}, 256),
 }
 
 
 class PortOnlyScansAreSources(unittest.TestCase):
     def test_every_capture(self):
         with TemporaryDirectory() as directory:
-            for capture, strategy in sorted(PORT_SCANS.items()):
+            for capture, expected in sorted(PORT_SCANS.items()):
+                name, family, confidence, strategy, probes, methods, destinations = expected
                 for workers in (1, 2):
                     with self.subTest(capture=capture, workers=workers):
                         events = replay_capture(self, directory, capture, workers)
@@ -111,11 +125,15 @@ class PortOnlyScansAreSources(unittest.TestCase):
                         self.assertEqual(len(flows), 1, flows)
                         flow = flows[0]
                         self.assertEqual(flow["src_ip"], "10.250.0.1")
-                        self.assertEqual(flow["flow"]["packets"], 0)  # no SIP request
-                        self.assertEqual(flow["transport_probes"], {"udp_empty": 253})
+                        self.assertEqual((flow["tool"]["name"], flow["tool"]["family"], flow["tool"]["confidence"]),
+                                         (name, family, confidence))
+                        self.assertEqual(flow["tool"]["table_id"], 0)
+                        self.assertEqual(flow["flow"]["packets"], sum(methods.values()))  # SIP requests
+                        self.assertEqual(flow["sip"]["methods"], methods)
+                        self.assertEqual(flow["transport_probes"], probes)
                         self.assertEqual(flow["strategy"], strategy)
-                        self.assertAlmostEqual(flow["destinations"]["distinct"], 253, delta=253 * 0.15)
-                        self.assertEqual(flow["dest_ports"], [{"port": 5060, "requests": 253}])
+                        self.assertAlmostEqual(flow["destinations"]["distinct"], destinations, delta=destinations * 0.15)
+                        self.assertEqual(flow["dest_ports"], [{"port": 5060, "requests": sum(probes.values()) + sum(methods.values())}])
                         self.assertEqual(flow["behaviours"], ["horizontal_scan"])
                         self.assertEqual([alert["alert"]["behaviour"] for alert in alerts], ["horizontal_scan"])
 

@@ -106,6 +106,29 @@ TEST(FrameDecoder, TcpPayload) {
     EXPECT_EQ(frame.transport, Transport::tcp);
     EXPECT_EQ(frame.tcp_flags, 0x18);
     EXPECT_EQ(frame.payload_length, kOptions.size());
+    EXPECT_EQ(frame.tcp_window, 1024);
+    EXPECT_EQ(frame.tcp_options, TcpOptions::none);
+}
+
+// What a SYN tells about the scanner that wrote it: sequence, window, and
+// whether its options are one MSS (Nmap) or more (an operating system).
+TEST(FrameDecoder, TcpSynHeaderFields) {
+    Bytes segment = build::tcp(37751, 5060, "", 0x02);
+    segment[4] = 0x7f, segment[5] = 0xc0, segment[6] = 0x1f, segment[7] = 0xfa;  // sequence 2143297530
+    Bytes with_mss = segment;
+    with_mss[12] = 0x60;
+    with_mss.insert(with_mss.begin() + 20, {2, 4, 0x05, 0xb4});
+    auto mss = decode(build::ethernet(0x0800, build::ipv4({1, 2, 3, 4}, {5, 6, 7, 8}, 6, with_mss)));
+    ASSERT_EQ(mss.outcome, FrameOutcome::ok);
+    EXPECT_EQ(mss.tcp_sequence, 2143297530u);
+    EXPECT_EQ(mss.tcp_options, TcpOptions::mss_only);
+    EXPECT_EQ(mss.payload_length, 0u);
+    Bytes with_more = segment;
+    with_more[12] = 0x80;
+    with_more.insert(with_more.begin() + 20, {2, 4, 0x05, 0xb4, 4, 2, 1, 1, 1, 3, 3, 7});
+    auto more = decode(build::ethernet(0x0800, build::ipv4({1, 2, 3, 4}, {5, 6, 7, 8}, 6, with_more)));
+    ASSERT_EQ(more.outcome, FrameOutcome::ok);
+    EXPECT_EQ(more.tcp_options, TcpOptions::other);
 }
 
 struct MalformedCase {

@@ -118,23 +118,43 @@ TEST(ScanProfile, StrategiesHoldThroughPartialViews) {
     }
 }
 
-// Inside one /24: svmap --randomize draws hosts at random with repeats
-// (random); Nmap visits the block as a permutation, every host once
-// (random-sequential), whole or through a partial view.
+// Inside one /24, a random order is random: svmap --randomize draws hosts
+// with repeats; ZMap and Masscan visit each host of a /24 once (real
+// captures: tests/captures/zmap-*-range.pcap, masscan-range.pcap) — whole,
+// in a short sample, or through a partial view. Random-sequential needs
+// one netblock after another, of 256 addresses or of as few as 16.
 TEST(ScanProfile, RandomOrderInsideOneBlock) {
     for (unsigned seed = 1; seed <= 10; ++seed) {
         std::mt19937 random(seed);
         std::vector<uint32_t> draws;
         for (int i = 0; i < 254; ++i) draws.push_back(kWatched + 0x0700 + 1 + random() % 254);
         EXPECT_EQ(strategy_of(draws), ScanStrategy::random) << seed;
-        // A telescope's 30 % of those draws still comes back to hosts.
         EXPECT_EQ(strategy_of(visible(draws, 0.3, random)), ScanStrategy::random) << seed;
         std::vector<uint32_t> shuffled;
         for (uint32_t host = 1; host < 255; ++host) shuffled.push_back(kWatched + 0x0700 + host);
         std::shuffle(shuffled.begin(), shuffled.end(), random);
-        EXPECT_EQ(strategy_of(shuffled), ScanStrategy::random_sequential) << seed;
-        EXPECT_EQ(strategy_of(visible(shuffled, 0.5, random)), ScanStrategy::random_sequential) << seed;
-        // ... and so is a random order over two or four blocks.
+        EXPECT_EQ(strategy_of(shuffled), ScanStrategy::random) << seed;
+        EXPECT_EQ(strategy_of(std::vector<uint32_t>(shuffled.begin(), shuffled.begin() + 40)), ScanStrategy::random) << seed;
+        EXPECT_EQ(strategy_of(visible(shuffled, 0.3, random)), ScanStrategy::random) << seed;
+        // Two /24s one after the other, each in random order.
+        std::vector<uint32_t> two_blocks = shuffled;
+        for (uint32_t host = 1; host < 255; ++host) two_blocks.push_back(kWatched + 0x0800 + host);
+        std::shuffle(two_blocks.begin() + 254, two_blocks.end(), random);
+        EXPECT_EQ(strategy_of(two_blocks), ScanStrategy::random_sequential) << seed;
+        // Blocks of 32 in sequence: 60 requests already show two of them,
+        // and so do 30 % of 120.
+        std::vector<uint32_t> small_blocks;
+        for (uint32_t block = 0; block < 8; ++block) {
+            std::vector<uint32_t> hosts;
+            for (uint32_t host = 0; host < 32; ++host) hosts.push_back(kWatched + 0x0900 + block * 32 + host);
+            std::shuffle(hosts.begin(), hosts.end(), random);
+            small_blocks.insert(small_blocks.end(), hosts.begin(), hosts.end());
+        }
+        EXPECT_EQ(strategy_of(std::vector<uint32_t>(small_blocks.begin(), small_blocks.begin() + 60)),
+                  ScanStrategy::random_sequential) << seed;
+        EXPECT_EQ(strategy_of(visible(std::vector<uint32_t>(small_blocks.begin(), small_blocks.begin() + 120), 0.3, random)),
+                  ScanStrategy::random_sequential) << seed;
+        // A random order over four /24s is random.
         std::vector<uint32_t> wider;
         for (int i = 0; i < 500; ++i) wider.push_back(kWatched + 0x0800 + random() % 1024);
         EXPECT_EQ(strategy_of(wider), ScanStrategy::random) << seed;
