@@ -115,15 +115,14 @@ void SourceIntent::observe_request(const parser::SipMessage& message, NumberPlan
     // The extension or number asked for: the user part of the request URI,
     // or of To where the request URI has none (REGISTER sip:host names the
     // registrar; the extension is the address of record in To).
-    parser::SipUri uri = parser::parse_uri(message.request_uri);
-    if (uri.user.empty()) uri = parser::parse_uri(parser::parse_name_address(message.value_of(parser::HeaderId::to)).uri);
+    std::string_view user = parser::uri_user(message.request_uri);
+    if (user.empty()) user = parser::uri_user(parser::parse_name_address(message.value_of(parser::HeaderId::to)).uri);
     // An INVITE to a telephone number counts the normalised number among
     // the numbers (one number tried with several dial prefixes is one), not
     // among the extensions: a PBX calling many customers enumerates nothing.
-    std::string_view target = uri.user;
+    std::string_view target = user;
     DialedNumber number;
-    bool dialled = message.method == parser::SipMethod::invite && !uri.user.empty() &&
-                   normalize_dialed_number(uri.user, number);
+    bool dialled = message.method == parser::SipMethod::invite && !user.empty() && normalize_dialed_number(user, number);
     if (dialled) {
         target = number.view();
         if (!number.extension) {

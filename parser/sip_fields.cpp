@@ -83,6 +83,27 @@ SipUri parse_uri(std::string_view text) {
     return uri;
 }
 
+std::string_view uri_user(std::string_view text) {
+    // parse_uri's reading of the user, without the host and port.
+    text = trim_spaces(text);
+    std::size_t colon = text.find(':');
+    if (colon == std::string_view::npos || colon == 0) return {};
+    std::string_view scheme = text.substr(0, colon);
+    for (char c : scheme) {
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'))
+            return {};
+    }
+    std::string_view rest = text.substr(colon + 1);
+    std::size_t headers = rest.find('?');
+    if (headers != std::string_view::npos) rest = rest.substr(0, headers);
+    std::size_t at = rest.rfind('@');
+    std::string_view address = rest.substr(0, rest.find(';', at == std::string_view::npos ? 0 : at));
+    if (equals_ignoring_case(scheme, "tel")) return address;
+    if (at == std::string_view::npos || at >= address.size()) return {};
+    std::string_view user_info = address.substr(0, at);
+    return user_info.substr(0, user_info.find(':'));
+}
+
 NameAddress parse_name_address(std::string_view value) {
     NameAddress result;
     value = trim_spaces(value);

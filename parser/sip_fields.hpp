@@ -21,6 +21,8 @@ struct SipUri {
     bool valid = false;           // has a scheme and a host (or a tel number)
 };
 SipUri parse_uri(std::string_view text);
+// parse_uri(text).user, without reading host and port (per-request hot path).
+std::string_view uri_user(std::string_view text);
 
 // name-addr / addr-spec with header parameters: From, To, Contact, …
 struct NameAddress {

@@ -38,6 +38,16 @@ TEST(SipFields, Uris) {
     EXPECT_FALSE(bad_port.port_present);
 }
 
+// The hot path's user-only reading agrees with the full parse.
+TEST(SipFields, UriUserAgreesWithTheFullParse) {
+    for (const char* text : {"sip:100@203.0.113.9:5060;transport=udp?subject=x", "sip:nm", "sips:alice:secret@atlanta.com",
+                             "sip:bob@[2001:db8::1]:5070", "tel:+4646441408560;phone-context=x", " sip:0046441408560@h ",
+                             "sip:a;b@c", "sip:@host", "sip:x@y@z", "1sip:100@h", ":100@h", "sip", "", "SIP:300@pbx;user=phone",
+                             "sip:100@h?to=a@b", "tel:", "sip:weird%20user@h;x=@"}) {
+        EXPECT_EQ(uri_user(text), parse_uri(text).user) << text;
+    }
+}
+
 TEST(SipFields, NameAddressesFromTheToolTable) {
     auto sipvicious = parse_name_address("\"sipvicious\"<sip:100@1.1.1.1>;tag=6338336234");
     EXPECT_EQ(sipvicious.display_name, "sipvicious");
