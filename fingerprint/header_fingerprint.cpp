@@ -127,17 +127,42 @@ FingerprintEntry* find_or_add(HeaderFingerprint& fingerprint, parser::HeaderId i
     return &entry;
 }
 
+// The key of a repeated header's or SDP line's `occurrence`-th copy
+// (2, 3, …): "via#2". Written into `out`; cut to kFingerprintKeyBytes.
+std::string_view repeat_key(std::string_view key, unsigned occurrence, char* out) {
+    char suffix[4] = {'#'};
+    std::size_t suffix_length = 1 + write_number(suffix + 1, std::min(occurrence, 99u));
+    std::size_t base = std::min(key.size(), kFingerprintKeyBytes - suffix_length);
+    std::memcpy(out, key.data(), base);
+    std::memcpy(out + base, suffix, suffix_length);
+    return {out, base + suffix_length};
+}
+
+// Per message: which entries were merged, and how many times each key
+// came (by the entry of its first occurrence).
+struct MessageKeys {
+    bool seen[kFingerprintKeys] = {};
+    uint8_t occurrences[kFingerprintKeys] = {};
+};
+
 // `id`: the header's id, or unknown for other headers and SDP lines (found
 // by their key). Returns whether the template changed.
 bool merge(HeaderFingerprint& fingerprint, parser::HeaderId id, std::string_view key, std::string_view value,
-           const NeedleIndex& needles, bool* seen, uint8_t& sequence_position) {
+           const NeedleIndex& needles, MessageKeys& keys, uint8_t& sequence_position) {
     uint8_t index = 0;
     const uint8_t entries_before = fingerprint.entry_count;
     const bool dropped_before = fingerprint.keys_dropped;
     FingerprintEntry* entry = find_or_add(fingerprint, id, key, index);
     if (!entry) return !dropped_before;  // the first dropped key changes the fingerprint
-    if (seen[index]) return false;  // repeated key in one message: the first occurrence counts
-    seen[index] = true;
+    if (keys.seen[index]) {
+        // A repeat in this message: a key of its own, "via#2".
+        char repeated[kFingerprintKeyBytes];
+        unsigned occurrence = ++keys.occurrences[index] + 1u;
+        entry = find_or_add(fingerprint, parser::HeaderId::unknown, repeat_key(key, occurrence, repeated), index);
+        if (!entry) return !dropped_before;
+        if (keys.seen[index]) return false;  // the key was cut to the same text: counted already
+    }
+    keys.seen[index] = true;
     char substituted[kFingerprintValueBytes];
     bool overflow = false;
     std::size_t length = substitute_endpoints(needles, value, substituted, sizeof substituted, &overflow);
@@ -192,12 +217,11 @@ bool may_change(HeaderFingerprint& fingerprint, const parser::SipMessage& messag
         }
         fingerprint.plain_at = fingerprint.packets;
     }
+    MessageKeys keys;
     for (std::size_t i = 0; i < message.header_count; ++i) {
         const parser::SipHeader& header = message.headers[i];
         uint8_t index;
         if (header.id != parser::HeaderId::unknown) {
-            // The template keeps a repeated header's first occurrence only.
-            if (message.first_index[static_cast<std::size_t>(header.id)] != i) continue;
             index = fingerprint.entry_of_header[static_cast<std::size_t>(header.id)];
             if (index == HeaderFingerprint::kNoEntry) return true;  // a key the template lacks
         } else {
@@ -208,6 +232,16 @@ bool may_change(HeaderFingerprint& fingerprint, const parser::SipMessage& messag
             if (entry == nullptr) return true;
             index = static_cast<uint8_t>(entry - fingerprint.entries.data());
         }
+        if (keys.seen[index]) {  // a repeat: its own key, as aggregate() keeps it
+            const FingerprintEntry& first = fingerprint.entries[index];
+            char repeated[kFingerprintKeyBytes];
+            unsigned occurrence = ++keys.occurrences[index] + 1u;
+            const FingerprintEntry* entry =
+                fingerprint.find(repeat_key(std::string_view(first.key, first.key_length), occurrence, repeated));
+            if (entry == nullptr) return true;
+            index = static_cast<uint8_t>(entry - fingerprint.entries.data());
+        }
+        keys.seen[index] = true;
         if (!(fingerprint.plain_entries & (1u << index))) continue;
         const FingerprintEntry& entry = fingerprint.entries[index];
         std::string_view pattern(entry.value, entry.value_length), value = header.value;
@@ -352,7 +386,7 @@ std::size_t substitute_endpoints(std::string_view value, const PacketEndpoints& 
 
 bool aggregate(HeaderFingerprint& fingerprint, const parser::SipMessage& message, const PacketEndpoints& endpoints) {
     bool changed = fingerprint.packets == 0;
-    bool seen[kFingerprintKeys] = {};
+    MessageKeys keys;
     uint8_t sequence_position = 0;
     // One index of needle candidates for the whole message: every value
     // lies inside it.
@@ -366,18 +400,18 @@ bool aggregate(HeaderFingerprint& fingerprint, const parser::SipMessage& message
             for (std::size_t c = 0; c < length; ++c) key_buffer[c] = lower(header.name[c]);
             key = std::string_view(key_buffer, length);
         }
-        changed |= merge(fingerprint, header.id, key, header.value, needles, seen, sequence_position);
+        changed |= merge(fingerprint, header.id, key, header.value, needles, keys, sequence_position);
     }
     parser::for_each_sdp_line(message.body, [&](char type, std::string_view value) {
         char sdp_key[5] = {'s', 'd', 'p', ':', lower(type)};
-        changed |= merge(fingerprint, parser::HeaderId::unknown, std::string_view(sdp_key, 5), value, needles, seen,
+        changed |= merge(fingerprint, parser::HeaderId::unknown, std::string_view(sdp_key, 5), value, needles, keys,
                          sequence_position);
     });
     // A key the flow has but this packet lacks: the header set (and so the
     // order) changed; the key keeps the template of the packets that had it.
     if (fingerprint.packets > 0 && !fingerprint.sequence_changed) {
         for (uint8_t i = 0; i < fingerprint.entry_count; ++i) {
-            if (!seen[i] && fingerprint.entries[i].packets > 0) {
+            if (!keys.seen[i] && fingerprint.entries[i].packets > 0) {
                 fingerprint.sequence_changed = true;
                 changed = true;
             }

@@ -23,15 +23,19 @@
 
 namespace sipscope::fingerprint {
 
-inline constexpr std::size_t kFingerprintKeys = 20;
-// Keys a template keeps at most for headers without a parser::HeaderId
-// and for SDP lines, so that the headers with an id (the ones tools are
-// named by) always have room: junk headers ahead of the real ones cannot
-// crowd them out.
-inline constexpr std::size_t kMaxKeysWithoutId = 10;
+// Keys: every header and SDP line of a message; the second and later
+// occurrences of a repeated one are keys of their own, "via#2", "sdp:a#3"
+// (a message's two Vias, an offer's a= lines), compared position by
+// position across packets as the first is.
+inline constexpr std::size_t kFingerprintKeys = 32;
+// Keys a template keeps at most for headers without a parser::HeaderId,
+// repeats and SDP lines, so that the headers with an id (the ones tools
+// are named by) always have room: junk headers ahead of the real ones
+// cannot crowd them out.
+inline constexpr std::size_t kMaxKeysWithoutId = 16;
 inline constexpr std::size_t kFingerprintKeyBytes = 23;
-inline constexpr std::size_t kFingerprintValueBytes = 72;
-inline constexpr std::size_t kSequenceLength = 24;
+inline constexpr std::size_t kFingerprintValueBytes = 96;
+inline constexpr std::size_t kSequenceLength = 32;
 // Marks a character that differed between packets. A control byte cannot
 // appear in a header value of a well-formed message; rendered as U+2591
 // (░) in events and in the matcher's document.

@@ -35,11 +35,11 @@ EXPECTED = {
 }
 
 
-def replay_capture(test, directory, capture, workers):
+def replay_capture(test, directory, capture, workers, extra=()):
     """The events of `sipscope replay` on one of tests/captures, which must succeed."""
-    events_path = os.path.join(directory, "%s-%d.jsonl" % (capture, workers))
+    events_path = os.path.join(directory, "%s-%d-%s.jsonl" % (capture, workers, "-".join(extra)))
     result = run_sipscope(["replay", os.path.join(CAPTURES, capture), "--workers", str(workers), "--events", events_path,
-                           "--metrics", "none", "--progress", "0"] + IDLE_SLEEP)
+                           "--metrics", "none", "--progress", "0"] + IDLE_SLEEP + list(extra))
     test.assertEqual(result.returncode, 0, result.stderr)
     return read_events(events_path)
 
@@ -136,6 +136,38 @@ class PortOnlyScansAreSources(unittest.TestCase):
                         self.assertEqual(flow["dest_ports"], [{"port": 5060, "requests": sum(probes.values()) + sum(methods.values())}])
                         self.assertEqual(flow["behaviours"], ["horizontal_scan"])
                         self.assertEqual([alert["alert"]["behaviour"] for alert in alerts], ["horizontal_scan"])
+
+
+# Sampling (--fingerprint-sampling, 16 by default: a settled template merges
+# 1 request in 16, and every request that could change a constant part of
+# it) never changes what the real tools' traffic is named or does: the same
+# tool, confidence and behaviours as merging every request, and the same
+# template but for characters of already-varying values that a skipped
+# request would also have masked (svwar's From: its extension digits).
+class SamplingNamesRealToolsAlike(unittest.TestCase):
+    def test_every_capture(self):
+        captures = sorted(name for name in os.listdir(CAPTURES) if name.endswith(".pcap"))
+        self.assertGreaterEqual(len(captures), 18)
+        with TemporaryDirectory() as directory:
+            for capture in captures:
+                with self.subTest(capture=capture):
+                    named = {}
+                    for sampling in ("1", "16"):
+                        events = replay_capture(self, directory, capture, 1, ("--fingerprint-sampling", sampling))
+                        named[sampling] = {(event["src_ip"], event["flow"]["start"]): event for event in events
+                                           if event["event_type"] == "sip_scan_flow"}
+                    self.assertEqual(set(named["1"]), set(named["16"]))
+                    for key, exact in named["1"].items():
+                        sampled = named["16"][key]
+                        self.assertEqual(sampled["tool"], exact["tool"], key)
+                        self.assertEqual(sampled["behaviours"], exact["behaviours"], key)
+                        self.assertEqual([entry["name"] for entry in sampled["fingerprint"]],
+                                         [entry["name"] for entry in exact["fingerprint"]], key)
+                        for mine, every in zip(sampled["fingerprint"], exact["fingerprint"]):
+                            self.assertEqual(len(mine["value"]), len(every["value"]), (key, every["name"]))
+                            for kept, merged in zip(mine["value"], every["value"]):
+                                # Where every request was merged, a character is either the same or masked.
+                                self.assertTrue(kept == merged or merged == "\u2591", (key, every, mine))
 
 
 # Benign calls: SIPp's client places answered calls (INVITE, 100, 180, 200,

@@ -320,5 +320,58 @@ TEST(HeaderFingerprint, JunkHeadersAheadCannotCrowdOutTheNamedOnes) {
     EXPECT_EQ(fingerprint.entry_count, kMaxKeysWithoutId + 10);
 }
 
+// Repeated headers and SDP lines are keys of their own ("via#2", "sdp:a#3"),
+// aggregated position by position as the first occurrence is; a request
+// whose second Via changed is merged even from a settled template.
+TEST(HeaderFingerprint, RepeatedHeadersAndSdpLinesAreKept) {
+    HeaderFingerprint fingerprint;
+    auto frame = frame_between("203.0.113.9", 5060, "198.51.100.7", 5060);
+    auto invite = [](int tag, const char* second_via) {
+        std::string sdp = "v=0\r\nm=audio 8000 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
+                          "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n";
+        return "INVITE sip:100@198.51.100.7 SIP/2.0\r\nVia: SIP/2.0/UDP 203.0.113.9:5060;branch=z9hG4bK" +
+               std::to_string(tag) + "\r\nVia: " + second_via + "\r\nFrom: <sip:1@x>;tag=" + std::to_string(tag) +
+               "\r\nContent-Type: application/sdp\r\nContent-Length: " + std::to_string(sdp.size()) + "\r\n\r\n" + sdp;
+    };
+    add(fingerprint, invite(1111, "SIP/2.0/UDP 10.0.0.1:5070;branch=z9hG4bKa"), frame);
+    add(fingerprint, invite(2222, "SIP/2.0/UDP 10.0.0.1:5070;branch=z9hG4bKa"), frame);
+    auto values = as_map(fingerprint);
+    EXPECT_EQ(values["via"], "SIP/2.0/UDP SourceIP:SourcePort;branch=z9hG4bK" + markers(4));
+    EXPECT_EQ(values["via#2"], "SIP/2.0/UDP 10.0.0.1:5070;branch=z9hG4bKa");
+    EXPECT_EQ(values["sdp:a"], "rtpmap:0 PCMU/8000");
+    EXPECT_EQ(values["sdp:a#2"], "rtpmap:8 PCMA/8000");
+    EXPECT_EQ(values["sdp:a#3"], "rtpmap:101 telephone-event/8000");
+    EXPECT_EQ(values["sdp:a#4"], "sendrecv");
+    EXPECT_FALSE(fingerprint.sequence_changed);
+    // A template that kept both Vias sees a change in the second.
+    SipMessage changed;
+    std::string text = invite(3333, "SIP/2.0/UDP 10.0.0.2:5070;branch=z9hG4bKa");
+    parser::parse_sip_message({reinterpret_cast<const uint8_t*>(text.data()), text.size()}, changed);
+    EXPECT_TRUE(may_change(fingerprint, changed));
+    SipMessage same;
+    std::string again = invite(4444, "SIP/2.0/UDP 10.0.0.1:5070;branch=z9hG4bKa");
+    parser::parse_sip_message({reinterpret_cast<const uint8_t*>(again.data()), again.size()}, same);
+    EXPECT_FALSE(may_change(fingerprint, same));
+}
+
+// The example: a 25-header message kept Content-Length, its last
+// header, only beyond 20 keys; values up to 96 bytes are kept whole.
+TEST(HeaderFingerprint, TwentyFiveHeadersAndLongValuesFit) {
+    HeaderFingerprint fingerprint;
+    std::string text = "OPTIONS sip:100@198.51.100.7 SIP/2.0\r\nVia: SIP/2.0/UDP 203.0.113.9:5060\r\n";
+    const char* names[] = {"From", "To", "Call-ID", "CSeq", "Contact", "Max-Forwards", "User-Agent", "Accept", "Allow",
+                           "Supported", "Expires", "Subject", "Organization", "Date", "Accept-Language", "Accept-Encoding",
+                           "Allow-Events", "Server", "Priority", "Timestamp", "Require", "Proxy-Require", "Warning"};
+    for (const char* name : names) text += std::string(name) + ": value\r\n";
+    std::string agent(90, 'u');
+    text += "X-Agent: " + agent + "\r\nContent-Length: 0\r\n\r\n";
+    add(fingerprint, text, frame_between("203.0.113.9", 5060, "198.51.100.7", 5060));
+    EXPECT_EQ(fingerprint.entry_count, 26);
+    EXPECT_FALSE(fingerprint.keys_dropped);
+    ASSERT_NE(fingerprint.find("content-length"), nullptr);
+    EXPECT_EQ(as_map(fingerprint)["x-agent"], agent);
+    EXPECT_FALSE(fingerprint.find("x-agent")->truncated);
+}
+
 }  // namespace
 }  // namespace sipscope::fingerprint
