@@ -141,7 +141,7 @@ void add_shared_options(CLI::App& command, SensorOptions& options) {
         ->capture_default_str()->check(CLI::Range(0.001, 31536000.0));
     command.add_option("--detail-capacity,--fingerprint-capacity", options.detail_capacity,
                        "SIP sources per worker that keep detail at once: fingerprint, scan profile and intent "
-                       "(about 3.6 KiB each). Sources beyond are counted (sipscope_details_unavailable_total) and "
+                       "(about 7.2 KiB each). Sources beyond are counted (sipscope_details_unavailable_total) and "
                        "go without tool, strategy and behaviour alerts. --fingerprint-capacity is the old name")
         ->capture_default_str()->check(CLI::Range(1u, 1u << 24));
     command.add_option("--fingerprint-sampling", options.fingerprint_sampling,
