@@ -201,6 +201,28 @@ class BenignCallsRaiseNothing(unittest.TestCase):
                         self.assertEqual(flow["callers"], [{"user": "sipp", "requests": 3 * calls}])
 
 
+# A phone as SIPp plays it: a REGISTER with digest (challenged, then
+# accepted), then 5 answered calls to extension 300. No behaviour, no
+# alert, no attack tool; one credentialed request, accepted.
+class BenignPhoneRaisesNothing(unittest.TestCase):
+    def test_register_then_calls(self):
+        with TemporaryDirectory() as directory:
+            for workers in (1, 2):
+                with self.subTest(workers=workers):
+                    events = replay_capture(self, directory, "sipp-phone.pcap", workers)
+                    flows = [event for event in events if event["event_type"] == "sip_scan_flow"]
+                    self.assertEqual([event for event in events if event["event_type"] == "alert"], [])
+                    self.assertEqual(len(flows), 1, flows)
+                    flow = flows[0]
+                    self.assertEqual(flow["sip"]["methods"], {"REGISTER": 2, "INVITE": 5, "ACK": 5, "BYE": 5})
+                    self.assertIn(flow["tool"]["family"], ("unknown", "testing"))
+                    self.assertEqual(flow["behaviours"], [])
+                    self.assertEqual((flow["digest_auth"]["attempts"], flow["digest_auth"]["refused"],
+                                      flow["digest_auth"]["accepted"]), (1, 0, 1))
+                    self.assertEqual(flow["calls"]["invites_to_numbers"], 0)
+                    self.assertFalse(flow["crafting"]["scripted"])
+
+
 # sipsak, an administrator's tool: one OPTIONS, and its flood mode (200
 # OPTIONS to one host). Named, family testing, no alert: one host pinged
 # fast is no scan.
