@@ -6,12 +6,15 @@ namespace sipscope::fingerprint {
 
 namespace {
 
-// A 64-bit hash of the whole address, for the HyperLogLog registers.
-uint64_t hash_address(const parser::IpAddress& address) {
+// The destination's key for the distinct count: the IPv4 address itself
+// (exact); an IPv6 address folded to 32 bits of a 64-bit hash.
+uint32_t destination_key(const parser::IpAddress& address) {
+    if (address.is_ipv4()) return address.low32();
     uint64_t high = 0, low = 0;
     for (int i = 0; i < 8; ++i) high = high << 8 | address.bytes[i];
     for (int i = 8; i < 16; ++i) low = low << 8 | address.bytes[i];
-    return mix64(high * 0x9e3779b97f4a7c15ULL ^ low);
+    uint64_t hash = mix64(high * 0x9e3779b97f4a7c15ULL ^ low);
+    return static_cast<uint32_t>(hash ^ (hash >> 32));
 }
 
 }  // namespace
@@ -58,7 +61,7 @@ void ScanProfile::observe(const parser::DecodedFrame& frame) {
     }
     last_destination = destination;
 
-    destinations.add(destination, hash_address(frame.destination));
+    destinations.add(destination_key(frame.destination));
 
     // Destination ports.
     bool port_known = false;

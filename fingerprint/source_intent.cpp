@@ -98,6 +98,69 @@ void SourceIntent::observe_crafting(const parser::SipMessage& message, std::stri
     }
 }
 
+// Every field of SourceIntent is in clear() and copy_used_to() below; this
+// size is the reminder when one is added.
+static_assert(sizeof(SourceIntent) == 2928, "a field was added to SourceIntent: reset it in clear(), copy it in copy_used_to()");
+
+void SourceIntent::clear() {
+    user_agents.clear();
+    user_agent_messages = user_agent_changes = missing_user_agent = previous_user_agent_hash = 0;
+    numbers.clear();
+    invites_to_numbers = international_invites = premium_invites = toll_invites = 0;
+    most_dial_forms = 0;
+    distinct_numbers.clear();
+    usernames.clear();
+    auth_attempts = 0;
+    distinct_usernames.clear();
+    auth_failures = auth_successes = failures_before_success = 0;
+    last_credentialed_key = 0;
+    extensions.clear();
+    responder_count = 0;
+    responders_beyond = 0;
+    extensions_found.clear();
+    distinct_extensions_found.clear();
+    crafting_cues = 0;
+    callers.clear();
+    agent_checked_hash_ = crafting_requests_ = 0;
+    behaviours_raised = 0;
+    trusted_caller = false;
+}
+
+void SourceIntent::copy_used_to(SourceIntent& to) const {
+    user_agents.copy_used_to(to.user_agents);
+    to.user_agent_messages = user_agent_messages;
+    to.user_agent_changes = user_agent_changes;
+    to.missing_user_agent = missing_user_agent;
+    to.previous_user_agent_hash = previous_user_agent_hash;
+    numbers.copy_used_to(to.numbers);
+    for (uint8_t i = 0; i < numbers.size; ++i) to.number_notes[i] = number_notes[i];
+    to.invites_to_numbers = invites_to_numbers;
+    to.international_invites = international_invites;
+    to.premium_invites = premium_invites;
+    to.toll_invites = toll_invites;
+    to.most_dial_forms = most_dial_forms;
+    distinct_numbers.copy_used_to(to.distinct_numbers);
+    usernames.copy_used_to(to.usernames);
+    to.auth_attempts = auth_attempts;
+    distinct_usernames.copy_used_to(to.distinct_usernames);
+    to.auth_failures = auth_failures;
+    to.auth_successes = auth_successes;
+    to.failures_before_success = failures_before_success;
+    to.last_credentialed_key = last_credentialed_key;
+    extensions.copy_used_to(to.extensions);
+    for (uint8_t i = 0; i < responder_count; ++i) to.responders[i] = responders[i];
+    to.responder_count = responder_count;
+    to.responders_beyond = responders_beyond;
+    extensions_found.copy_used_to(to.extensions_found);
+    distinct_extensions_found.copy_used_to(to.distinct_extensions_found);
+    to.crafting_cues = crafting_cues;
+    callers.copy_used_to(to.callers);
+    to.agent_checked_hash_ = agent_checked_hash_;
+    to.crafting_requests_ = crafting_requests_;
+    to.behaviours_raised = behaviours_raised;
+    to.trusted_caller = trusted_caller;
+}
+
 void SourceIntent::observe_request(const parser::SipMessage& message, NumberPlan& plan, uint64_t now_us) {
     // User agent.
     std::string_view agent = message.value_of(parser::HeaderId::user_agent);
@@ -134,12 +197,13 @@ void SourceIntent::observe_request(const parser::SipMessage& message, NumberPlan
             if (number.international || number_class.premium()) ++toll_invites;
             if (int slot = numbers.add(number.view()); slot >= 0) {
                 NumberNote& note = number_notes[static_cast<std::size_t>(slot)];
+                if (numbers.items[static_cast<std::size_t>(slot)].count == 1) note = NumberNote{};  // a slot just taken
                 note.number_class = number_class;
                 note.dial_forms |= static_cast<uint16_t>(1u << static_cast<unsigned>(number.form));
                 most_dial_forms = std::max(most_dial_forms, static_cast<uint8_t>(std::popcount(note.dial_forms)));
             }
             uint32_t hash = hash_text(number.view());
-            distinct_numbers.add(hash, mix64(hash));
+            distinct_numbers.add(hash);
         }
     }
     // Requests inside a dialog or a transaction (ACK, BYE, CANCEL…) ask for
@@ -151,7 +215,7 @@ void SourceIntent::observe_request(const parser::SipMessage& message, NumberPlan
                             method == SipMethod::notify;
     if (!target.empty() && !continues_dialog) {
         uint32_t hash = hash_text(target);
-        extensions.add(hash, mix64(hash));
+        extensions.add(hash);
     }
 
     // Digest credentials.
@@ -163,7 +227,7 @@ void SourceIntent::observe_request(const parser::SipMessage& message, NumberPlan
         if (!username.empty()) {
             usernames.add(username);
             uint32_t hash = hash_text(username);
-            distinct_usernames.add(hash, mix64(hash));
+            distinct_usernames.add(hash);
         }
         last_credentialed_key = transaction_key(message);
     }
@@ -205,7 +269,7 @@ void SourceIntent::observe_response(const parser::SipMessage& message, const par
     if (!existing.empty()) {
         extensions_found.add(existing);
         uint32_t hash = hash_text(existing);
-        distinct_extensions_found.add(hash, mix64(hash));
+        distinct_extensions_found.add(hash);
     }
     Responder* responder = nullptr;
     for (uint8_t i = 0; i < responder_count && !responder; ++i) {
@@ -217,6 +281,7 @@ void SourceIntent::observe_response(const parser::SipMessage& message, const par
             return;
         }
         responder = &responders[responder_count++];
+        *responder = Responder{};  // a slot cleared lazily: taken, it starts afresh
         responder->host = frame.source;
     }
     responder->last_status = message.status_code;

@@ -39,6 +39,18 @@ struct TextTally {
     uint32_t overflow = 0;       // additions that found no free slot
     bool overflowed_distinct = false;
 
+    // Cheap: items are written when taken.
+    void clear() {
+        size = 0;
+        overflow = 0;
+        overflowed_distinct = false;
+    }
+    void copy_used_to(TextTally& to) const {
+        to.size = size;
+        to.overflow = overflow;
+        to.overflowed_distinct = overflowed_distinct;
+        for (uint8_t i = 0; i < size; ++i) to.items[i] = items[i];
+    }
     // Returns the slot `text` is counted in, or -1 when it found none.
     int add(std::string_view text) {
         if (text.size() > Bytes) text = text.substr(0, Bytes);
@@ -171,7 +183,12 @@ struct SourceIntent {
     uint8_t behaviours_raised = 0;      // bits of Behaviour already alerted
     bool trusted_caller = false;        // the source is in --trusted-net: its calls are no call_attempts
 
-    void clear() { *this = SourceIntent{}; }
+    // Field by field, so that a new source (every packet of a flood)
+    // resets and hands on a few hundred bytes rather than 3 KiB: tallies
+    // and distinct counters reset their headers and copy what they hold.
+    // A new field must be added to both (source_intent.cpp checks the size).
+    void clear();
+    void copy_used_to(SourceIntent& to) const;
     // `numbers` classifies dialled numbers (the worker's own); `now_us` is packet time.
     void observe_request(const parser::SipMessage& message, NumberPlan& numbers, uint64_t now_us);
     void observe_response(const parser::SipMessage& message, const parser::DecodedFrame& frame);

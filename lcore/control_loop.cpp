@@ -196,7 +196,7 @@ bool ControlLoop::below_minimum(const fingerprint::FlowRecord& record) const {
 // The replay summary's view of one closed flow's source.
 void ControlLoop::tally_source(const fingerprint::FlowState& flow) {
     uint64_t hash = parser::IpAddressHash()(flow.source);
-    summary_.distinct_sources.add(static_cast<uint32_t>(hash), fingerprint::mix64(hash));
+    summary_.distinct_sources.add(static_cast<uint32_t>(hash ^ (hash >> 32)));
     RunSummary::SourceTally* tally = nullptr;
     if (auto found = summary_.sources.find(flow.source); found != summary_.sources.end()) {
         tally = &found->second;

@@ -19,7 +19,7 @@ void add_extensions(Counter& counter, unsigned first, unsigned count, unsigned r
             std::string text = std::to_string(i);
             uint32_t hash = 2166136261u;
             for (char c : text) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
-            counter.add(hash, mix64(hash));
+            counter.add(hash);
         }
     }
 }

@@ -425,5 +425,104 @@ TEST(SourceIntent, GenuineLookingSoftphoneHasNoCues) {
     EXPECT_FALSE(claims_full_sip_stack("sipsak 0.9.8.1"));
 }
 
+// Everything SourceIntent shows (events, behaviours), as text: what a
+// reused, cleared or copied intent must show alike.
+std::string shown(const SourceIntent& intent) {
+    std::string out;
+    auto add = [&out](const std::string& name, uint64_t value) { out += name + "=" + std::to_string(value) + " "; };
+    auto tally = [&](const std::string& name, const auto& items) {
+        out += name + "[";
+        for (uint8_t i = 0; i < items.size; ++i) out += std::string(items.items[i].view()) + ":" + std::to_string(items.items[i].count) + ",";
+        out += "]+" + std::to_string(items.overflow) + (items.overflowed_distinct ? "!" : "") + " ";
+    };
+    tally("agents", intent.user_agents);
+    add("agent_messages", intent.user_agent_messages);
+    add("agent_changes", intent.user_agent_changes);
+    add("missing_agent", intent.missing_user_agent);
+    tally("numbers", intent.numbers);
+    for (uint8_t i = 0; i < intent.numbers.size; ++i) {
+        const auto& note = intent.number_notes[i];
+        out += std::string(note.number_class.region_view()) + "/" + std::string(label(note.number_class.kind)) + "/" +
+               std::to_string(note.dial_forms) + " ";
+    }
+    add("invites", intent.invites_to_numbers);
+    add("international", intent.international_invites);
+    add("premium", intent.premium_invites);
+    add("toll", intent.toll_invites);
+    add("forms", intent.most_dial_forms);
+    add("distinct_numbers", intent.distinct_numbers.count());
+    tally("usernames", intent.usernames);
+    add("auth", intent.auth_attempts);
+    add("distinct_usernames", intent.distinct_usernames.count());
+    add("refused", intent.auth_failures);
+    add("accepted", intent.auth_successes);
+    add("before_success", intent.failures_before_success);
+    add("extensions", intent.extensions.count());
+    add("estimated", intent.extensions.estimated());
+    for (uint8_t i = 0; i < intent.responder_count; ++i) {
+        const auto& responder = intent.responders[i];
+        out += responder.host.to_string() + "/" + std::to_string(responder.last_status) + "/" +
+               std::to_string(responder.status_classes) + "/" + std::to_string(responder.responses) + "/" +
+               std::to_string(responder.extensions_existing) + " ";
+    }
+    add("responders_beyond", intent.responders_beyond);
+    tally("found", intent.extensions_found);
+    add("distinct_found", intent.distinct_extensions_found.count());
+    add("cues", intent.crafting_cues);
+    tally("callers", intent.callers);
+    add("raised", intent.behaviours_raised);
+    add("trusted", intent.trusted_caller);
+    add("behaviours", behaviours_of(intent, 3, intent.invites_to_numbers, BehaviourThresholds{}));
+    return out;
+}
+
+// A busy source: agents that change, numbers abroad, credentials refused
+// then accepted, 40 extensions (past every exact set), answers from hosts.
+void busy(SourceIntent& intent, NumberPlan& plan) {
+    for (int i = 0; i < 40; ++i) {
+        observe(intent, parse("REGISTER sip:198.51.100.7 SIP/2.0\r\nCall-ID: c" + std::to_string(i) + "\r\nCSeq: " +
+                              std::to_string(i) + " REGISTER\r\nFrom: <sip:" + std::to_string(5000 + i) +
+                              "@x>\r\nTo: <sip:" + std::to_string(100 + i) + "@198.51.100.7>\r\nUser-Agent: agent " +
+                              std::to_string(i % 5) + "\r\nAuthorization: Digest username=\"" + std::to_string(100 + i) +
+                              "\", realm=\"x\", nonce=\"n\", uri=\"sip:198.51.100.7\", response=\"0\"\r\n\r\n"),
+                plan);
+        parser::DecodedFrame from;
+        from.source = *parser::IpAddress::parse("198.51.100." + std::to_string(1 + i % 12));
+        intent.observe_response(parse(answer(i < 30 ? 401 : 200, i)), from);
+    }
+    for (const char* number : {"0046441408560", "+46441408560", "9011-46-441-408560", "0033140000000", "+19005551234"})
+        observe(intent, parse(std::string("INVITE sip:") + number + "@198.51.100.7 SIP/2.0\r\nCall-ID: x\r\n\r\n"), plan);
+}
+
+// A short source: one agent, one number, one extension.
+void brief(SourceIntent& intent, NumberPlan& plan) {
+    observe(intent, parse("OPTIONS sip:100@198.51.100.7 SIP/2.0\r\nUser-Agent: friendly-scanner\r\nFrom: <sip:100@x>;tag=1\r\n\r\n"),
+            plan);
+    observe(intent, parse("INVITE sip:0049301234567@198.51.100.7 SIP/2.0\r\nCall-ID: y\r\n\r\n"), plan);
+}
+
+// clear() and copy_used_to() reset and copy only what is in use: a reused
+// intent shows what a fresh one shows, and a copy what its original shows.
+TEST(SourceIntent, ClearedAndCopiedShowWhatFreshShows) {
+    NumberPlan plan;
+    for (auto second : {&busy, &brief}) {
+        SourceIntent fresh;
+        second(fresh, plan);
+        SourceIntent reused;
+        busy(reused, plan);
+        ASSERT_NE(shown(reused), shown(SourceIntent{}));
+        reused.clear();
+        EXPECT_EQ(shown(reused), shown(SourceIntent{}));
+        second(reused, plan);
+        EXPECT_EQ(shown(reused), shown(fresh));
+        // A copy over a busy target.
+        SourceIntent target;
+        busy(target, plan);
+        target.trusted_caller = true;
+        fresh.copy_used_to(target);
+        EXPECT_EQ(shown(target), shown(fresh));
+    }
+}
+
 }  // namespace
 }  // namespace sipscope::fingerprint
