@@ -58,7 +58,7 @@ SIPSCOPE_LABELLED_ENUM(NumberKind, SIPSCOPE_NUMBER_KINDS, kNumberKindCount, kNum
 struct NumberClass {
     char region[3] = {};  // ISO 3166 alpha-2 ("SE"); "001" codes (satellite, UIFN…) and unknown: ""
     NumberKind kind = NumberKind::unknown;
-    std::string_view region_view() const { return {region, region[1] ? 2u : (region[0] ? 1u : 0u)}; }
+    std::string_view region_view() const { return {region, region[0] ? 2u : 0u}; }  // set_region writes two letters or none
     // What a toll-fraud caller is paid for, besides international calls.
     bool premium() const { return kind == NumberKind::premium_rate; }
 };
