@@ -65,11 +65,13 @@ bool probe_kind_of(const DecodedFrame& frame, SipOutcome outcome, fingerprint::P
     return frame.transport == parser::Transport::tcp && (frame.tcp_flags & 0x12) == 0x02 && frame.payload_length == 0;
 }
 
-// One packet being processed by its owner.
+// One packet being processed by its owner. Its frame stays where it was
+// decoded (this worker's burst array, or the sender's hand-off note): see
+// parser::decode_frame on why it is not copied.
 struct OwnedPacket {
     rte_mbuf* mbuf;
     uint64_t time_us;
-    DecodedFrame frame;
+    const DecodedFrame* frame;
 };
 
 class Worker {
@@ -84,6 +86,7 @@ public:
           linear_(std::make_unique_for_overwrite<std::array<std::array<uint8_t, kLinearFrameBytes>, kBurst>>()),
           messages_(std::make_unique<std::array<SipMessage, kBurst>>()),
           pending_handoffs_(context.handoff_rings.size()),
+          pending_slots_(context.handoff_rings.size()),
           pending_counts_(context.handoff_rings.size(), 0) {}
 
     void run();
@@ -108,13 +111,18 @@ private:
         counters_.packet_times_clamped.increment();
         return newest_capture_us_ != 0 ? newest_capture_us_ : fallback_us;
     }
-    // The frame decoded: the mbuf's own bytes, or a copy into this slot's
-    // buffer when the frame spans several segments.
-    DecodedFrame decode(rte_mbuf* mbuf, unsigned slot) {
-        if (mbuf->nb_segs == 1) return parser::decode_frame({rte_pktmbuf_mtod(mbuf, const uint8_t*), mbuf->data_len});
-        uint32_t length = std::min<uint32_t>(mbuf->pkt_len, kLinearFrameBytes);
-        auto* bytes = static_cast<const uint8_t*>(rte_pktmbuf_read(mbuf, 0, length, (*linear_)[slot].data()));
-        return parser::decode_frame({bytes, length});
+    // Decodes into this burst slot's frame: the mbuf's own bytes, or a copy
+    // into the slot's buffer when the frame spans several segments.
+    DecodedFrame& decode(rte_mbuf* mbuf, unsigned slot) {
+        DecodedFrame& frame = frames_[slot];
+        if (mbuf->nb_segs == 1) {
+            parser::decode_frame({rte_pktmbuf_mtod(mbuf, const uint8_t*), mbuf->data_len}, frame);
+        } else {
+            uint32_t length = std::min<uint32_t>(mbuf->pkt_len, kLinearFrameBytes);
+            auto* bytes = static_cast<const uint8_t*>(rte_pktmbuf_read(mbuf, 0, length, (*linear_)[slot].data()));
+            parser::decode_frame({bytes, length}, frame);
+        }
+        return frame;
     }
 
     void take_tool_switch();
@@ -122,7 +130,7 @@ private:
     unsigned drain_inbound(uint64_t now_us);
     void process_owned(unsigned count);
     bool count_packet(const OwnedPacket& packet, SipMessage& message, fingerprint::SourcePacket& source);
-    void hand_off(unsigned owner, rte_mbuf* mbuf, const DecodedFrame& frame);
+    void hand_off(unsigned owner, rte_mbuf* mbuf, unsigned slot);
     void flush_handoffs();
     void expire_idle();
     void finish();
@@ -134,8 +142,11 @@ private:
     IpReassembly* reassembly_;  // null: off
     std::unique_ptr<std::array<std::array<uint8_t, kLinearFrameBytes>, kBurst>> linear_;
     std::unique_ptr<std::array<SipMessage, kBurst>> messages_;
+    // Per owner: packets to hand over, and their slots in frames_.
     std::vector<std::array<rte_mbuf*, kBurst>> pending_handoffs_;
+    std::vector<std::array<uint8_t, kBurst>> pending_slots_;
     std::vector<unsigned> pending_counts_;
+    std::array<DecodedFrame, kBurst> frames_{};  // the burst being processed, decoded here
     std::array<OwnedPacket, kBurst> owned_{};
     uint64_t latest_packet_us_ = 0;  // newest packet time of a source packet this worker processed
     uint64_t newest_capture_us_ = 0;  // newest sane capture time this worker received
@@ -221,20 +232,20 @@ unsigned Worker::poll_ports(uint64_t now_us) {
             bytes += mbuf->pkt_len;
             uint64_t time_us = packet_time_us(mbuf, now_us);
             dispatched_until = std::max(dispatched_until, time_us);
-            DecodedFrame frame = decode(mbuf, i);
-            if (reassembly_ && IpReassembly::takes(frame)) {
+            const DecodedFrame* frame = &decode(mbuf, i);
+            if (reassembly_ && IpReassembly::takes(*frame)) {
                 // A fragment is dispatched only as part of its whole datagram.
-                mbuf = reassembly_->add(mbuf, frame, time_us);
+                mbuf = reassembly_->add(mbuf, *frame, time_us);
                 if (mbuf == nullptr) continue;
-                frame = decode(mbuf, i);
+                frame = &decode(mbuf, i);
             }
             // The owner is the requesting address: the destination of a
             // SIP response, the source of anything else (DESIGN.md rule 1).
-            if (frame.has_addresses()) {
-                bool response = parser::starts_as_sip_response(frame.payload_span());
-                unsigned owner = context_.owner->owner(response ? frame.destination : frame.source);
+            if (frame->has_addresses()) {
+                bool response = parser::starts_as_sip_response(frame->payload_span());
+                unsigned owner = context_.owner->owner(response ? frame->destination : frame->source);
                 if (owner != context_.index) {
-                    hand_off(owner, mbuf, frame);
+                    hand_off(owner, mbuf, i);
                     continue;
                 }
             }
@@ -268,7 +279,7 @@ unsigned Worker::drain_inbound(uint64_t now_us) {
         // The sender's decode travels with the mbuf unless its payload
         // pointed into the sender's own copy of a multi-segment frame.
         const HandoffNote& note = handoff_note(mbuf);
-        owned_[i] = OwnedPacket{mbuf, packet_time_us(mbuf, now_us), note.decoded ? note.frame : decode(mbuf, i)};
+        owned_[i] = OwnedPacket{mbuf, packet_time_us(mbuf, now_us), note.decoded ? &note.frame : &decode(mbuf, i)};
     }
     stages_.lap(WorkerStage::rx);
     process_owned(received);
@@ -276,13 +287,13 @@ unsigned Worker::drain_inbound(uint64_t now_us) {
     return received;
 }
 
-void Worker::hand_off(unsigned owner, rte_mbuf* mbuf, const DecodedFrame& frame) {
-    HandoffNote& note = handoff_note(mbuf);
-    note.decoded = mbuf->nb_segs == 1;
-    note.frame = frame;
-    auto& pending = pending_handoffs_[owner];
+// The frame is copied into the mbuf's note when the hand-offs are flushed,
+// after the burst's loop: by then its decoder's stores have reached the
+// cache (parser::decode_frame).
+void Worker::hand_off(unsigned owner, rte_mbuf* mbuf, unsigned slot) {
     unsigned& count = pending_counts_[owner];
-    pending[count++] = mbuf;
+    pending_slots_[owner][count] = static_cast<uint8_t>(slot);
+    pending_handoffs_[owner][count++] = mbuf;
     if (count == kBurst) flush_handoffs();
 }
 
@@ -291,6 +302,11 @@ void Worker::flush_handoffs() {
         unsigned count = pending_counts_[owner];
         if (count == 0) continue;
         auto& pending = pending_handoffs_[owner];
+        for (unsigned i = 0; i < count; ++i) {
+            HandoffNote& note = handoff_note(pending[i]);
+            note.decoded = pending[i]->nb_segs == 1;
+            if (note.decoded) note.frame = frames_[pending_slots_[owner][i]];
+        }
         unsigned sent = rte_ring_enqueue_burst(context_.handoff_rings[owner], reinterpret_cast<void* const*>(pending.data()), count, nullptr);
         if (sent < count) {
             rte_pktmbuf_free_bulk(pending.data() + sent, count - sent);
@@ -305,18 +321,19 @@ void Worker::flush_handoffs() {
 // class, violations, probe kind) and says whether it belongs to a source:
 // a SIP message, or a transport-level probe of a SIP port.
 bool Worker::count_packet(const OwnedPacket& packet, SipMessage& message, fingerprint::SourcePacket& source) {
-    counters_.frames_by_outcome[static_cast<std::size_t>(packet.frame.outcome)].increment();
-    if (packet.frame.outcome != FrameOutcome::ok) return false;
-    if (packet.frame.is_first_fragment) counters_.first_fragments.increment();
-    SipOutcome outcome = parser::parse_sip_message(packet.frame.payload_span(), message);
+    const DecodedFrame& frame = *packet.frame;
+    counters_.frames_by_outcome[static_cast<std::size_t>(frame.outcome)].increment();
+    if (frame.outcome != FrameOutcome::ok) return false;
+    if (frame.is_first_fragment) counters_.first_fragments.increment();
+    SipOutcome outcome = parser::parse_sip_message(frame.payload_span(), message);
     counters_.payloads_by_sip_outcome[static_cast<std::size_t>(outcome)].increment();
-    source = fingerprint::SourcePacket{&packet.frame, nullptr, fingerprint::ProbeKind::udp_empty, packet.mbuf->pkt_len,
+    source = fingerprint::SourcePacket{&frame, nullptr, fingerprint::ProbeKind::udp_empty, packet.mbuf->pkt_len,
                                        packet.time_us};
     if (!message.is_sip()) {
         // A payload that starts as a response but does not parse went to
         // the destination's owner (poll_ports): it is no probe of the source.
-        if (parser::starts_as_sip_response(packet.frame.payload_span())) return false;
-        if (!probe_kind_of(packet.frame, outcome, source.probe)) return false;
+        if (parser::starts_as_sip_response(frame.payload_span())) return false;
+        if (!probe_kind_of(frame, outcome, source.probe)) return false;
         counters_.probes[static_cast<std::size_t>(source.probe)].increment();
         return true;
     }

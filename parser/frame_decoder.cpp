@@ -196,13 +196,13 @@ void decode_ipv6(DecodedFrame& result, const uint8_t* at, uint32_t length) {
 
 }  // namespace
 
-DecodedFrame decode_frame(std::span<const uint8_t> frame) {
-    DecodedFrame result;
+void decode_frame(std::span<const uint8_t> frame, DecodedFrame& result) {
+    result = DecodedFrame{};
     const uint8_t* at = frame.data();
     uint32_t length = static_cast<uint32_t>(frame.size());
     if (length < 14) {
         result.outcome = FrameOutcome::truncated_ethernet;
-        return result;
+        return;
     }
     uint16_t ethertype = read_u16(at + 12);
     at += 14;
@@ -211,11 +211,11 @@ DecodedFrame decode_frame(std::span<const uint8_t> frame) {
            ethertype == kEthertypeQinQLegacy) {
         if (result.vlan_tags == 2) {
             result.outcome = FrameOutcome::too_many_vlan_tags;
-            return result;
+            return;
         }
         if (length < 4) {
             result.outcome = FrameOutcome::truncated_vlan;
-            return result;
+            return;
         }
         ++result.vlan_tags;
         ethertype = read_u16(at + 2);
@@ -230,6 +230,11 @@ DecodedFrame decode_frame(std::span<const uint8_t> frame) {
     } else {
         result.outcome = FrameOutcome::non_ip_ethertype;
     }
+}
+
+DecodedFrame decode_frame(std::span<const uint8_t> frame) {
+    DecodedFrame result;
+    decode_frame(frame, result);
     return result;
 }
 
