@@ -317,6 +317,9 @@ std::vector<MetricFamily> SensorMetrics::Collect() const {
                MetricType::Counter, static_cast<double>(sums.details_unavailable));
     out.single("sipscope_tool_matches_total", "Tool database matches run (first request, eighth request and close of a flow).",
                MetricType::Counter, static_cast<double>(sums.tool_matches));
+    out.by_label("sipscope_tool_values_total", "Header values a tool match read: matched by Hyperscan, or taken from the worker's cache of values already matched (one tool from many sources repeats most of its values).",
+                 MetricType::Counter, "result", std::array<std::string_view, 2>{"scanned", "cached"},
+                 std::array<uint64_t, 2>{sums.tool_values_scanned, sums.tool_values_cached});
     out.single("sipscope_number_lookups_total", "Dialled numbers looked up in libphonenumber's numbering plans (each worker caches the answers).",
                MetricType::Counter, static_cast<double>(sums.number_lookups));
     out.single("sipscope_numbers_unclassified_total", "Dialled numbers given only the country of their calling code: lookups were over the per-worker limit of 10,000 a second.",

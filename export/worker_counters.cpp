@@ -47,6 +47,8 @@ CounterSums sum_counters(std::span<const WorkerCounters* const> workers) {
         sums.flows_active += s.flows_active.read();
         sums.details_unavailable += s.details_unavailable.read();
         sums.tool_matches += s.tool_matches.read();
+        sums.tool_values_cached += s.tool_values_cached.read();
+        sums.tool_values_scanned += s.tool_values_scanned.read();
         sums.number_lookups += s.number_lookups.read();
         sums.numbers_over_budget += s.numbers_over_budget.read();
         add(sums.flows_closed, s.flows_closed);

@@ -87,6 +87,7 @@ struct CounterSums {
     Totals<fingerprint::kProbeKindCount> probes{};
     uint64_t sip_packets = 0, sip_bytes = 0, records_dropped = 0;
     uint64_t flows_opened = 0, flows_active = 0, details_unavailable = 0, tool_matches = 0;
+    uint64_t tool_values_cached = 0, tool_values_scanned = 0;
     uint64_t number_lookups = 0, numbers_over_budget = 0;
     Totals<fingerprint::kCloseReasonCount> flows_closed{};
     Totals<fingerprint::kAlertCounterSlots> alerts{};

@@ -47,6 +47,8 @@ struct SourceCounters {
     OwnedCounter details_in_use;       // a gauge: flows holding detail storage now
     OwnedCounter detail_capacity;      // set once at start
     OwnedCounter tool_matches;         // tool database matches run (a few per flow)
+    OwnedCounter tool_values_cached;   // header values whose match was taken from the cache
+    OwnedCounter tool_values_scanned;  // header values matched by Hyperscan
     OwnedCounter number_lookups;       // dialled numbers looked up in libphonenumber (cache misses)
     OwnedCounter numbers_over_budget;  // numbers left unclassified: lookups over NumberPlan::kLookupsPerSecond
     std::array<OwnedCounter, kAlertCounterSlots> alerts;

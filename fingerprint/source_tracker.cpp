@@ -154,8 +154,11 @@ void SourceTracker::observe_request(FlowState& flow, const SourcePacket& packet)
 // and at least as confident (e.g. svcrack's first REGISTER has no
 // Authorization yet; its later ones complete the rule).
 void SourceTracker::identify(FlowState& flow, const HeaderFingerprint& fingerprint) {
+    uint64_t hits = scratch_->cache_hits(), misses = scratch_->cache_misses();
     ToolMatch match = tools_->match(fingerprint, *scratch_);
     counters_.tool_matches.increment();
+    counters_.tool_values_cached.add(scratch_->cache_hits() - hits);
+    counters_.tool_values_scanned.add(scratch_->cache_misses() - misses);
     if (match.tool < 0) return;
     bool better = flow.tool < 0 || (match.complete && !flow.tool_complete) ||
                   (match.complete == flow.tool_complete && match.confidence >= flow.tool_confidence);

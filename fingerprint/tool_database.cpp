@@ -3,8 +3,10 @@
 #include "tool_database.hpp"
 
 #include <hs.h>
+#include <rte_hash_crc.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -25,15 +27,6 @@ std::string lower(std::string text) {
     return text;
 }
 
-std::string escape_literal(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        if (std::string_view("\\^$.|?*+()[]{}/-").find(c) != std::string_view::npos) out.push_back('\\');
-        out.push_back(c);
-    }
-    return out;
-}
-
 // {var} → the marker byte.
 std::string expand_regex(std::string_view regex) {
     std::string out;
@@ -48,24 +41,7 @@ std::string expand_regex(std::string_view regex) {
     return out;
 }
 
-int on_match(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* context) {
-    auto* matched = static_cast<std::bitset<ToolDatabase::kMaxConditions>*>(context);
-    matched->set(id);
-    return 0;  // continue: every condition of every tool is wanted
-}
-
 }  // namespace
-
-void build_match_document(const HeaderFingerprint& fingerprint, std::string& out) {
-    out.clear();
-    for (uint8_t i = 0; i < fingerprint.entry_count; ++i) {
-        const FingerprintEntry& entry = fingerprint.entries[i];
-        out.append(entry.key, entry.key_length);
-        out.push_back(':');
-        out.append(entry.value, entry.value_length);
-        out.push_back('\n');
-    }
-}
 
 std::unique_ptr<ToolDatabase> ToolDatabase::load(const std::string& path) {
     std::ifstream file(path);
@@ -198,40 +174,60 @@ std::unique_ptr<ToolDatabase> ToolDatabase::from_text(std::string_view text, con
 }
 
 void ToolDatabase::compile(const std::string& origin) {
-    std::vector<std::string> expressions;
-    std::vector<unsigned> flags, ids;
-    std::vector<std::pair<const ToolEntry*, const ToolCondition*>> where;
+    // Conditions grouped by key, each group compiled into its own database;
+    // a condition's Hyperscan id is its global condition id.
+    std::vector<std::vector<std::string>> expressions;
+    std::vector<std::vector<std::pair<const ToolEntry*, const ToolCondition*>>> where;
     require_count_.assign(tools_.size(), 0);
     expect_count_.assign(tools_.size(), 0);
     for (std::size_t t = 0; t < tools_.size(); ++t) {
         for (const ToolCondition& condition : tools_[t].conditions) {
+            auto found = std::find_if(keys_.begin(), keys_.end(), [&](const KeyMatcher& m) { return m.key == condition.key; });
+            if (found == keys_.end()) {
+                keys_.push_back(KeyMatcher{condition.key, nullptr, {}});
+                expressions.emplace_back();
+                where.emplace_back();
+                found = keys_.end() - 1;
+            }
+            std::size_t k = static_cast<std::size_t>(found - keys_.begin());
             std::string regex = expand_regex(condition.regex);
             if (!regex.empty() && regex[0] == '^') regex.erase(0, 1);
-            // Appended piece by piece: GCC 12 warns (-Wrestrict, a false
-            // positive) on the chained operator+ form.
-            std::string expression = "^";
-            expression += escape_literal(condition.key);
-            expression += ':';
-            expression += regex;
-            expressions.push_back(std::move(expression));
-            flags.push_back(HS_FLAG_MULTILINE | HS_FLAG_SINGLEMATCH);
-            ids.push_back(static_cast<unsigned>(condition_tool_.size()));
+            expressions[k].push_back("^" + regex);
+            where[k].emplace_back(&tools_[t], &condition);
+            uint16_t id = static_cast<uint16_t>(condition_tool_.size());
+            bit_of_condition_.push_back(static_cast<uint8_t>(std::min<std::size_t>(found->conditions.size(), 255)));
+            found->conditions.push_back(id);
             condition_tool_.push_back(static_cast<uint16_t>(t));
             condition_kind_.push_back(condition.kind);
             if (condition.kind == ConditionKind::require) ++require_count_[t];
             if (condition.kind == ConditionKind::expect) ++expect_count_[t];
-            where.emplace_back(&tools_[t], &condition);
+            if (condition_tool_.size() > kMaxConditions)
+                throw ToolDatabaseError(origin + ": more than " + std::to_string(kMaxConditions) + " conditions are not supported");
+            if (keys_.size() > 120) throw ToolDatabaseError(origin + ": conditions on more than 120 keys are not supported");
         }
     }
-    if (expressions.size() > kMaxConditions)
-        throw ToolDatabaseError(origin + ": " + std::to_string(expressions.size()) + " conditions; at most " +
-                                std::to_string(kMaxConditions) + " are supported");
-    if (expressions.empty()) return;  // probe signatures only: nothing for Hyperscan
+    for (std::size_t k = 0; k < keys_.size(); ++k) compile_key(keys_[k], expressions[k], where[k], origin);
+    // The key index: 256 slots for at most 120 keys, probed linearly.
+    key_slots_.assign(keys_.empty() ? 0 : 256, -1);
+    for (std::size_t k = 0; k < keys_.size(); ++k) {
+        std::size_t slot = rte_hash_crc(keys_[k].key.data(), static_cast<uint32_t>(keys_[k].key.size()), 0) & 255;
+        while (key_slots_[slot] >= 0) slot = (slot + 1) & 255;
+        key_slots_[slot] = static_cast<int8_t>(k);
+    }
+}
+
+void ToolDatabase::compile_key(KeyMatcher& matcher, const std::vector<std::string>& expressions,
+                               const std::vector<std::pair<const ToolEntry*, const ToolCondition*>>& where,
+                               const std::string& origin) {
     std::vector<const char*> pointers;
     for (const auto& expression : expressions) pointers.push_back(expression.c_str());
+    // A value is matched alone: ^ and $ are its ends. An empty value can
+    // satisfy a pattern such as `.*`, as the line "key:" did.
+    std::vector<unsigned> flags(expressions.size(), HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY);
+    std::vector<unsigned> ids(matcher.conditions.begin(), matcher.conditions.end());
     hs_compile_error_t* error = nullptr;
     if (hs_compile_multi(pointers.data(), flags.data(), ids.data(), static_cast<unsigned>(pointers.size()), HS_MODE_BLOCK,
-                         nullptr, &database_, &error) != HS_SUCCESS) {
+                         nullptr, &matcher.database, &error) != HS_SUCCESS) {
         std::string reason = error ? error->message : "unknown Hyperscan error";
         int index = error ? error->expression : -1;
         hs_free_compile_error(error);
@@ -240,16 +236,17 @@ void ToolDatabase::compile(const std::string& origin) {
             throw ToolDatabaseError(origin + ":" + std::to_string(condition->line) + ": tool '" + tool->name +
                                     "': pattern for '" + condition->key + "' does not compile: " + reason);
         }
-        throw ToolDatabaseError(origin + ": cannot compile the database: " + reason);
+        throw ToolDatabaseError(origin + ": cannot compile the conditions on '" + matcher.key + "': " + reason);
     }
-    if (hs_alloc_scratch(database_, &prototype_scratch_) != HS_SUCCESS) {
+    // One scratch grown to fit every key's database.
+    if (hs_alloc_scratch(matcher.database, &prototype_scratch_) != HS_SUCCESS) {
         throw ToolDatabaseError(origin + ": cannot allocate Hyperscan scratch space");
     }
 }
 
 ToolDatabase::~ToolDatabase() {
     hs_free_scratch(prototype_scratch_);
-    hs_free_database(database_);
+    for (KeyMatcher& matcher : keys_) hs_free_database(matcher.database);
 }
 
 ToolScratch::~ToolScratch() { hs_free_scratch(scratch_); }
@@ -258,32 +255,106 @@ std::unique_ptr<ToolScratch> ToolDatabase::make_scratch() const {
     auto scratch = std::unique_ptr<ToolScratch>(new ToolScratch());
     if (prototype_scratch_ && hs_clone_scratch(prototype_scratch_, &scratch->scratch_) != HS_SUCCESS)
         throw ToolDatabaseError("cannot clone Hyperscan scratch space");
-    scratch->document_.reserve(kFingerprintKeys * (kFingerprintKeyBytes + kFingerprintValueBytes + 2));
+    scratch->cache_ = std::make_unique<ToolScratch::CachedValue[]>(ToolScratch::kCachedValues);
     scratch->require_matched_.resize(tools_.size());
     scratch->expect_matched_.resize(tools_.size());
     scratch->forbidden_.resize(tools_.size());
+    scratch->touched_.reserve(tools_.size());
     return scratch;
 }
 
+int ToolDatabase::key_index(std::string_view key) const {
+    if (key_slots_.empty()) return -1;
+    std::size_t slot = rte_hash_crc(key.data(), static_cast<uint32_t>(key.size()), 0) & 255;
+    for (;;) {
+        int k = key_slots_[slot];
+        if (k < 0) return -1;
+        if (keys_[static_cast<std::size_t>(k)].key == key) return k;
+        slot = (slot + 1) & 255;
+    }
+}
+
+namespace {
+
+struct ValueMatches {
+    std::bitset<ToolDatabase::kMaxConditions>* matched;
+    const uint8_t* bit_of_condition;
+    uint64_t bits = 0;
+};
+
+int on_value_match(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* context) {
+    auto* matches = static_cast<ValueMatches*>(context);
+    matches->matched->set(id);
+    unsigned bit = matches->bit_of_condition[id];
+    if (bit < 64) matches->bits |= uint64_t{1} << bit;
+    return 0;  // continue: every condition of every tool is wanted
+}
+
+}  // namespace
+
+void ToolDatabase::match_value(int key, std::string_view value, ToolScratch& scratch) const {
+    const KeyMatcher& matcher = keys_[static_cast<std::size_t>(key)];
+    // Values longer than a template's are not cached (only documents have them).
+    bool cacheable = matcher.conditions.size() <= 64 && value.size() <= kFingerprintValueBytes;
+    ToolScratch::CachedValue* cached = nullptr;
+    if (cacheable) {
+        uint32_t hash = rte_hash_crc(value.data(), static_cast<uint32_t>(value.size()), static_cast<uint32_t>(key));
+        cached = &scratch.cache_[hash % ToolScratch::kCachedValues];
+        if (cached->key == key && cached->length == value.size() && std::memcmp(cached->value, value.data(), value.size()) == 0) {
+            ++scratch.cache_hits_;
+            for (uint64_t bits = cached->matched; bits != 0; bits &= bits - 1)
+                scratch.matched_.set(matcher.conditions[static_cast<std::size_t>(__builtin_ctzll(bits))]);
+            return;
+        }
+    }
+    ++scratch.cache_misses_;
+    ValueMatches matches{&scratch.matched_, bit_of_condition_.data()};
+    hs_scan(matcher.database, value.data(), static_cast<unsigned>(value.size()), 0, scratch.scratch_, on_value_match, &matches);
+    if (cached) {
+        cached->matched = matches.bits;
+        cached->key = static_cast<int16_t>(key);
+        cached->length = static_cast<uint8_t>(value.size());
+        std::memcpy(cached->value, value.data(), value.size());
+    }
+}
+
 ToolMatch ToolDatabase::match(const HeaderFingerprint& fingerprint, ToolScratch& scratch) const {
-    build_match_document(fingerprint, scratch.document_);
-    return match_document(scratch.document_, scratch);
+    scratch.matched_.reset();
+    for (uint8_t i = 0; i < fingerprint.entry_count; ++i) {
+        const FingerprintEntry& entry = fingerprint.entries[i];
+        int key = key_index({entry.key, entry.key_length});
+        if (key >= 0) match_value(key, {entry.value, entry.value_length}, scratch);
+    }
+    return best_tool(scratch);
 }
 
 ToolMatch ToolDatabase::match_document(std::string_view document, ToolScratch& scratch) const {
-    if (database_ == nullptr) return {};  // no SIP condition to match
     scratch.matched_.reset();
-    hs_scan(database_, document.data(), static_cast<unsigned>(document.size()), 0, scratch.scratch_, on_match,
-            &scratch.matched_);
+    while (!document.empty()) {
+        std::size_t end = document.find('\n');
+        std::string_view line = document.substr(0, end);
+        document.remove_prefix(end == std::string_view::npos ? document.size() : end + 1);
+        std::size_t colon = line.find(':');
+        if (colon == std::string_view::npos) continue;
+        int key = key_index(line.substr(0, colon));
+        if (key >= 0) match_value(key, line.substr(colon + 1), scratch);
+    }
+    return best_tool(scratch);
+}
+
+ToolMatch ToolDatabase::best_tool(ToolScratch& scratch) const {
+    // Only the tools with a matched condition are counted and weighed (a
+    // flow matches a handful of conditions out of many); their counts are
+    // zero again on return.
     auto& require_matched = scratch.require_matched_;
     auto& expect_matched = scratch.expect_matched_;
     auto& forbidden = scratch.forbidden_;
-    std::fill(require_matched.begin(), require_matched.end(), 0);
-    std::fill(expect_matched.begin(), expect_matched.end(), 0);
-    std::fill(forbidden.begin(), forbidden.end(), 0);
-    for (std::size_t id = 0; id < condition_tool_.size(); ++id) {
-        if (!scratch.matched_.test(id)) continue;
+    auto& touched = scratch.touched_;
+    touched.clear();
+    const auto& matched_conditions = scratch.matched_;
+    for (std::size_t id = matched_conditions._Find_first(); id < condition_tool_.size(); id = matched_conditions._Find_next(id)) {
         uint16_t tool = condition_tool_[id];
+        if (require_matched[tool] == 0 && expect_matched[tool] == 0 && forbidden[tool] == 0) touched.push_back(tool);
         switch (condition_kind_[id]) {
             case ConditionKind::require: ++require_matched[tool]; break;
             case ConditionKind::expect: ++expect_matched[tool]; break;
@@ -297,7 +368,8 @@ ToolMatch ToolDatabase::match_document(std::string_view document, ToolScratch& s
     // tool still points to its family.
     ToolMatch best;
     unsigned best_specificity = 0;
-    for (std::size_t t = 0; t < tools_.size(); ++t) {
+    std::sort(touched.begin(), touched.end());  // ties go to the tool listed first
+    for (uint16_t t : touched) {
         if (forbidden[t]) continue;
         unsigned total = require_count_[t] + expect_count_[t];
         unsigned matched = require_matched[t] + expect_matched[t];
@@ -318,6 +390,7 @@ ToolMatch ToolDatabase::match_document(std::string_view document, ToolScratch& s
             best_specificity = total;
         }
     }
+    for (uint16_t t : touched) require_matched[t] = expect_matched[t] = forbidden[t] = 0;
     return best;
 }
 

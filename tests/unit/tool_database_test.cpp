@@ -119,6 +119,69 @@ TEST_F(ShippedDatabase, BenignPhonesAreUnknown) {
     for (const auto& phone : phones) EXPECT_EQ(match(phone).tool, -1) << phone;
 }
 
+// A fingerprint as the worker holds it (keys and values, no document).
+HeaderFingerprint fingerprint_of(const std::vector<std::pair<std::string, std::string>>& entries) {
+    HeaderFingerprint fingerprint;
+    for (const auto& [key, value] : entries) {
+        FingerprintEntry& entry = fingerprint.entries[fingerprint.entry_count++];
+        key.copy(entry.key, sizeof entry.key);
+        entry.key_length = static_cast<uint8_t>(key.size());
+        value.copy(entry.value, sizeof entry.value);
+        entry.value_length = static_cast<uint8_t>(value.size());
+    }
+    fingerprint.packets = 1;
+    return fingerprint;
+}
+
+// Values are matched one by one and their results cached per worker: a
+// repeated value is a hit with the same result, a value one byte apart or
+// the same bytes under another key is not.
+TEST_F(ShippedDatabase, RepeatedValuesAreMatchedOnceAndCachedExactly) {
+    scratch = database->make_scratch();
+    auto svmap = [](const std::string& tag, const std::string& call_id) {
+        return fingerprint_of({{"via", "SIP/2.0/UDP SourceIP:SourcePort;branch=z9hG4bK-" + tag + ";rport"},
+                               {"to", "\"sipvicious\"<sip:100@1.1.1.1>"},
+                               {"from", "\"sipvicious\"<sip:100@1.1.1.1>;tag=" + tag},
+                               {"user-agent", "friendly-scanner"},
+                               {"call-id", call_id},
+                               {"contact", "sip:100@SourceIP:SourcePort"}});
+    };
+    ToolMatch first = database->match(svmap("6338", "a39a4472"), *scratch);
+    ASSERT_GE(first.tool, 0);
+    EXPECT_EQ(tool_of(first).name, "sipvicious");
+    EXPECT_EQ(scratch->cache_hits(), 0u);
+    uint64_t misses = scratch->cache_misses();
+    EXPECT_EQ(misses, 6u);
+    // Another source of the same tool: only via, from and call-id differ.
+    ToolMatch second = database->match(svmap("9f01", "77c0d1e2"), *scratch);
+    EXPECT_EQ(second.tool, first.tool);
+    EXPECT_EQ(second.complete, first.complete);
+    EXPECT_FLOAT_EQ(second.confidence, first.confidence);
+    EXPECT_EQ(scratch->cache_hits(), 3u);
+    EXPECT_EQ(scratch->cache_misses(), misses + 3);
+    // One byte apart: a miss, and the forbidding User-Agent is seen.
+    ToolMatch renamed = database->match(fingerprint_of({{"to", "\"sipvicious\"<sip:100@1.1.1.1>"},
+                                                         {"from", "\"sipvicious\"<sip:100@1.1.1.1>;tag=6338"},
+                                                         {"user-agent", "friendly-scannex"}}),
+                                        *scratch);
+    EXPECT_NE(renamed.tool, first.tool);
+    // The same bytes under a key no condition names are not matched at all,
+    // and under another key they are that key's value.
+    uint64_t before = scratch->cache_misses() + scratch->cache_hits();
+    EXPECT_EQ(database->match(fingerprint_of({{"subject-x", "friendly-scanner"}}), *scratch).tool, -1);
+    EXPECT_EQ(scratch->cache_misses() + scratch->cache_hits(), before);
+    EXPECT_EQ(database->match(fingerprint_of({{"server", "friendly-scanner"}}), *scratch).tool, -1);
+}
+
+// A condition reads its own key's value: it can no longer run on into the
+// next line of the template (a From condition ending in the To header).
+TEST(ToolDatabaseValues, AConditionNeverSpansTwoHeaders) {
+    auto database = ToolDatabase::from_text("[tool]\nname = t\nfamily = x\nrequire from = \"?[^\"<]+\"?\\s*<sip:100@1\\.1\\.1\\.1>\n", "t.conf");
+    auto scratch = database->make_scratch();
+    EXPECT_EQ(database->match_document("from:\"x\"<sip:100@1.1.1.1>\n", *scratch).tool, 0);
+    EXPECT_EQ(database->match_document("from:abc\nto:<sip:100@1.1.1.1>\n", *scratch).tool, -1);
+}
+
 struct BrokenCase {
     const char* text;
     const char* expected;
