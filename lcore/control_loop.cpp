@@ -105,8 +105,10 @@ unsigned ControlLoop::drain_records() {
             line_.clear();
             if (record.kind == fingerprint::RecordKind::alert) {
                 if (observers_.alerted) observers_.alerted->observe(record);
-                exporter::format_alert_event(line_, record, event_context_);
-                write_event(exporter::EventType::alert);
+                if (has_record_output()) {
+                    exporter::format_alert_event(line_, record, event_context_);
+                    write_event(exporter::EventType::alert);
+                }
                 ++summary_.alerts;
                 continue;
             }
@@ -114,15 +116,17 @@ unsigned ControlLoop::drain_records() {
                 observers_.live_campaigns->observe(record);
             if (record.kind == fingerprint::RecordKind::active_flow) {  // interim: the flow stays open
                 if (below_minimum(record)) continue;
-                exporter::format_flow_event(line_, record, event_context_);
-                write_event(exporter::EventType::sip_scan_flow);
+                if (has_record_output()) {
+                    exporter::format_flow_event(line_, record, event_context_);
+                    write_event(exporter::EventType::sip_scan_flow);
+                }
                 ++summary_.interim_records;
                 continue;
             }
             ++summary_.records;
             if (below_minimum(record)) {
                 ++summary_.flows_below_minimum;
-            } else {
+            } else if (has_record_output()) {
                 exporter::format_flow_event(line_, record, event_context_);
                 write_event(exporter::EventType::sip_scan_flow);
             }

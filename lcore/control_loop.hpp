@@ -96,6 +96,10 @@ private:
     unsigned drain_records();
     void serve_tool_reloads();
     void write_event(exporter::EventType type);
+    // Whether a formatted record goes anywhere (`--events ""` and no
+    // ClickHouse: records still feed the summary, /top and metrics, but
+    // are not formatted for nobody).
+    bool has_record_output() const { return events_.enabled() || observers_.clickhouse != nullptr; }
     void read_queue_counters(const PortPlan& plan, exporter::PortCounters& counters);
     uint64_t refresh_port_counters();
     void stop_workers(fingerprint::CloseReason reason);
