@@ -2,8 +2,9 @@
 // start) and matching (worker lcore, a few times per flow).
 #include "tool_database.hpp"
 
+#include "text_hash.hpp"
+
 #include <hs.h>
-#include <rte_hash_crc.h>
 
 #include <algorithm>
 #include <cstring>
@@ -25,20 +26,6 @@ std::string lower(std::string text) {
     for (char& c : text)
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
     return text;
-}
-
-// CRC32-C of bytes at any alignment (rte_hash_crc casts its pointer to
-// uint64_t, which is undefined on unaligned data: header values are).
-uint32_t crc_of(std::string_view bytes, uint32_t seed) {
-    uint32_t crc = seed;
-    std::size_t i = 0;
-    for (; i + 8 <= bytes.size(); i += 8) {
-        uint64_t word;
-        std::memcpy(&word, bytes.data() + i, 8);
-        crc = rte_hash_crc_8byte(word, crc);
-    }
-    for (; i < bytes.size(); ++i) crc = rte_hash_crc_1byte(static_cast<uint8_t>(bytes[i]), crc);
-    return crc;
 }
 
 // {var} → the marker byte.
@@ -224,7 +211,7 @@ void ToolDatabase::compile(const std::string& origin) {
     // The key index: 256 slots for at most 120 keys, probed linearly.
     key_slots_.assign(keys_.empty() ? 0 : 256, -1);
     for (std::size_t k = 0; k < keys_.size(); ++k) {
-        std::size_t slot = crc_of(keys_[k].key, 0) & 255;
+        std::size_t slot = text_hash(keys_[k].key, 0) & 255;
         while (key_slots_[slot] >= 0) slot = (slot + 1) & 255;
         key_slots_[slot] = static_cast<int8_t>(k);
     }
@@ -279,7 +266,7 @@ std::unique_ptr<ToolScratch> ToolDatabase::make_scratch() const {
 
 int ToolDatabase::key_index(std::string_view key) const {
     if (key_slots_.empty()) return -1;
-    std::size_t slot = crc_of(key, 0) & 255;
+    std::size_t slot = text_hash(key, 0) & 255;
     for (;;) {
         int k = key_slots_[slot];
         if (k < 0) return -1;
@@ -312,7 +299,7 @@ void ToolDatabase::match_value(int key, std::string_view value, ToolScratch& scr
     bool cacheable = matcher.conditions.size() <= 64 && value.size() <= kFingerprintValueBytes;
     ToolScratch::CachedValue* cached = nullptr;
     if (cacheable) {
-        uint32_t hash = crc_of(value, static_cast<uint32_t>(key));
+        uint32_t hash = text_hash(value, static_cast<uint32_t>(key));
         cached = &scratch.cache_[hash % ToolScratch::kCachedValues];
         if (cached->key == key && cached->length == value.size() && std::memcmp(cached->value, value.data(), value.size()) == 0) {
             ++scratch.cache_hits_;
