@@ -193,7 +193,9 @@ void ToolDatabase::compile(const std::string& origin) {
             std::size_t k = static_cast<std::size_t>(found - keys_.begin());
             std::string regex = expand_regex(condition.regex);
             if (!regex.empty() && regex[0] == '^') regex.erase(0, 1);
-            expressions[k].push_back("^" + regex);
+            // Grouped, so that a top-level alternation is anchored too:
+            // "a|b" is "a" or "b" from the value's start, not "b" anywhere.
+            expressions[k].push_back("^(?:" + regex + ")");
             where[k].emplace_back(&tools_[t], &condition);
             uint16_t id = static_cast<uint16_t>(condition_tool_.size());
             bit_of_condition_.push_back(static_cast<uint8_t>(std::min<std::size_t>(found->conditions.size(), 255)));

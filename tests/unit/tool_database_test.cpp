@@ -180,6 +180,11 @@ TEST(ToolDatabaseValues, AConditionNeverSpansTwoHeaders) {
     auto scratch = database->make_scratch();
     EXPECT_EQ(database->match_document("from:\"x\"<sip:100@1.1.1.1>\n", *scratch).tool, 0);
     EXPECT_EQ(database->match_document("from:abc\nto:<sip:100@1.1.1.1>\n", *scratch).tool, -1);
+    // A pattern is read from the value's start, alternatives included.
+    auto either = ToolDatabase::from_text("[tool]\nname = e\nfamily = x\nrequire user-agent = foo|bar\n", "e.conf");
+    auto either_scratch = either->make_scratch();
+    EXPECT_EQ(either->match_document("user-agent:bar 1.0\n", *either_scratch).tool, 0);
+    EXPECT_EQ(either->match_document("user-agent:not bar\n", *either_scratch).tool, -1);
 }
 
 struct BrokenCase {
