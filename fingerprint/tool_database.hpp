@@ -162,7 +162,7 @@ private:
         uint8_t length = 0;
         char value[kFingerprintValueBytes];
     };
-    static constexpr std::size_t kCachedValues = 2048;  // 256 KiB per worker
+    static constexpr std::size_t kCachedValues = 2048;  // 224 KiB per worker
     hs_scratch* scratch_ = nullptr;
     std::unique_ptr<CachedValue[]> cache_;
     uint64_t cache_hits_ = 0, cache_misses_ = 0;

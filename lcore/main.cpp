@@ -56,7 +56,7 @@ constexpr int kExitCaptureShort = 3;
 constexpr std::size_t kToolSlotsForReloads = 256;  // the port delivered fewer packets than the capture holds
 constexpr int kExitOutputLost = 4;    // events were lost (counted), or the metrics file could not be written
 
-// Records carry a fingerprint copy (~2.3 KiB each).
+// Records carry a copy of the flow's detail (~7.5 KiB each).
 constexpr unsigned kRecordRingSize = 4096;
 constexpr unsigned kRecordPoolSize = 8191;
 constexpr unsigned kRecordPoolCache = 64;
