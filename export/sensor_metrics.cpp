@@ -175,7 +175,7 @@ void SensorMetrics::collect_tools(FamilyBuilder& out, const CounterSums& sums) c
     // of a tool no longer in the database stay as they were).
     std::size_t slots = tools_ ? tools_->size() + 1 : 1;
     for (auto [name, help, type, values] :
-         {std::tuple{"sipscope_flows_closed_by_tool_total", "Flows closed, by the tool their fingerprint names (unknown when none).", MetricType::Counter, &sums.closed_by_tool},
+         {std::tuple{"sipscope_flows_closed_by_tool_total", "Flows closed, by the tool they were named as (unknown when none).", MetricType::Counter, &sums.closed_by_tool},
           std::tuple{"sipscope_sources_active", "Open flows (active sources), by the tool named so far (unknown until named).", MetricType::Gauge, &sums.active_by_tool}}) {
         MetricFamily& family = out.begin(name, help, type);
         for (std::size_t slot = 0; slot < slots; ++slot) {

@@ -384,6 +384,51 @@ std::size_t substitute_endpoints(std::string_view value, const PacketEndpoints& 
     return substitute_endpoints(NeedleIndex(value, endpoints), value, out, capacity, overflow);
 }
 
+std::string_view fingerprint_key(const parser::SipHeader& header, char* buffer) {
+    std::string_view key = parser::canonical_name(header.id);
+    if (!key.empty()) return key;
+    std::size_t length = std::min(header.name.size(), kFingerprintKeyBytes);
+    for (std::size_t c = 0; c < length; ++c) buffer[c] = lower(header.name[c]);
+    return {buffer, length};
+}
+
+// find_or_add() and merge() on an empty template, keys only: every entry
+// that exists was made by this message, so finding one means a repeat.
+int FirstRequestKeys::find(parser::HeaderId id, std::string_view key) const {
+    std::size_t length = std::min(key.size(), kFingerprintKeyBytes);
+    for (uint8_t i = 0; i < count_; ++i) {
+        const Key& entry = keys_[i];
+        if (id != parser::HeaderId::unknown ? entry.id == id
+                                            : entry.length == length && std::memcmp(entry.text, key.data(), length) == 0)
+            return i;
+    }
+    return -1;
+}
+
+int FirstRequestKeys::add(parser::HeaderId id, std::string_view key) {
+    bool has_id = id != parser::HeaderId::unknown;
+    if (count_ == kFingerprintKeys || (!has_id && without_id_ == kMaxKeysWithoutId)) return -1;
+    if (!has_id) ++without_id_;
+    Key& entry = keys_[count_];
+    entry.length = static_cast<uint8_t>(std::min(key.size(), kFingerprintKeyBytes));
+    std::memcpy(entry.text, key.data(), entry.length);
+    entry.id = id;
+    entry.occurrences = 0;
+    return count_++;
+}
+
+std::string_view FirstRequestKeys::admit(parser::HeaderId id, std::string_view key, char* repeat_buffer) {
+    int index = find(id, key);
+    if (index < 0) {
+        index = add(id, key);
+        return index < 0 ? std::string_view{} : std::string_view(keys_[index].text, keys_[index].length);
+    }
+    unsigned occurrence = ++keys_[index].occurrences + 1u;
+    std::string_view repeated = repeat_key(key, occurrence, repeat_buffer);
+    if (find(parser::HeaderId::unknown, repeated) >= 0 || add(parser::HeaderId::unknown, repeated) < 0) return {};
+    return repeated;
+}
+
 bool aggregate(HeaderFingerprint& fingerprint, const parser::SipMessage& message, const PacketEndpoints& endpoints) {
     bool changed = fingerprint.packets == 0;
     MessageKeys keys;
@@ -394,12 +439,7 @@ bool aggregate(HeaderFingerprint& fingerprint, const parser::SipMessage& message
     char key_buffer[kFingerprintKeyBytes];
     for (std::size_t i = 0; i < message.header_count; ++i) {
         const parser::SipHeader& header = message.headers[i];
-        std::string_view key = parser::canonical_name(header.id);
-        if (key.empty()) {
-            std::size_t length = std::min(header.name.size(), kFingerprintKeyBytes);
-            for (std::size_t c = 0; c < length; ++c) key_buffer[c] = lower(header.name[c]);
-            key = std::string_view(key_buffer, length);
-        }
+        std::string_view key = fingerprint_key(header, key_buffer);
         changed |= merge(fingerprint, header.id, key, header.value, needles, keys, sequence_position);
     }
     parser::for_each_sdp_line(message.body, [&](char type, std::string_view value) {

@@ -185,6 +185,39 @@ std::size_t substitute_endpoints(const NeedleIndex& index, std::string_view valu
 std::size_t substitute_endpoints(std::string_view value, const PacketEndpoints& endpoints, char* out,
                                  std::size_t capacity, bool* overflow = nullptr);
 
+// The key a header's entry has: its canonical long name, or for a header
+// without an id its name in lower case, cut to kFingerprintKeyBytes
+// (written into `buffer`).
+std::string_view fingerprint_key(const parser::SipHeader& header, char* buffer);
+
+// The entries one message makes in an empty template, without writing the
+// template: which keys it gets (a repeat in the message is "via#2"), in
+// which order, and which are dropped by the limits above — as aggregate()
+// decides for a flow's first request. For naming a flow that has no
+// template (ToolDatabase::match_request).
+class FirstRequestKeys {
+public:
+    // The key the next header or SDP line with `id` and `key` is entered
+    // under (its own, or a repeat key written into `repeat_buffer`, which
+    // holds kFingerprintKeyBytes), or an empty view when it makes no new
+    // entry (dropped, or a repeat key that is already an entry).
+    std::string_view admit(parser::HeaderId id, std::string_view key, char* repeat_buffer);
+
+private:
+    struct Key {
+        char text[kFingerprintKeyBytes];
+        uint8_t length;
+        parser::HeaderId id;
+        uint8_t occurrences;  // repeats of this key in the message so far
+    };
+    int find(parser::HeaderId id, std::string_view key) const;
+    int add(parser::HeaderId id, std::string_view key);
+
+    Key keys_[kFingerprintKeys];
+    uint8_t count_ = 0;
+    uint8_t without_id_ = 0;
+};
+
 // Merges one SIP message (and its SDP body) into the fingerprint. Returns
 // whether the template changed (a key, a character, a length or the order).
 bool aggregate(HeaderFingerprint& fingerprint, const parser::SipMessage& message, const PacketEndpoints& endpoints);

@@ -59,7 +59,9 @@ public:
     // many requests, and when the flow closes. The first match is made
     // lazily, just before the second request is merged: in a spoofed-source
     // flood every packet is a first request, and a match costs more than the
-    // rest of the packet — those sources are matched once, at close.
+    // rest of the packet — those sources are matched once, at close. A flow
+    // without a fingerprint (the detail pool was full) is matched once, on
+    // its first request (ToolDatabase::match_request).
     static constexpr uint32_t kRematchAfterRequests = 8;
     // Heavy flows report progress (for the top-sources view) at every
     // power-of-two request count from this one: log2 records per flow.
@@ -97,6 +99,8 @@ private:
     void observe_request(FlowState& flow, const SourcePacket& packet);
     FlowDetail* admit(FlowState& flow);
     void identify(FlowState& flow, const HeaderFingerprint& fingerprint);
+    void name_from_first_request(FlowState& flow, const SourcePacket& packet);
+    void adopt(FlowState& flow, const ToolMatch& match, uint64_t hits, uint64_t misses);
     void name_by_packets(FlowState& flow, const ScanProfile& scan);
     void move_active_tool(int16_t from, int16_t to);
     void check_method_alert(FlowState& flow, const SourcePacket& packet);

@@ -2,6 +2,7 @@
 // start) and matching (worker lcore, a few times per flow).
 #include "tool_database.hpp"
 
+#include "sip_fields.hpp"
 #include "text_hash.hpp"
 
 #include <hs.h>
@@ -185,7 +186,7 @@ void ToolDatabase::compile(const std::string& origin) {
         for (const ToolCondition& condition : tools_[t].conditions) {
             auto found = std::find_if(keys_.begin(), keys_.end(), [&](const KeyMatcher& m) { return m.key == condition.key; });
             if (found == keys_.end()) {
-                keys_.push_back(KeyMatcher{condition.key, nullptr, {}});
+                keys_.push_back(KeyMatcher{condition.key, nullptr, nullptr, {}});
                 expressions.emplace_back();
                 where.emplace_back();
                 found = keys_.end() - 1;
@@ -216,40 +217,59 @@ void ToolDatabase::compile(const std::string& origin) {
         std::size_t slot = text_hash(keys_[k].key, 0) & 255;
         while (key_slots_[slot] >= 0) slot = (slot + 1) & 255;
         key_slots_[slot] = static_cast<int8_t>(k);
+        if (keys_[k].key.starts_with("sdp:")) names_sdp_lines_ = true;
     }
 }
 
 void ToolDatabase::compile_key(KeyMatcher& matcher, const std::vector<std::string>& expressions,
                                const std::vector<std::pair<const ToolEntry*, const ToolCondition*>>& where,
                                const std::string& origin) {
+    std::vector<std::size_t> anchored, searches;  // indexes into expressions
+    for (std::size_t i = 0; i < expressions.size(); ++i)
+        (expressions[i].starts_with("^(?:.*") ? searches : anchored).push_back(i);
+    compile_group(matcher, anchored, expressions, where, origin, matcher.anchored);
+    compile_group(matcher, searches, expressions, where, origin, matcher.searches);
+}
+
+void ToolDatabase::compile_group(const KeyMatcher& matcher, const std::vector<std::size_t>& group,
+                                 const std::vector<std::string>& expressions,
+                                 const std::vector<std::pair<const ToolEntry*, const ToolCondition*>>& where,
+                                 const std::string& origin, hs_database*& database) {
+    if (group.empty()) return;
     std::vector<const char*> pointers;
-    for (const auto& expression : expressions) pointers.push_back(expression.c_str());
+    std::vector<unsigned> ids;
+    for (std::size_t i : group) {
+        pointers.push_back(expressions[i].c_str());
+        ids.push_back(matcher.conditions[i]);
+    }
     // A value is matched alone: ^ and $ are its ends. An empty value can
     // satisfy a pattern such as `.*`, as the line "key:" did.
-    std::vector<unsigned> flags(expressions.size(), HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY);
-    std::vector<unsigned> ids(matcher.conditions.begin(), matcher.conditions.end());
+    std::vector<unsigned> flags(group.size(), HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY);
     hs_compile_error_t* error = nullptr;
     if (hs_compile_multi(pointers.data(), flags.data(), ids.data(), static_cast<unsigned>(pointers.size()), HS_MODE_BLOCK,
-                         nullptr, &matcher.database, &error) != HS_SUCCESS) {
+                         nullptr, &database, &error) != HS_SUCCESS) {
         std::string reason = error ? error->message : "unknown Hyperscan error";
         int index = error ? error->expression : -1;
         hs_free_compile_error(error);
-        if (index >= 0 && static_cast<std::size_t>(index) < where.size()) {
-            const auto& [tool, condition] = where[index];
+        if (index >= 0 && static_cast<std::size_t>(index) < group.size()) {
+            const auto& [tool, condition] = where[group[static_cast<std::size_t>(index)]];
             throw ToolDatabaseError(origin + ":" + std::to_string(condition->line) + ": tool '" + tool->name +
                                     "': pattern for '" + condition->key + "' does not compile: " + reason);
         }
         throw ToolDatabaseError(origin + ": cannot compile the conditions on '" + matcher.key + "': " + reason);
     }
-    // One scratch grown to fit every key's database.
-    if (hs_alloc_scratch(matcher.database, &prototype_scratch_) != HS_SUCCESS) {
+    // One scratch grown to fit every database.
+    if (hs_alloc_scratch(database, &prototype_scratch_) != HS_SUCCESS) {
         throw ToolDatabaseError(origin + ": cannot allocate Hyperscan scratch space");
     }
 }
 
 ToolDatabase::~ToolDatabase() {
     hs_free_scratch(prototype_scratch_);
-    for (KeyMatcher& matcher : keys_) hs_free_database(matcher.database);
+    for (KeyMatcher& matcher : keys_) {
+        hs_free_database(matcher.anchored);
+        hs_free_database(matcher.searches);
+    }
 }
 
 ToolScratch::~ToolScratch() { hs_free_scratch(scratch_); }
@@ -312,7 +332,10 @@ void ToolDatabase::match_value(int key, std::string_view value, ToolScratch& scr
     }
     ++scratch.cache_misses_;
     ValueMatches matches{&scratch.matched_, bit_of_condition_.data()};
-    hs_scan(matcher.database, value.data(), static_cast<unsigned>(value.size()), 0, scratch.scratch_, on_value_match, &matches);
+    for (hs_database* database : {matcher.anchored, matcher.searches}) {
+        if (database)
+            hs_scan(database, value.data(), static_cast<unsigned>(value.size()), 0, scratch.scratch_, on_value_match, &matches);
+    }
     if (cached) {
         cached->matched = matches.bits;
         cached->key = static_cast<int16_t>(key);
@@ -327,6 +350,31 @@ ToolMatch ToolDatabase::match(const HeaderFingerprint& fingerprint, ToolScratch&
         const FingerprintEntry& entry = fingerprint.entries[i];
         int key = key_index({entry.key, entry.key_length});
         if (key >= 0) match_value(key, {entry.value, entry.value_length}, scratch);
+    }
+    return best_tool(scratch);
+}
+
+ToolMatch ToolDatabase::match_request(const parser::SipMessage& message, const PacketEndpoints& endpoints,
+                                      ToolScratch& scratch) const {
+    scratch.matched_.reset();
+    FirstRequestKeys keys;
+    const NeedleIndex needles(message.text, endpoints);
+    char key_buffer[kFingerprintKeyBytes], repeat_buffer[kFingerprintKeyBytes], value[kFingerprintValueBytes];
+    auto offer = [&](parser::HeaderId id, std::string_view key, std::string_view raw) {
+        std::string_view entry_key = keys.admit(id, key, repeat_buffer);
+        int k = entry_key.empty() ? -1 : key_index(entry_key);
+        if (k < 0) return;  // no condition reads it: not even substituted
+        match_value(k, {value, substitute_endpoints(needles, raw, value, sizeof value)}, scratch);
+    };
+    for (std::size_t i = 0; i < message.header_count; ++i) {
+        const parser::SipHeader& header = message.headers[i];
+        offer(header.id, fingerprint_key(header, key_buffer), header.value);
+    }
+    if (names_sdp_lines_) {
+        parser::for_each_sdp_line(message.body, [&](char type, std::string_view line) {
+            char sdp_key[5] = {'s', 'd', 'p', ':', static_cast<char>(type >= 'A' && type <= 'Z' ? type + 32 : type)};
+            offer(parser::HeaderId::unknown, std::string_view(sdp_key, 5), line);
+        });
     }
     return best_tool(scratch);
 }

@@ -142,7 +142,8 @@ void add_shared_options(CLI::App& command, SensorOptions& options) {
     command.add_option("--detail-capacity,--fingerprint-capacity", options.detail_capacity,
                        "SIP sources per worker that keep detail at once: fingerprint, scan profile and intent "
                        "(about 7.2 KiB each). Sources beyond are counted (sipscope_details_unavailable_total) and "
-                       "go without tool, strategy and behaviour alerts. --fingerprint-capacity is the old name")
+                       "go without fingerprint, strategy and behaviour alerts; their tool is named from their first request. "
+                       "--fingerprint-capacity is the old name")
         ->capture_default_str()->check(CLI::Range(1u, 1u << 24));
     command.add_option("--fingerprint-sampling", options.fingerprint_sampling,
                        "Once a flow's fingerprint went 16 requests without changing, merge only 1 request in N "

@@ -296,6 +296,25 @@ class MinimumFlowRequests(unittest.TestCase):
             self.assertIn("flows below --min-flow-requests not written", result.stdout)
 
 
+class FloodBeyondTheDetailPool(unittest.TestCase):
+    def test_sources_without_detail_are_still_named(self):
+        """A spoofed SIPVicious flood far larger than the detail pool: the
+        flows that found it full have no fingerprint, and are named all the
+        same, from their first request."""
+        with TemporaryDirectory() as directory:
+            capture, truth = make_capture(directory, sources=0, probers=0, responders=0, background=0, flood=400,
+                                          seed=23)
+            _, events, samples = replay(directory, capture, 1, ["--detail-capacity", "16", "--flow-capacity", "256"])
+            flows = [event for event in events if event["event_type"] == "sip_scan_flow"]
+            self.assertEqual(len(flows), 400)
+            without = [event for event in flows if not event["fingerprint"]]
+            self.assertGreater(len(without), 300, "most flows found the pool full")
+            self.assertEqual(metric_sum(samples, "sipscope_details_unavailable_total"), len(without))
+            self.assertEqual({event["tool"]["name"] for event in flows}, {"sipvicious"})
+            self.assertTrue(all(event["tool"]["complete"] for event in without))
+            self.assertEqual(metric_sum(samples, "sipscope_flows_closed_by_tool_total", tool="sipvicious"), 400)
+
+
 class ProcessAndPoolMetrics(unittest.TestCase):
     def test_process_detail_pool_tool_database_and_renamed_metrics(self):
         with TemporaryDirectory() as directory:

@@ -128,9 +128,12 @@ protected:
         tracker->observe({&packet.source, 1});
     }
 
-    const FlowState* flow_of(uint8_t source) {
+    static parser::IpAddress flow_source(uint8_t source) {
         uint8_t bytes[4] = {203, 0, 113, source};
-        int32_t position = tracker->flows().lookup(parser::IpAddress::from_ipv4(bytes));
+        return parser::IpAddress::from_ipv4(bytes);
+    }
+    const FlowState* flow_of(uint8_t source) {
+        int32_t position = tracker->flows().lookup(flow_source(source));
         return position < 0 ? nullptr : &tracker->flows().at(position);
     }
     uint32_t slot_of(const std::string& name) const {
@@ -256,6 +259,31 @@ TEST_F(SourceTrackerTest, AdmissionRefusedWhenThePoolIsEmptyIsCountedOnce) {
     ASSERT_EQ(closed.size(), 2u);
     EXPECT_TRUE(closed[0]->has_detail);
     EXPECT_FALSE(closed[1]->has_detail);
+}
+
+// A telescope fills the detail pool with one-request sources long before
+// the flow table: a flow without detail is named from its first request,
+// and the scratch template it is matched in keeps nothing of the last one.
+TEST_F(SourceTrackerTest, FlowWithoutDetailIsNamedFromItsFirstRequest) {
+    make_tracker(64, 1);
+    send(1, 1, options_from_sipvicious("198.51.100.1"));
+    send(2, 1, options_from_sipvicious("198.51.100.1"));
+    ASSERT_FALSE(flow_of(2)->has_detail());
+    EXPECT_EQ(tool_name(flow_of(2)->tool), "sipvicious") << "named at once: no template is kept to match at close";
+    EXPECT_EQ(counters->active_by_tool[slot_of("sipvicious")].read(), 1u);
+    send(3, 1, request("OPTIONS", "100", "198.51.100.1"));
+    ASSERT_FALSE(flow_of(3)->has_detail());
+    EXPECT_EQ(tool_name(flow_of(3)->tool), "unknown") << "nothing of source 2's request is left in the scratch";
+    send(2, 2, request("OPTIONS", "100", "198.51.100.2"));
+    EXPECT_EQ(tool_name(flow_of(2)->tool), "sipvicious") << "a later request does not rename a flow without detail";
+    tracker->close_all(CloseReason::end_of_capture);
+    EXPECT_EQ(active_total(), 0u);
+    EXPECT_EQ(counters->closed_by_tool[slot_of("sipvicious")].read(), 2u);
+    EXPECT_EQ(counters->closed_by_tool[0].read(), 1u);
+    for (const FlowRecord* record : sink.of_kind(RecordKind::closed_flow)) {
+        bool source_3 = record->flow.source == flow_source(3);
+        EXPECT_EQ(tool_name(record->flow.tool), source_3 ? "unknown" : "sipvicious");
+    }
 }
 
 TEST_F(SourceTrackerTest, DetailGoesBackToThePoolWhenTheRecordIsLost) {

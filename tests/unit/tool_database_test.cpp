@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "frames.hpp"
 #include "tool_database.hpp"
 
 #ifndef SIPSCOPE_TOOL_DB
@@ -117,6 +118,65 @@ TEST_F(ShippedDatabase, BenignPhonesAreUnknown) {
         "call-id:abc\ncontact:<sip:200@SourceIP:SourcePort>\nuser-agent:Yealink SIP-T46S 66.85.0.5\n",
     };
     for (const auto& phone : phones) EXPECT_EQ(match(phone).tool, -1) << phone;
+}
+
+// A flow without a template is named from its first request
+// (match_request): the name must be the one its first-request template
+// would get, whatever the message holds — each tool's sample sent for real,
+// a phone, repeated headers, compact names, junk headers past the limits
+// on keys, an SDP body.
+TEST_F(ShippedDatabase, ARequestIsNamedAsItsFirstTemplateIs) {
+    auto concrete = [](std::string text) {
+        const std::pair<std::string, std::string> kEndpoints[] = {
+            {"SourceIP", "203.0.113.9"}, {"DestIP", "198.51.100.7"}, {"SourcePort", "5062"}, {"DestPort", "5060"}};
+        for (const auto& [name, value] : kEndpoints)
+            for (std::size_t at; (at = text.find(name)) != std::string::npos;) text.replace(at, name.size(), value);
+        return text;
+    };
+    std::vector<std::string> requests;
+    for (const auto& sample : kSamples) {
+        std::string headers;
+        for (std::size_t start = 0, end; (end = sample.document.find('\n', start)) != std::string::npos; start = end + 1) {
+            std::string line = sample.document.substr(start, end - start);
+            std::size_t colon = line.find(':');
+            headers += line.substr(0, colon) + ": " + line.substr(colon + 1) + "\r\n";
+        }
+        requests.push_back("OPTIONS sip:100@198.51.100.7 SIP/2.0\r\n" + concrete(headers) + "\r\n");
+    }
+    std::string junk;
+    for (int i = 0; i < 20; ++i) junk += "X-Junk-" + std::to_string(i) + ": " + std::to_string(i) + "\r\n";
+    requests.push_back("OPTIONS sip:100@198.51.100.7 SIP/2.0\r\nv: SIP/2.0/UDP 203.0.113.9:5062\r\nVia: SIP/2.0/UDP 10.0.0.1\r\n"
+                       "f: \"sipvicious\"<sip:100@1.1.1.1>;tag=1\r\nt: \"sipvicious\"<sip:100@1.1.1.1>\r\n" + junk +
+                       "User-Agent: x\r\nUser-Agent: friendly-scanner\r\nm: sip:100@203.0.113.9:5062\r\n\r\n");
+    requests.push_back("OPTIONS sip:100@198.51.100.7 SIP/2.0\r\n" + junk + junk +
+                       "From: \"sipvicious\"<sip:100@1.1.1.1>\r\nUser-Agent: friendly-scanner\r\n\r\n");
+    requests.push_back("INVITE sip:0046441408560@198.51.100.7 SIP/2.0\r\nVia: SIP/2.0/UDP 203.0.113.9:5062\r\n"
+                       "From: <sip:1000@198.51.100.7>;tag=8\r\nTo: <sip:0046441408560@198.51.100.7>\r\nCall-ID: a123-bc2547-a159\r\n"
+                       "User-Agent: Avaya one-X Deskphone\r\nContent-Type: application/sdp\r\n\r\n"
+                       "v=0\r\no=- 1 1 IN IP4 203.0.113.9\r\nc=IN IP4 203.0.113.9\r\nm=audio 8000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n");
+    requests.push_back("REGISTER sip:198.51.100.7 SIP/2.0\r\nVia: SIP/2.0/UDP 203.0.113.9:5062;branch=z9hG4bK1984726354;rport\r\n"
+                       "From: \"1001\" <sip:1001@pbx.example.com>;tag=37\r\nTo: \"1001\" <sip:1001@pbx.example.com>\r\n"
+                       "Call-ID: 5b8e1f3a92c44e0e9d1c7a6b2f3e4d5c@203.0.113.9\r\nCSeq: 2 REGISTER\r\nUser-Agent: Zoiper rv2.8.20\r\n\r\n");
+    auto request_scratch = database->make_scratch();
+    std::size_t named_tools = 0;
+    for (const std::string& request : requests) {
+        testing_support::Bytes bytes = testing_support::ethernet(
+            0x0800, testing_support::ipv4({203, 0, 113, 9}, {198, 51, 100, 7}, 17, testing_support::udp(5062, 5060, request)));
+        parser::DecodedFrame frame = parser::decode_frame({bytes.data(), bytes.size()});
+        parser::SipMessage message;
+        ASSERT_EQ(parser::parse_sip_message(frame.payload_span(), message), parser::SipOutcome::request) << request;
+        PacketEndpoints endpoints = PacketEndpoints::of(frame);
+        auto first = std::make_unique<HeaderFingerprint>();
+        aggregate(*first, message, endpoints);
+        if (!scratch) scratch = database->make_scratch();
+        ToolMatch expected = database->match(*first, *scratch);
+        ToolMatch named = database->match_request(message, endpoints, *request_scratch);
+        EXPECT_EQ(named.tool, expected.tool) << request;
+        EXPECT_EQ(named.complete, expected.complete) << request;
+        EXPECT_FLOAT_EQ(named.confidence, expected.confidence) << request;
+        named_tools += named.tool >= 0;
+    }
+    EXPECT_GE(named_tools, kSamples.size() + 3) << "every sample, the junk-laden SIPVicious ones and the Avaya INVITE";
 }
 
 // A fingerprint as the worker holds it (keys and values, no document).
