@@ -131,7 +131,7 @@ unsigned ControlLoop::drain_records() {
                 write_event(exporter::EventType::sip_scan_flow);
             }
             ++summary_.records_by_reason[static_cast<std::size_t>(record.reason)];
-            if (settings_.replay) tally_source(record.flow);
+            if (summary_.sources) summary_.sources->observe(record.flow);
         }
         if (count) rte_mempool_put_bulk(worker->record_pool, objects.data(), count);
         total += count;
@@ -198,26 +198,6 @@ bool ControlLoop::below_minimum(const fingerprint::FlowRecord& record) const {
 }
 
 // The replay summary's view of one closed flow's source.
-void ControlLoop::tally_source(const fingerprint::FlowState& flow) {
-    uint64_t hash = parser::IpAddressHash()(flow.source);
-    summary_.distinct_sources.add(static_cast<uint32_t>(hash ^ (hash >> 32)));
-    RunSummary::SourceTally* tally = nullptr;
-    if (auto found = summary_.sources.find(flow.source); found != summary_.sources.end()) {
-        tally = &found->second;
-    } else if (summary_.sources.size() < RunSummary::kTalliedSources) {
-        tally = &summary_.sources[flow.source];
-    } else {
-        summary_.sources_untallied = true;
-        return;
-    }
-    tally->requests += flow.requests;
-    for (std::size_t m = 0; m < parser::kSipMethodCount; ++m) tally->methods[m] += flow.requests_by_method[m];
-    if (flow.requests > 0) {
-        tally->tool = flow.tool;
-        tally->sent = true;
-    }
-}
-
 exporter::CounterSums ControlLoop::sum_worker_counters() const {
     std::vector<const exporter::WorkerCounters*> blocks;
     for (const WorkerContext* worker : workers_) blocks.push_back(worker->counters);

@@ -6,16 +6,16 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "clickhouse_sink.hpp"
-#include "distinct_counter.hpp"
 #include "event_writer.hpp"
 #include "flow_event.hpp"
 #include "port_setup.hpp"
 #include "reload_requests.hpp"
+#include "replay_sources.hpp"
 #include "sensor_metrics.hpp"
 #include "top_sources.hpp"
 #include "worker_context.hpp"
@@ -45,21 +45,8 @@ struct RunSummary {
     uint64_t interim_records = 0;      // sip_scan_flow events of flows still open (--active-timeout)
     uint64_t flows_below_minimum = 0;  // closed flows not written (--min-flow-requests), still in every metric
     std::array<uint64_t, fingerprint::kCloseReasonCount> records_by_reason{};
-    // Replay: per source, its SIP requests by method and the tool of its
-    // last flow, for the first kTalliedSources sources (bounded memory in
-    // a long replay); every source also feeds a HyperLogLog, which gives
-    // the distinct count beyond them.
-    static constexpr std::size_t kTalliedSources = 1 << 16;
-    struct SourceTally {
-        uint64_t requests = 0;
-        std::array<uint32_t, parser::kSipMethodCount> methods{};
-        int16_t tool = -1;  // of its last flow with requests
-        bool sent = false;  // had a flow with requests
-    };
-    std::unordered_map<parser::IpAddress, SourceTally, parser::IpAddressHash> sources;
-    fingerprint::DistinctCounter<16, 16384> distinct_sources;
-    bool sources_untallied = false;  // more sources than kTalliedSources
-    uint64_t source_count() const { return sources_untallied ? distinct_sources.count() : sources.size(); }
+    // Replay: distinct sources, the top ones, sources by tool (bounded).
+    std::unique_ptr<ReplaySources> sources;
     // What reached the events file, by exporter::EventType, and what did not.
     std::array<uint64_t, exporter::kEventTypeCount> events_written{};
     uint64_t events_lost = 0;
@@ -87,7 +74,9 @@ public:
                 exporter::EventWriter& events, const exporter::FlowEventContext& event_context,
                 exporter::PortCounterBoard& port_board, exporter::TopSources& top_sources, ControlObservers observers = {})
         : settings_(settings), workers_(std::move(workers)), ports_(ports), events_(events),
-          event_context_(event_context), port_board_(port_board), top_sources_(top_sources), observers_(observers) {}
+          event_context_(event_context), port_board_(port_board), top_sources_(top_sources), observers_(observers) {
+        if (settings_.replay) summary_.sources = std::make_unique<ReplaySources>();
+    }
 
     // Returns when the workers have finished (signal, or end of capture).
     RunSummary run();
@@ -103,7 +92,6 @@ private:
     void read_queue_counters(const PortPlan& plan, exporter::PortCounters& counters);
     uint64_t refresh_port_counters();
     void stop_workers(fingerprint::CloseReason reason);
-    void tally_source(const fingerprint::FlowState& flow);
     bool below_minimum(const fingerprint::FlowRecord& record) const;
     exporter::CounterSums sum_worker_counters() const;
     void log_progress(double elapsed_seconds);

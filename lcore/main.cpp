@@ -179,52 +179,35 @@ std::vector<std::string> eal_arguments(const RunPlan& plan, const std::string& c
 
 unsigned long long number(uint64_t value) { return static_cast<unsigned long long>(value); }
 
-// Address order by text, as an operator reads it (ties in the rankings).
-bool text_before(const parser::IpAddress& a, const parser::IpAddress& b) {
-    char left[64], right[64];
-    left[a.format(left, sizeof left)] = '\0';
-    right[b.format(right, sizeof right)] = '\0';
-    return std::strcmp(left, right) < 0;
-}
-
 // The five sources that sent most SIP requests (replay).
-void print_top_sources(std::FILE* out, const RunSummary& summary) {
-    using Ranked = std::pair<parser::IpAddress, const RunSummary::SourceTally*>;
-    std::vector<Ranked> ranked;
-    ranked.reserve(summary.sources.size());
-    for (const auto& [address, tally] : summary.sources) ranked.emplace_back(address, &tally);
-    std::size_t shown = std::min<std::size_t>(5, ranked.size());
-    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<long>(shown), ranked.end(), [](const Ranked& a, const Ranked& b) {
-        return a.second->requests != b.second->requests ? a.second->requests > b.second->requests : text_before(a.first, b.first);
-    });
-    std::fprintf(out, "  top sources by SIP requests%s:\n", summary.sources_untallied ? " (of the first sources tallied)" : "");
-    for (std::size_t i = 0; i < shown; ++i) {
-        const auto& [address, tally] = ranked[i];
+void print_top_sources(std::FILE* out, const ReplaySources& sources) {
+    std::fprintf(out, "  top sources by SIP requests:\n");
+    for (const auto& [address, tally] : sources.top(5)) {
         std::string methods;
         for (std::size_t m = 0; m < parser::kSipMethodCount; ++m) {
-            if (!tally->methods[m]) continue;
+            if (!tally.methods[m]) continue;
             if (!methods.empty()) methods += ' ';
-            methods += std::string(parser::kSipMethodLabels[m]) + "=" + std::to_string(tally->methods[m]);
+            methods += std::string(parser::kSipMethodLabels[m]) + "=" + std::to_string(tally.methods[m]);
         }
-        std::fprintf(out, "    %-40s %10llu  %s\n", address.to_string().c_str(), number(tally->requests),
+        std::fprintf(out, "    %-40s %10llu  %s\n", address.to_string().c_str(), number(tally.requests),
                      methods.empty() ? "(responses only)" : methods.c_str());
     }
 }
 
-// Sources by the tool of their last flow with requests.
-void print_tool_ranking(std::FILE* out, const RunSummary& summary, const fingerprint::ToolRegistry& tools) {
+// Distinct sources with a flow named as each tool (a source named
+// differently in two flows counts under both).
+void print_tool_ranking(std::FILE* out, const ReplaySources& sources, const fingerprint::ToolRegistry& tools) {
     std::map<std::string, uint64_t> by_tool;
-    for (const auto& [address, tally] : summary.sources) {
-        if (!tally.sent) continue;
-        const fingerprint::ToolEntry* tool = tools.at(tally.tool);
-        ++by_tool[tool ? tool->name : "unknown"];
+    for (auto [slot, count] : sources.by_tool()) {
+        const fingerprint::ToolEntry* tool = tools.at(slot);
+        by_tool[tool ? tool->name : "unknown"] += count;
     }
     if (by_tool.empty()) return;
     std::vector<std::pair<std::string, uint64_t>> ranked(by_tool.begin(), by_tool.end());
     std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
         return a.second != b.second ? a.second > b.second : a.first < b.first;
     });
-    std::fprintf(out, "  sources by tool%s:", summary.sources_untallied ? " (of the first sources tallied)" : "");
+    std::fprintf(out, "  sources by tool%s:", sources.by_tool_estimated() ? " (estimated)" : "");
     for (std::size_t i = 0; i < ranked.size() && i < 8; ++i)
         std::fprintf(out, "%s %s %llu", i ? "," : "", ranked[i].first.c_str(), number(ranked[i].second));
     std::fprintf(out, "\n");
@@ -242,9 +225,9 @@ void print_summary(const RunPlan& plan, const RunSummary& summary, const exporte
     else std::fprintf(out, "  packets        %llu\n", number(packets));
     std::fprintf(out, "  SIP packets    %llu (%llu requests, %llu responses)\n", number(sums.sip_packets),
                  number(sums.requests()), number(sums.responses()));
-    if (plan.replay()) {
-        std::fprintf(out, "  sources        %llu%s\n", number(summary.source_count()),
-                     summary.sources_untallied ? " (estimated: more than tallied one by one)" : "");
+    if (summary.sources) {
+        std::fprintf(out, "  sources        %llu%s\n", number(summary.sources->count()),
+                     summary.sources->count_estimated() ? " (estimated: more than counted one by one)" : "");
     }
     std::fprintf(out, "  flows          %llu (", number(sums.flows_opened));
     for (std::size_t i = 0; i < fingerprint::kCloseReasonCount; ++i) {
@@ -256,8 +239,10 @@ void print_summary(const RunPlan& plan, const RunSummary& summary, const exporte
         std::fprintf(out, "  dropped        %llu hand-offs, %llu records\n", number(sums.handoff_dropped),
                      number(sums.records_dropped));
     }
-    if (!summary.sources.empty()) print_top_sources(out, summary);
-    print_tool_ranking(out, summary, tools);
+    if (summary.sources && summary.sources->count() > 0) {
+        print_top_sources(out, *summary.sources);
+        print_tool_ranking(out, *summary.sources, tools);
+    }
     if (!plan.outputs.events_file.empty()) {
         const auto& written = summary.events_written;
         std::fprintf(out, "  events         %s (%llu sip_scan_flow, %llu alert lines", plan.outputs.events_file.c_str(),
