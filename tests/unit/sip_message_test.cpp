@@ -2,8 +2,11 @@
 // and folded forms, violations, and non-SIP rejects — all before a guard page.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
 #include <string>
 
+#include "delimiter_index.hpp"
 #include "guarded_buffer.hpp"
 #include "sip_message.hpp"
 
@@ -326,6 +329,32 @@ const RfcExample kRfcExamples[] = {
      "i: a84b4c76e66710@pc33.atlanta.com\r\nCSeq: 314159 INVITE\r\nm: <sip:alice@pc33.atlanta.com>\r\nl: 0\r\n\r\n",
      SipOutcome::request, SipMethod::invite, 0, 8},
 };
+
+// The delimiter index, whichever SIMD width the build chose, finds what a
+// byte-by-byte search finds: every length (the last partial block), the
+// lazy mode past 4 KiB, input ending at a guard page.
+TEST(DelimiterIndex, FindsWhatAByteSearchFinds) {
+    std::mt19937 random(7);
+    const std::string alphabet = "\n:\r ab1";
+    std::vector<std::size_t> lengths;
+    for (std::size_t length = 0; length <= 200; ++length) lengths.push_back(length);
+    lengths.insert(lengths.end(), {4095, 4096, 4097, 6000});
+    for (std::size_t length : lengths) {
+        std::string text(length, ' ');
+        for (char& c : text) c = alphabet[random() % alphabet.size()];
+        testing_support::GuardedBuffer buffer(text);
+        const char* data = reinterpret_cast<const char*>(buffer.span().data());
+        DelimiterIndex index(data, length);
+        for (std::size_t from = 0; from <= length; from = index.next_newline(from) + 1) {
+            std::size_t expected = std::find(text.begin() + static_cast<long>(from), text.end(), '\n') - text.begin();
+            ASSERT_EQ(index.next_newline(from), expected) << length << " from " << from;
+            std::size_t limit = std::min(length, from + 40);
+            std::size_t colon = std::find(text.begin() + static_cast<long>(from), text.begin() + static_cast<long>(limit), ':') - text.begin();
+            ASSERT_EQ(index.next_colon(from, limit), colon) << length << " from " << from;
+            if (expected == length) break;
+        }
+    }
+}
 
 TEST(SipMessage, RfcExamplesTable) {
     for (const auto& example : kRfcExamples) {
