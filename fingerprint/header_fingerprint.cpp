@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cstring>
 
-#if defined(__SSE2__)
+#if defined(__AVX512BW__)
+#include <immintrin.h>
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -287,13 +289,27 @@ uint64_t NeedleIndex::compute(std::size_t block) const {
     const std::size_t start = block * 64;
     const char* at = text_.data() + start;
     const std::size_t available = text_.size() - start;
+    if (endpoints_.first_count == 0) return 0;
+    uint64_t previous_joins = start > 0 && joins_number(text_[start - 1]);
+#if defined(__AVX512BW__)
+    // A masked load reads only the block's bytes (the last block needs no
+    // copy); each test is one compare into a 64-bit mask.
+    const __mmask64 inside = available >= 64 ? ~__mmask64{0} : (__mmask64{1} << available) - 1;
+    const __m512i bytes = _mm512_maskz_loadu_epi8(inside, at);
+    const uint64_t digits = _mm512_cmple_epu8_mask(_mm512_sub_epi8(bytes, _mm512_set1_epi8('0')), _mm512_set1_epi8(9));
+    const uint64_t hex = _mm512_cmple_epu8_mask(_mm512_sub_epi8(bytes, _mm512_set1_epi8('a')), _mm512_set1_epi8(5));
+    const uint64_t joins = digits | hex | _mm512_cmpeq_epi8_mask(bytes, _mm512_set1_epi8('.'));
+    const char* firsts = endpoints_.first_characters;
+    uint64_t needle_starts = 0;
+    for (int i = 0; i < 4; ++i) needle_starts |= _mm512_mask_cmpeq_epi8_mask(inside, bytes, _mm512_set1_epi8(firsts[i]));
+    return needle_starts & ~((joins << 1) | previous_joins);
+#else
     alignas(16) char padded[64];
     if (available < 64) {
         std::memset(padded, 0, sizeof padded);
         std::memcpy(padded, at, available);
         at = padded;
     }
-    if (endpoints_.first_count == 0) return 0;
     uint64_t needle_starts = 0, joins = 0;
 #if defined(__SSE2__)
     const __m128i zero_digit = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
@@ -322,8 +338,8 @@ uint64_t NeedleIndex::compute(std::size_t block) const {
     }
 #endif
     if (available < 64) needle_starts &= (uint64_t{1} << available) - 1;
-    uint64_t previous_joins = start > 0 && joins_number(text_[start - 1]);
     return needle_starts & ~((joins << 1) | previous_joins);
+#endif
 }
 
 std::size_t substitute_endpoints(const NeedleIndex& index, std::string_view value, char* out, std::size_t capacity,
