@@ -433,16 +433,17 @@ int FirstRequestKeys::add(parser::HeaderId id, std::string_view key) {
     return count_++;
 }
 
-std::string_view FirstRequestKeys::admit(parser::HeaderId id, std::string_view key, char* repeat_buffer) {
+FirstRequestKeys::Admitted FirstRequestKeys::admit(parser::HeaderId id, std::string_view key, char* repeat_buffer) {
     int index = find(id, key);
     if (index < 0) {
         index = add(id, key);
-        return index < 0 ? std::string_view{} : std::string_view(keys_[index].text, keys_[index].length);
+        if (index < 0) return {};
+        return {std::string_view(keys_[index].text, keys_[index].length), false};
     }
     unsigned occurrence = ++keys_[index].occurrences + 1u;
     std::string_view repeated = repeat_key(key, occurrence, repeat_buffer);
     if (find(parser::HeaderId::unknown, repeated) >= 0 || add(parser::HeaderId::unknown, repeated) < 0) return {};
-    return repeated;
+    return {repeated, true};
 }
 
 bool aggregate(HeaderFingerprint& fingerprint, const parser::SipMessage& message, const PacketEndpoints& endpoints) {

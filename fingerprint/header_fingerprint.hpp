@@ -198,10 +198,14 @@ std::string_view fingerprint_key(const parser::SipHeader& header, char* buffer);
 class FirstRequestKeys {
 public:
     // The key the next header or SDP line with `id` and `key` is entered
-    // under (its own, or a repeat key written into `repeat_buffer`, which
-    // holds kFingerprintKeyBytes), or an empty view when it makes no new
-    // entry (dropped, or a repeat key that is already an entry).
-    std::string_view admit(parser::HeaderId id, std::string_view key, char* repeat_buffer);
+    // under: its own, or a repeat key written into `repeat_buffer` (which
+    // holds kFingerprintKeyBytes); an empty key when it makes no new entry
+    // (dropped, or a repeat key that is already an entry).
+    struct Admitted {
+        std::string_view key;
+        bool repeat = false;
+    };
+    Admitted admit(parser::HeaderId id, std::string_view key, char* repeat_buffer);
 
 private:
     struct Key {

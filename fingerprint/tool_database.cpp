@@ -219,6 +219,8 @@ void ToolDatabase::compile(const std::string& origin) {
         key_slots_[slot] = static_cast<int8_t>(k);
         if (keys_[k].key.starts_with("sdp:")) names_sdp_lines_ = true;
     }
+    for (std::size_t id = 0; id < parser::kHeaderIdCount; ++id)  // unknown's name is empty: -1
+        key_of_header_[id] = static_cast<int16_t>(key_index(parser::canonical_name(static_cast<parser::HeaderId>(id))));
 }
 
 void ToolDatabase::compile_key(KeyMatcher& matcher, const std::vector<std::string>& expressions,
@@ -361,8 +363,12 @@ ToolMatch ToolDatabase::match_request(const parser::SipMessage& message, const P
     const NeedleIndex needles(message.text, endpoints);
     char key_buffer[kFingerprintKeyBytes], repeat_buffer[kFingerprintKeyBytes], value[kFingerprintValueBytes];
     auto offer = [&](parser::HeaderId id, std::string_view key, std::string_view raw) {
-        std::string_view entry_key = keys.admit(id, key, repeat_buffer);
-        int k = entry_key.empty() ? -1 : key_index(entry_key);
+        FirstRequestKeys::Admitted entry = keys.admit(id, key, repeat_buffer);
+        if (entry.key.empty()) return;
+        // A header with an id is entered under its canonical name, whose
+        // key index was looked up when the database was compiled.
+        int k = id != parser::HeaderId::unknown && !entry.repeat ? key_of_header_[static_cast<std::size_t>(id)]
+                                                                 : key_index(entry.key);
         if (k < 0) return;  // no condition reads it: not even substituted
         match_value(k, {value, substitute_endpoints(needles, raw, value, sizeof value)}, scratch);
     };

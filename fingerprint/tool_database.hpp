@@ -158,6 +158,7 @@ private:
     std::vector<int16_t> slots_;  // tool index → ToolRegistry slot
     std::array<int, kProbeSignatureCount> probe_tools_{};  // signature → tool index, -1 for none
     bool names_sdp_lines_ = false;  // a condition reads an "sdp:" key
+    std::array<int16_t, parser::kHeaderIdCount> key_of_header_{};  // keys_ index of each id's canonical name, -1 none
 };
 
 // A worker's Hyperscan scratch, buffers and cache of matched values
