@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <cstring>
 
 namespace sipscope::exporter {
@@ -43,12 +44,19 @@ CommunityId community_id_v1(const parser::IpAddress& source, uint16_t source_por
     input[length++] = static_cast<uint8_t>(second_port);
 
     // The digest fetched once: OpenSSL 3's one-shot SHA1() looks the
-    // algorithm up (under a lock) on every call, a cost per event.
+    // algorithm up (under a lock) on every call, a cost per event. The
+    // context is kept per thread too: EVP_Digest allocates, clears and
+    // frees one per call.
     static EVP_MD* const sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+    struct ContextDeleter {
+        void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
+    };
+    thread_local std::unique_ptr<EVP_MD_CTX, ContextDeleter> context(EVP_MD_CTX_new());
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int digest_length = 0;
-    if (sha1 == nullptr || EVP_Digest(input.data(), length, digest.data(), &digest_length, sha1, nullptr) != 1 ||
-        digest_length != SHA_DIGEST_LENGTH)
+    if (sha1 == nullptr || !context || EVP_DigestInit_ex2(context.get(), sha1, nullptr) != 1 ||
+        EVP_DigestUpdate(context.get(), input.data(), length) != 1 ||
+        EVP_DigestFinal_ex(context.get(), digest.data(), &digest_length) != 1 || digest_length != SHA_DIGEST_LENGTH)
         return id;
     id.text[0] = '1';
     id.text[1] = ':';
