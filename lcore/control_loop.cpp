@@ -197,7 +197,6 @@ bool ControlLoop::below_minimum(const fingerprint::FlowRecord& record) const {
     return !(record.has_detail && record.detail.intent.behaviours_raised != 0);
 }
 
-// The replay summary's view of one closed flow's source.
 exporter::CounterSums ControlLoop::sum_worker_counters() const {
     std::vector<const exporter::WorkerCounters*> blocks;
     for (const WorkerContext* worker : workers_) blocks.push_back(worker->counters);

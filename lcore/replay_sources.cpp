@@ -37,14 +37,12 @@ void ReplaySources::observe(const fingerprint::FlowState& flow) {
     all_sources_.add(fold(hash));
     if (flow.requests > 0) {
         std::size_t slot = static_cast<std::size_t>(flow.tool + 1);
-        if (slot >= exact_by_tool_.size()) {
-            exact_by_tool_.resize(slot + 1, 0);
-            sketch_by_tool_.resize(slot + 1);
-        }
-        if (!sketch_by_tool_[slot]) sketch_by_tool_[slot] = std::make_unique<Sketch>();
-        sketch_by_tool_[slot]->add(fold(hash));
+        if (slot >= by_tool_.size()) by_tool_.resize(slot + 1);
+        ToolSources& tool = by_tool_[slot];
+        if (!tool.sketch) tool.sketch = std::make_unique<Sketch>();
+        tool.sketch->add(fold(hash));
         // The pair's hash: the source's, moved by an odd multiple of the tool.
-        if (pairs_.insert(hash + (slot + 1) * 0x9e3779b97f4a7c15ULL)) ++exact_by_tool_[slot];
+        if (pairs_.insert(hash + (slot + 1) * 0x9e3779b97f4a7c15ULL)) ++tool.exact;
     }
     Tally* tally = top_.find(flow.source);
     Tally added;
@@ -76,10 +74,10 @@ std::vector<std::pair<parser::IpAddress, ReplaySources::Tally>> ReplaySources::t
 
 std::vector<std::pair<int16_t, uint64_t>> ReplaySources::by_tool() const {
     std::vector<std::pair<int16_t, uint64_t>> counts;
-    for (std::size_t slot = 0; slot < exact_by_tool_.size(); ++slot) {
-        if (!sketch_by_tool_[slot]) continue;
-        uint64_t count = pairs_.full() ? sketch_by_tool_[slot]->count() : exact_by_tool_[slot];
-        counts.emplace_back(static_cast<int16_t>(slot) - 1, count);
+    for (std::size_t slot = 0; slot < by_tool_.size(); ++slot) {
+        const ToolSources& tool = by_tool_[slot];
+        if (!tool.sketch) continue;
+        counts.emplace_back(static_cast<int16_t>(slot) - 1, pairs_.full() ? tool.sketch->count() : tool.exact);
     }
     return counts;
 }

@@ -75,9 +75,12 @@ private:
     using Sketch = fingerprint::DistinctCounter<16, 16384>;
     HashSet sources_;
     fingerprint::DistinctCounter<16, 16384> all_sources_;
-    HashSet pairs_;                      // (source, tool) pairs
-    std::vector<uint64_t> exact_by_tool_;  // by tool slot + 1, while pairs_ holds every pair
-    std::vector<std::unique_ptr<Sketch>> sketch_by_tool_;
+    HashSet pairs_;  // (source, tool) pairs
+    struct ToolSources {
+        uint64_t exact = 0;              // while pairs_ holds every pair
+        std::unique_ptr<Sketch> sketch;  // every source, for beyond
+    };
+    std::vector<ToolSources> by_tool_;  // by tool slot + 1; a sketch once the tool named a source
     exporter::BoundedTop<Tally> top_;
 };
 
