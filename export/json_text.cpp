@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -108,31 +109,57 @@ char* put_digits(char* at, uint64_t value, unsigned digits) {
     return at + digits;
 }
 
+// The body of a JSON string (no quotes). Only bytes that must be written
+// otherwise break the run being copied: valid UTF-8 (header values carry
+// U+2591 markers and names) is skipped over in place, so that a value is
+// usually one append.
+void append_json_string_body(std::string& out, std::string_view text) {
+    std::size_t run = 0;  // start of the bytes not yet appended
+    std::size_t i = next_needing_care(text, 0);
+    while (i < text.size()) {
+        if (static_cast<uint8_t>(text[i]) >= 0x80) {
+            if (std::size_t length = utf8_sequence_length(text, i)) {
+                i = next_needing_care(text, i + length);
+                continue;
+            }
+        }
+        out.append(text.data() + run, i - run);
+        i += append_escaped(out, text, i);
+        run = i;
+        i = next_needing_care(text, i);
+    }
+    out.append(text.data() + run, text.size() - run);
+}
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
     out.push_back('"');
-    std::size_t run = 0;  // start of the bytes not yet appended
-    for (std::size_t i = next_needing_care(text, 0); i < text.size(); i = next_needing_care(text, i)) {
-        out.append(text.data() + run, i - run);
-        i += append_escaped(out, text, i);
-        run = i;
-    }
-    out.append(text.data() + run, text.size() - run);
+    append_json_string_body(out, text);
     out.push_back('"');
 }
 
 Rfc3339 rfc3339(uint64_t microseconds_since_epoch) {
-    // The date from C++20's calendar (no gmtime, no strftime, no locale).
     uint64_t seconds = microseconds_since_epoch / 1000000;
-    const std::chrono::year_month_day date{std::chrono::sys_days{std::chrono::days{seconds / 86400}}};
+    uint64_t days = seconds / 86400;
+    // The date from C++20's calendar (no gmtime, no strftime, no locale),
+    // once per day: the times of a record, and of the records after it,
+    // mostly fall on the same one.
+    thread_local uint64_t dated_day = UINT64_MAX;
+    thread_local char date_text[10];
+    if (days != dated_day) {
+        const std::chrono::year_month_day date{std::chrono::sys_days{std::chrono::days{days}}};
+        char* at = put_digits(date_text, static_cast<uint64_t>(static_cast<int>(date.year())), 4);
+        *at++ = '-';
+        at = put_digits(at, static_cast<unsigned>(date.month()), 2);
+        *at++ = '-';
+        put_digits(at, static_cast<unsigned>(date.day()), 2);
+        dated_day = days;
+    }
     uint64_t of_day = seconds % 86400;
     Rfc3339 out;
-    char* at = put_digits(out.text, static_cast<uint64_t>(static_cast<int>(date.year())), 4);
-    *at++ = '-';
-    at = put_digits(at, static_cast<unsigned>(date.month()), 2);
-    *at++ = '-';
-    at = put_digits(at, static_cast<unsigned>(date.day()), 2);
+    std::memcpy(out.text, date_text, sizeof date_text);
+    char* at = out.text + sizeof date_text;
     *at++ = 'T';
     at = put_digits(at, of_day / 3600, 2);
     *at++ = ':';
@@ -148,64 +175,140 @@ Rfc3339 rfc3339(uint64_t microseconds_since_epoch) {
 
 std::string format_rfc3339(uint64_t microseconds_since_epoch) { return std::string(rfc3339(microseconds_since_epoch).view()); }
 
+namespace {
+
+// A key and a short value are put together on the stack and appended
+// once: a record has ~60 of them, and each append of std::string checks
+// its capacity and moves its size.
+constexpr std::size_t kInlineKeyBytes = 64;
+constexpr std::size_t kInlineValueBytes = 128;
+
+// Writes `,"name":` at `at` (the comma when one is needed); returns its end.
+char* put_key(char* at, std::string_view name, bool comma) {
+    *at = ',';
+    at += comma;
+    *at++ = '"';
+    std::memcpy(at, name.data(), name.size());
+    at += name.size();
+    *at++ = '"';
+    *at++ = ':';
+    return at;
+}
+
+}  // namespace
+
 void JsonObject::key(std::string_view name) {
     // Names are the sensor's own (field names, enum labels): never from the
     // wire, nothing to escape.
-    if (need_comma_) out_.push_back(',');
-    out_.push_back('"');
-    out_.append(name);
-    out_ += "\":";
+    if (name.size() <= kInlineKeyBytes) {
+        char text[kInlineKeyBytes + 4];
+        out_.append(text, static_cast<std::size_t>(put_key(text, name, need_comma_) - text));
+    } else {
+        if (need_comma_) out_.push_back(',');
+        out_.push_back('"');
+        out_.append(name);
+        out_ += "\":";
+    }
     need_comma_ = true;
 }
 
+// `text` ends with the key; appends it with `value` quoted when the value
+// is short and needs no escape. Returns false (nothing appended) otherwise.
+bool JsonObject::append_plain(char* text, char* at, std::string_view value) {
+    if (value.size() > kInlineValueBytes || next_needing_care(value, 0) != value.size()) return false;
+    *at++ = '"';
+    std::memcpy(at, value.data(), value.size());
+    at += value.size();
+    *at++ = '"';
+    out_.append(text, static_cast<std::size_t>(at - text));
+    need_comma_ = true;
+    return true;
+}
+
 JsonObject& JsonObject::field(std::string_view name, std::string_view value) {
+    if (name.size() <= kInlineKeyBytes) {
+        char text[kInlineKeyBytes + kInlineValueBytes + 8];
+        if (append_plain(text, put_key(text, name, need_comma_), value)) return *this;
+    }
     key(name);
     append_json_string(out_, value);
     return *this;
 }
 
+JsonObject& JsonObject::element(std::string_view value) {
+    char text[kInlineValueBytes + 4];
+    char* at = text;
+    *at = ',';
+    at += need_comma_;
+    if (append_plain(text, at, value)) return *this;
+    if (need_comma_) out_.push_back(',');
+    append_json_string(out_, value);
+    need_comma_ = true;
+    return *this;
+}
+
+// A key followed by a value that needs no escape (a number, a literal, a
+// bracket), with one append when the key is short.
+template <class Put>
+void JsonObject::key_and(std::string_view name, Put put) {
+    if (name.size() > kInlineKeyBytes) {
+        key(name);
+        char text[40];
+        out_.append(text, static_cast<std::size_t>(put(text) - text));
+        return;
+    }
+    char text[kInlineKeyBytes + 4 + 40];
+    out_.append(text, static_cast<std::size_t>(put(put_key(text, name, need_comma_)) - text));
+    need_comma_ = true;
+}
+
 JsonObject& JsonObject::field(std::string_view name, uint64_t value) {
-    key(name);
-    char text[24];
-    out_.append(text, std::to_chars(text, text + sizeof text, value).ptr);
+    key_and(name, [value](char* at) { return std::to_chars(at, at + 24, value).ptr; });
     return *this;
 }
 
 JsonObject& JsonObject::field(std::string_view name, int64_t value) {
-    key(name);
-    char text[24];
-    out_.append(text, std::to_chars(text, text + sizeof text, value).ptr);
+    key_and(name, [value](char* at) { return std::to_chars(at, at + 24, value).ptr; });
     return *this;
 }
 
 JsonObject& JsonObject::field(std::string_view name, double value) {
-    key(name);
-    if (!std::isfinite(value)) {
-        out_ += "null";
-        return *this;
-    }
-    char text[32];
-    auto [end, error] = std::to_chars(text, text + sizeof text, value, std::chars_format::general, 6);
-    out_.append(text, error == std::errc() ? end : text);
+    key_and(name, [value](char* at) {
+        if (!std::isfinite(value)) return static_cast<char*>(std::memcpy(at, "null", 4)) + 4;
+        // Whole numbers below 10^6 (counts, rates of one-packet flows, a
+        // confidence of 1) are written as the general form writes them,
+        // without its shortest-digits search.
+        if (value > -1e6 && value < 1e6 && value == static_cast<double>(static_cast<int64_t>(value)) &&
+            !(value == 0 && std::signbit(value)))
+            return std::to_chars(at, at + 24, static_cast<int64_t>(value)).ptr;
+        auto [end, error] = std::to_chars(at, at + 32, value, std::chars_format::general, 6);
+        return error == std::errc() ? end : at;
+    });
     return *this;
 }
 
 JsonObject& JsonObject::field(std::string_view name, bool value) {
-    key(name);
-    out_ += value ? "true" : "false";
+    key_and(name, [value](char* at) {
+        std::string_view text = value ? "true" : "false";
+        return static_cast<char*>(std::memcpy(at, text.data(), text.size())) + text.size();
+    });
     return *this;
 }
 
 JsonObject& JsonObject::begin_object(std::string_view name) {
-    key(name);
-    out_.push_back('{');
+    key_and(name, [](char* at) {
+        *at = '{';
+        return at + 1;
+    });
     need_comma_ = false;
     return *this;
 }
 
 JsonObject& JsonObject::begin_array(std::string_view name) {
-    key(name);
-    out_.push_back('[');
+    key_and(name, [](char* at) {
+        *at = '[';
+        return at + 1;
+    });
     need_comma_ = false;
     return *this;
 }
@@ -214,13 +317,6 @@ JsonObject& JsonObject::begin_object_element() {
     if (need_comma_) out_.push_back(',');
     out_.push_back('{');
     need_comma_ = false;
-    return *this;
-}
-
-JsonObject& JsonObject::element(std::string_view value) {
-    if (need_comma_) out_.push_back(',');
-    append_json_string(out_, value);
-    need_comma_ = true;
     return *this;
 }
 

@@ -51,6 +51,9 @@ public:
 
 private:
     void key(std::string_view name);
+    bool append_plain(char* text, char* at, std::string_view value);
+    template <class Put>
+    void key_and(std::string_view name, Put put);
     std::string& out_;
     bool need_comma_ = false;
 };

@@ -2,7 +2,6 @@
 #include "template_id.hpp"
 
 #include <array>
-#include <cstdio>
 #include <string_view>
 
 namespace sipscope::fingerprint {
@@ -122,11 +121,15 @@ uint64_t flow_template_id(const HeaderFingerprint& fingerprint) {
 
 std::string template_id(const HeaderFingerprint& fingerprint) { return template_id_text(flow_template_id(fingerprint)); }
 
-std::string template_id_text(uint64_t id) {
-    if (id == 0) return {};
-    char text[17];
-    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(id));
-    return text;
+TemplateIdDigits template_id_digits(uint64_t id) {
+    TemplateIdDigits digits;
+    if (id == 0) return digits;
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; --i, id >>= 4) digits.text[i] = kHex[id & 0xf];
+    digits.length = 16;
+    return digits;
 }
+
+std::string template_id_text(uint64_t id) { return std::string(template_id_digits(id).view()); }
 
 }  // namespace sipscope::fingerprint

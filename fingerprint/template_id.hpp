@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "header_fingerprint.hpp"
 
@@ -38,6 +39,13 @@ uint64_t template_hash(const HeaderFingerprint& fingerprint);
 // template itself while it holds one request); 0 when it had no request.
 uint64_t flow_template_id(const HeaderFingerprint& fingerprint);
 // The same as events write it: 16 lower-case hex digits; "" for 0.
+// TemplateIdDigits is that text without an allocation (one per record).
+struct TemplateIdDigits {
+    char text[16];
+    uint8_t length = 0;
+    std::string_view view() const { return {text, length}; }
+};
+TemplateIdDigits template_id_digits(uint64_t id);
 std::string template_id_text(uint64_t id);
 std::string template_id(const HeaderFingerprint& fingerprint);
 

@@ -4,6 +4,8 @@
 #include "ip_address.hpp"
 #include "json_text.hpp"
 
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <random>
@@ -97,6 +99,39 @@ TEST(JsonText, ObjectWithNestingAndArrays) {
     JsonObject(out).field("a", "x").field("n", uint64_t{3}).begin_object("o").field("b", true).end()
         .begin_array("l").element("p").element("q").end_array().field("d", 0.5).end();
     EXPECT_EQ(out, "{\"a\":\"x\",\"n\":3,\"o\":{\"b\":true},\"l\":[\"p\",\"q\"],\"d\":0.5}");
+}
+
+// Every field goes out with one append when it can; the text must be what
+// the plain writer gave: keys longer than the inline room, values that
+// need escapes or are too long to inline, numbers written as integers.
+TEST(JsonText, FieldsAgreeWithAPlainWriter) {
+    auto plain_double = [](double value) {
+        if (!std::isfinite(value)) return std::string("null");
+        char text[32];
+        auto [end, error] = std::to_chars(text, text + sizeof text, value, std::chars_format::general, 6);
+        return std::string(text, end);
+    };
+    const double doubles[] = {0.0,   -0.0,   1.0,      -1.0,    999999.0, 1e6,      -999999.0, 1234567.0, 0.5,
+                              1e-7,  189.368, 1.0 / 3, 2e15,    -2e15,    1e300,    HUGE_VAL,  -HUGE_VAL, NAN,
+                              42.0,  65535.0, 99999.5, 123456.0};
+    for (double value : doubles) {
+        std::string out;
+        JsonObject(out).field("d", value).end();
+        EXPECT_EQ(out, "{\"d\":" + plain_double(value) + "}") << value;
+    }
+    std::string long_key(100, 'k');
+    std::string long_value(300, 'v');
+    std::string care = "a\"b\xe2\x96\x91c\x01";
+    std::string out;
+    JsonObject(out).field(long_key, "x").field("s", long_value).field("e", care).field(long_key, uint64_t{7})
+        .begin_array(long_key).element(long_value).element(care).element("").end_array()
+        .begin_object(long_key).field("b", false).end().field("i", int64_t{-5}).end();
+    std::string quoted_care;
+    append_json_string(quoted_care, care);
+    std::string expected = "{\"" + long_key + "\":\"x\",\"s\":\"" + long_value + "\",\"e\":" + quoted_care + ",\"" +
+                           long_key + "\":7,\"" + long_key + "\":[\"" + long_value + "\"," + quoted_care + ",\"\"],\"" +
+                           long_key + "\":{\"b\":false},\"i\":-5}";
+    EXPECT_EQ(out, expected);
 }
 
 TEST(IpAddress, ParseFormatAndNetworks) {
