@@ -73,32 +73,41 @@ std::size_t next_needing_care(std::string_view text, std::size_t at) {
     return text.size();
 }
 
-// One byte (or UTF-8 sequence) at text[at] that needs care; returns the
-// bytes consumed.
-std::size_t append_escaped(std::string& out, std::string_view text, std::size_t at) {
+// One byte (or UTF-8 sequence) at text[at] that needs care, escaped at
+// `out` (room for 6 bytes); returns the end of what was written and sets
+// `consumed` to the bytes of `text` it stands for.
+char* put_escaped(char* out, std::string_view text, std::size_t at, std::size_t& consumed) {
     static constexpr char kHex[] = "0123456789abcdef";
     auto c = static_cast<uint8_t>(text[at]);
+    consumed = 1;
+    char short_form = 0;
     switch (c) {
-        case '"': out += "\\\""; return 1;
-        case '\\': out += "\\\\"; return 1;
-        case '\n': out += "\\n"; return 1;
-        case '\r': out += "\\r"; return 1;
-        case '\t': out += "\\t"; return 1;
+        case '"': short_form = '"'; break;
+        case '\\': short_form = '\\'; break;
+        case '\n': short_form = 'n'; break;
+        case '\r': short_form = 'r'; break;
+        case '\t': short_form = 't'; break;
         default: break;
     }
+    if (short_form != 0) {
+        out[0] = '\\';
+        out[1] = short_form;
+        return out + 2;
+    }
     if (c < 0x80) {  // other control characters and DEL
-        out += "\\u00";
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 0xf]);
-        return 1;
+        std::memcpy(out, "\\u00", 4);
+        out[4] = kHex[c >> 4];
+        out[5] = kHex[c & 0xf];
+        return out + 6;
     }
     std::size_t length = utf8_sequence_length(text, at);
     if (length == 0) {
-        out += "\\ufffd";
-        return 1;
+        std::memcpy(out, "\\ufffd", 6);
+        return out + 6;
     }
-    out.append(text.substr(at, length));
-    return length;
+    std::memcpy(out, text.data() + at, length);
+    consumed = length;
+    return out + length;
 }
 
 char* put_digits(char* at, uint64_t value, unsigned digits) {
@@ -109,12 +118,12 @@ char* put_digits(char* at, uint64_t value, unsigned digits) {
     return at + digits;
 }
 
-// The body of a JSON string (no quotes). Only bytes that must be written
-// otherwise break the run being copied: valid UTF-8 (header values carry
-// U+2591 markers and names) is skipped over in place, so that a value is
-// usually one append.
-void append_json_string_body(std::string& out, std::string_view text) {
-    std::size_t run = 0;  // start of the bytes not yet appended
+// The body of a JSON string (no quotes) at `out`, which has room for
+// 6 bytes per byte of `text`; returns its end. Only bytes that must be
+// written otherwise break the run being copied: valid UTF-8 (header values
+// carry U+2591 markers and names) is skipped over in place.
+char* put_json_string_body(char* out, std::string_view text) {
+    std::size_t run = 0;  // start of the bytes not yet copied
     std::size_t i = next_needing_care(text, 0);
     while (i < text.size()) {
         if (static_cast<uint8_t>(text[i]) >= 0x80) {
@@ -123,12 +132,23 @@ void append_json_string_body(std::string& out, std::string_view text) {
                 continue;
             }
         }
-        out.append(text.data() + run, i - run);
-        i += append_escaped(out, text, i);
-        run = i;
+        std::memcpy(out, text.data() + run, i - run);
+        out += i - run;
+        std::size_t consumed = 0;
+        out = put_escaped(out, text, i, consumed);
+        run = i += consumed;
         i = next_needing_care(text, i);
     }
-    out.append(text.data() + run, text.size() - run);
+    std::memcpy(out, text.data() + run, text.size() - run);
+    return out + (text.size() - run);
+}
+
+// The same appended to a string (the API's callers; events go through
+// JsonObject's buffer).
+void append_json_string_body(std::string& out, std::string_view text) {
+    std::size_t start = out.size();
+    out.resize(start + 6 * text.size());
+    out.resize(static_cast<std::size_t>(put_json_string_body(out.data() + start, text) - out.data()));
 }
 
 }  // namespace
@@ -177,11 +197,12 @@ std::string format_rfc3339(uint64_t microseconds_since_epoch) { return std::stri
 
 namespace {
 
-// A key and a short value are put together on the stack and appended
-// once: a record has ~60 of them, and each append of std::string checks
-// its capacity and moves its size.
-constexpr std::size_t kInlineKeyBytes = 64;
-constexpr std::size_t kInlineValueBytes = 128;
+// Sensor-owned names (field names, enum labels) are short; a longer one
+// takes the slow path rather than a bigger buffer.
+constexpr std::size_t kLongestInlineKey = 256;
+// A wire value is escaped straight into the buffer while its worst case
+// (6 bytes per byte) fits in a quarter of it.
+constexpr std::size_t kLongestInlineValue = JsonObject::kBufferBytes / 4 / 6;
 
 // Writes `,"name":` at `at` (the comma when one is needed); returns its end.
 char* put_key(char* at, std::string_view name, bool comma) {
@@ -195,71 +216,77 @@ char* put_key(char* at, std::string_view name, bool comma) {
     return at;
 }
 
+char* put_text(char* at, std::string_view text) {
+    std::memcpy(at, text.data(), text.size());
+    return at + text.size();
+}
+
 }  // namespace
 
+JsonObject::JsonObject(std::string& out) : out_(out) {
+    buffer_[0] = '{';
+    used_ = 1;
+}
+
+JsonObject::~JsonObject() { flush(); }
+
+void JsonObject::flush() {
+    out_.append(buffer_, used_);
+    used_ = 0;
+}
+
 void JsonObject::key(std::string_view name) {
-    // Names are the sensor's own (field names, enum labels): never from the
-    // wire, nothing to escape.
-    if (name.size() <= kInlineKeyBytes) {
-        char text[kInlineKeyBytes + 4];
-        out_.append(text, static_cast<std::size_t>(put_key(text, name, need_comma_) - text));
-    } else {
-        if (need_comma_) out_.push_back(',');
-        out_.push_back('"');
-        out_.append(name);
-        out_ += "\":";
+    if (name.size() <= kLongestInlineKey) {
+        commit(put_key(room(name.size() + 4), name, need_comma_));
+        return;
     }
+    flush();
+    if (need_comma_) out_.push_back(',');
+    out_.push_back('"');
+    out_.append(name);
+    out_ += "\":";
     need_comma_ = true;
 }
 
-// `text` ends with the key; appends it with `value` quoted when the value
-// is short and needs no escape. Returns false (nothing appended) otherwise.
-bool JsonObject::append_plain(char* text, char* at, std::string_view value) {
-    if (value.size() > kInlineValueBytes || next_needing_care(value, 0) != value.size()) return false;
-    *at++ = '"';
-    std::memcpy(at, value.data(), value.size());
-    at += value.size();
-    *at++ = '"';
-    out_.append(text, static_cast<std::size_t>(at - text));
+// A key followed by a value that needs no escape (a number, a literal, a
+// bracket) of at most 40 bytes.
+template <class Put>
+void JsonObject::key_and(std::string_view name, Put put) {
+    if (name.size() > kLongestInlineKey) {
+        key(name);
+        commit(put(room(40)));
+        return;
+    }
+    commit(put(put_key(room(name.size() + 4 + 40), name, need_comma_)));
+}
+
+void JsonObject::string_value(std::string_view value) {
+    if (value.size() <= kLongestInlineValue) {
+        char* at = room(6 * value.size() + 2);
+        *at++ = '"';
+        at = put_json_string_body(at, value);
+        *at++ = '"';
+        commit(at);
+        return;
+    }
+    flush();
+    append_json_string(out_, value);
     need_comma_ = true;
-    return true;
 }
 
 JsonObject& JsonObject::field(std::string_view name, std::string_view value) {
-    if (name.size() <= kInlineKeyBytes) {
-        char text[kInlineKeyBytes + kInlineValueBytes + 8];
-        if (append_plain(text, put_key(text, name, need_comma_), value)) return *this;
-    }
     key(name);
-    append_json_string(out_, value);
+    string_value(value);
     return *this;
 }
 
 JsonObject& JsonObject::element(std::string_view value) {
-    char text[kInlineValueBytes + 4];
-    char* at = text;
-    *at = ',';
-    at += need_comma_;
-    if (append_plain(text, at, value)) return *this;
-    if (need_comma_) out_.push_back(',');
-    append_json_string(out_, value);
-    need_comma_ = true;
-    return *this;
-}
-
-// A key followed by a value that needs no escape (a number, a literal, a
-// bracket), with one append when the key is short.
-template <class Put>
-void JsonObject::key_and(std::string_view name, Put put) {
-    if (name.size() > kInlineKeyBytes) {
-        key(name);
-        char text[40];
-        out_.append(text, static_cast<std::size_t>(put(text) - text));
-        return;
+    if (need_comma_) {
+        *room(1) = ',';
+        ++used_;
     }
-    char text[kInlineKeyBytes + 4 + 40];
-    out_.append(text, static_cast<std::size_t>(put(put_key(text, name, need_comma_)) - text));
-    need_comma_ = true;
+    string_value(value);
+    return *this;
 }
 
 JsonObject& JsonObject::field(std::string_view name, uint64_t value) {
@@ -274,7 +301,7 @@ JsonObject& JsonObject::field(std::string_view name, int64_t value) {
 
 JsonObject& JsonObject::field(std::string_view name, double value) {
     key_and(name, [value](char* at) {
-        if (!std::isfinite(value)) return static_cast<char*>(std::memcpy(at, "null", 4)) + 4;
+        if (!std::isfinite(value)) return put_text(at, "null");
         // Whole numbers below 10^6 (counts, rates of one-packet flows, a
         // confidence of 1) are written as the general form writes them,
         // without its shortest-digits search.
@@ -288,11 +315,13 @@ JsonObject& JsonObject::field(std::string_view name, double value) {
 }
 
 JsonObject& JsonObject::field(std::string_view name, bool value) {
-    key_and(name, [value](char* at) {
-        std::string_view text = value ? "true" : "false";
-        return static_cast<char*>(std::memcpy(at, text.data(), text.size())) + text.size();
-    });
+    key_and(name, [value](char* at) { return put_text(at, value ? "true" : "false"); });
     return *this;
+}
+
+void JsonObject::open() {
+    ++depth_;
+    need_comma_ = false;
 }
 
 JsonObject& JsonObject::begin_object(std::string_view name) {
@@ -300,7 +329,7 @@ JsonObject& JsonObject::begin_object(std::string_view name) {
         *at = '{';
         return at + 1;
     });
-    need_comma_ = false;
+    open();
     return *this;
 }
 
@@ -309,26 +338,35 @@ JsonObject& JsonObject::begin_array(std::string_view name) {
         *at = '[';
         return at + 1;
     });
-    need_comma_ = false;
+    open();
     return *this;
 }
 
 JsonObject& JsonObject::begin_object_element() {
-    if (need_comma_) out_.push_back(',');
-    out_.push_back('{');
-    need_comma_ = false;
+    char* at = room(2);
+    *at = ',';
+    at += need_comma_;
+    *at++ = '{';
+    commit(at);
+    open();
     return *this;
 }
 
-JsonObject& JsonObject::end_array() {
-    out_.push_back(']');
+// Closes the innermost object or array; the outermost hands the text over.
+void JsonObject::close(char bracket) {
+    *room(1) = bracket;
+    ++used_;
     need_comma_ = true;
+    if (depth_ > 0 && --depth_ == 0) flush();
+}
+
+JsonObject& JsonObject::end_array() {
+    close(']');
     return *this;
 }
 
 JsonObject& JsonObject::end() {
-    out_.push_back('}');
-    need_comma_ = true;
+    close('}');
     return *this;
 }
 

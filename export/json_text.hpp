@@ -30,9 +30,22 @@ std::optional<int64_t> parse_rfc3339(std::string_view text);
 
 // Incremental writer of one JSON object; keeps track of commas. Keys are
 // the sensor's own names (written as they are); values are escaped.
+//
+// The text is built in the object's own buffer, written through a
+// pointer, and appended to `out` when the outermost object ends (or the
+// buffer fills, or the writer goes out of scope): a flow record has ~60
+// fields, and appending each piece to a std::string checked its capacity
+// and moved its size, and copying a piece assembled on the stack stalled
+// on the stores just made. Read `out` only after the last end().
 class JsonObject {
 public:
-    explicit JsonObject(std::string& out) : out_(out) { out_.push_back('{'); }
+    static constexpr std::size_t kBufferBytes = 8192;
+
+    explicit JsonObject(std::string& out);
+    ~JsonObject();
+    JsonObject(const JsonObject&) = delete;
+    JsonObject& operator=(const JsonObject&) = delete;
+
     JsonObject& field(std::string_view key, std::string_view value);
     JsonObject& field(std::string_view key, const char* value) { return field(key, std::string_view(value)); }
     JsonObject& field(std::string_view key, uint64_t value);
@@ -50,12 +63,29 @@ public:
     JsonObject& end();
 
 private:
+    // A pointer to at least `bytes` free bytes of the buffer (bytes ≤ kBufferBytes).
+    char* room(std::size_t bytes) {
+        if (kBufferBytes - used_ < bytes) flush();
+        return buffer_ + used_;
+    }
+    // The buffer is filled up to `end`, which ended a value.
+    void commit(char* end) {
+        used_ = static_cast<std::size_t>(end - buffer_);
+        need_comma_ = true;
+    }
+    void flush();
     void key(std::string_view name);
-    bool append_plain(char* text, char* at, std::string_view value);
     template <class Put>
     void key_and(std::string_view name, Put put);
+    void string_value(std::string_view value);
+    void open();
+    void close(char bracket);
+
     std::string& out_;
+    std::size_t used_ = 0;
+    unsigned depth_ = 1;  // the object the constructor opened
     bool need_comma_ = false;
+    char buffer_[kBufferBytes];
 };
 
 }  // namespace sipscope::exporter

@@ -134,6 +134,29 @@ TEST(JsonText, FieldsAgreeWithAPlainWriter) {
     EXPECT_EQ(out, expected);
 }
 
+// A writer's buffer fills and is handed over mid-object; values past the
+// inline size go straight to the string: the text is the same.
+TEST(JsonText, LongObjectsAcrossTheBuffer) {
+    std::string out = "prefix ";
+    std::string expected = "prefix {";
+    {
+        JsonObject document(out);
+        for (int i = 0; i < 120; ++i) {
+            std::string value(static_cast<std::size_t>(i * 7), static_cast<char>('a' + i % 26));
+            if (i % 3 == 0) value += "\"\xe2\x96\x91\x01";
+            std::string key = "k" + std::to_string(i);
+            document.begin_object(key).field("v", value).field("n", uint64_t(i)).end();
+            std::string quoted;
+            append_json_string(quoted, value);
+            expected += (i ? ",\"" : "\"") + key + "\":{\"v\":" + quoted + ",\"n\":" + std::to_string(i) + "}";
+        }
+        document.end();
+        expected += "}";
+        EXPECT_EQ(out, expected);
+    }
+    EXPECT_EQ(out, expected);  // the writer's end adds nothing more
+}
+
 TEST(IpAddress, ParseFormatAndNetworks) {
     auto v4 = parser::IpAddress::parse("198.51.100.7");
     ASSERT_TRUE(v4);
