@@ -81,6 +81,63 @@ TEST_P(FlowTableTest, SameNewSourceTwiceInOneBulkLookup) {
     EXPECT_EQ(table.at(table.lookup(b)).requests, 2u);
 }
 
+// A bulk lookup's results are trusted after the table changed only where
+// nothing touched them: a flow found by the lookup and evicted by an
+// earlier packet of the same burst is opened again, not written through
+// its old slot (now another source's, or free).
+TEST_P(FlowTableTest, FlowEvictedEarlierInTheBurstIsReopened) {
+    auto owned = make_table("t_stale", 8, 1200 * kSecond);
+    FlowTable& table = *owned;
+    for (uint8_t i = 0; i < 8; ++i) touch(table, address(10, 0, 0, i), kSecond + i);  // 10.0.0.0 is the oldest
+    parser::IpAddress new1 = address(192, 0, 2, 1), new2 = address(192, 0, 2, 2), oldest = address(10, 0, 0, 0);
+    const parser::IpAddress* keys[] = {&new1, &new2, &oldest};
+    int32_t positions[3];
+    table.lookup_bulk(keys, 3, positions);
+    ASSERT_GE(positions[2], 0);
+    bool opened[3] = {};
+    for (int i = 0; i < 3; ++i) {
+        FlowState& flow = table.acquire(*keys[i], positions[i], 20 * kSecond, opened[i], sink());
+        EXPECT_EQ(flow.source, *keys[i]);
+    }
+    EXPECT_TRUE(opened[0] && opened[1] && opened[2]);
+    EXPECT_EQ(table.size(), 8u);
+    for (const parser::IpAddress* key : keys) {
+        int32_t position = table.lookup(*key);
+        ASSERT_GE(position, 0);
+        EXPECT_EQ(table.at(position).source, *key);
+    }
+}
+
+// Random bursts over few sources and a small table (evictions, repeats
+// and re-openings inside one burst): every packet lands on its own
+// source's flow, and each flow in the table is found under its source.
+TEST_P(FlowTableTest, BulkResultsStayRightUnderChurn) {
+    auto owned = make_table("t_churn", 16, 1200 * kSecond);
+    FlowTable& table = *owned;
+    uint64_t state = 7;
+    auto next = [&state] { return state = state * 6364136223846793005ull + 1442695040888963407ull, state >> 33; };
+    for (int burst = 0; burst < 2000; ++burst) {
+        unsigned count = 1 + static_cast<unsigned>(next() % FlowTable::kMaxBulk);
+        std::vector<parser::IpAddress> sources;
+        for (unsigned i = 0; i < count; ++i) sources.push_back(address(10, 1, 0, static_cast<uint8_t>(next() % 40)));
+        std::vector<const parser::IpAddress*> keys;
+        for (const auto& source : sources) keys.push_back(&source);
+        std::vector<int32_t> positions(count);
+        table.lookup_bulk(keys.data(), count, positions.data());
+        for (unsigned i = 0; i < count; ++i) {
+            bool opened = false;
+            FlowState& flow = table.acquire(sources[i], positions[i], kSecond * (burst + 1), opened, sink());
+            ASSERT_EQ(flow.source, sources[i]) << burst << " " << i;
+            ++flow.requests;
+        }
+        ASSERT_LE(table.size(), 16u);
+        for (uint8_t d = 0; d < 40; ++d) {
+            int32_t position = table.lookup(address(10, 1, 0, d));
+            if (position >= 0) ASSERT_EQ(table.at(position).source, address(10, 1, 0, d));
+        }
+    }
+}
+
 TEST_P(FlowTableTest, PacketAfterTimeoutClosesAndReopens) {
     auto owned = make_table("t_reopen", 64, 1200 * kSecond);
     FlowTable& table = *owned;
