@@ -1,0 +1,152 @@
+// What a worker's SourceTracker costs per request once a source's
+// fingerprint has settled: the flow and fingerprint stages that a
+// scanner's thousandth request pays (flow lookup and counts, the template
+// check and 1-in-16 merge, scan profile, intent, alerts). Three shapes of
+// TOOLS.md tools, each one source sending 4,096 requests:
+//   svmap_options   SIPVicious OPTIONS sweeping destinations
+//   svwar_register  SIPVicious svwar REGISTER walking extensions
+//   invite_numbers  a toll-fraud INVITE run dialling international numbers
+// Frames are built, decoded and parsed before timing; the tracker gets
+// them in bursts of 32, as the worker hands them, with the sensor's
+// default sampling (16). Run with scripts/bench-tracker.
+#include <benchmark/benchmark.h>
+#include <x86intrin.h>
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "frames.hpp"
+#include "map_flow_index.hpp"
+#include "source_tracker.hpp"
+
+#ifndef SIPSCOPE_TOOL_DB
+#error "SIPSCOPE_TOOL_DB must name fingerprint/tools.conf"
+#endif
+
+namespace {
+
+using namespace sipscope;
+namespace build = sipscope::testing_support;
+
+constexpr unsigned kRequests = 4096;
+constexpr unsigned kBurst = 32;
+constexpr uint32_t kDefaultSampling = 16;  // --fingerprint-sampling
+
+// Keeps no record: the control lcore's side is record_bench's.
+class DroppingSink final : public fingerprint::RecordSink {
+public:
+    fingerprint::FlowRecord* take(fingerprint::RecordKind) override { return &record_; }
+    void send(fingerprint::FlowRecord*) override { ++sent; }
+    uint64_t sent = 0;
+
+private:
+    fingerprint::FlowRecord record_;
+};
+
+std::string octet(unsigned value) { return std::to_string(value & 0xff); }
+
+std::string svmap_options(unsigned i) {
+    return "OPTIONS sip:100@198.51." + octet(i >> 8) + "." + octet(i) + " SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP 203.0.113.9:5060;branch=z9hG4bK-" + std::to_string(1000000 + i * 7919) + ";rport\r\n"
+           "Max-Forwards: 70\r\nTo: \"sipvicious\"<sip:100@1.1.1.1>\r\n"
+           "From: \"sipvicious\"<sip:100@1.1.1.1>;tag=" + std::to_string(3000000000u - i * 104729) + "\r\n"
+           "User-Agent: friendly-scanner\r\nCall-ID: " + std::to_string(900000000 + i * 15485863u) + "\r\n"
+           "Contact: sip:100@203.0.113.9:5060\r\nCSeq: 1 OPTIONS\r\nAccept: application/sdp\r\nContent-Length: 0\r\n\r\n";
+}
+
+std::string svwar_register(unsigned i) {
+    std::string extension = std::to_string(100 + i);
+    return "REGISTER sip:198.51.100.7 SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP 203.0.113.9:5060;branch=z9hG4bK-" + std::to_string(1000000 + i * 7919) + ";rport\r\n"
+           "Max-Forwards: 70\r\nTo: \"" + extension + "\"<sip:" + extension + "@198.51.100.7>\r\n"
+           "From: \"" + extension + "\"<sip:" + extension + "@198.51.100.7>;tag=" + std::to_string(3000000000u - i * 104729) +
+           "\r\nUser-Agent: friendly-scanner\r\nCall-ID: " + std::to_string(900000000 + i * 15485863u) + "\r\n"
+           "Contact: sip:" + extension + "@198.51.100.7\r\nCSeq: 1 REGISTER\r\nAccept: application/sdp\r\nContent-Length: 0\r\n\r\n";
+}
+
+std::string invite_numbers(unsigned i) {
+    std::string number = "00972" + std::to_string(590000000 + i * 37);
+    return "INVITE sip:" + number + "@198.51.100.7 SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP 203.0.113.9:5071;branch=z9hG4bK" + std::to_string(2000000 + i * 7919) + ";rport\r\n"
+           "Max-Forwards: 70\r\nContact: <sip:1000@203.0.113.9:5071>\r\nTo: <sip:" + number + "@198.51.100.7>\r\n"
+           "From: \"1000\"<sip:1000@198.51.100.7>;tag=" + std::to_string(3000000000u - i * 104729) + "\r\n"
+           "Call-ID: " + std::to_string(700000000 + i * 15485863u) + "\r\nCSeq: 1 INVITE\r\n"
+           "User-Agent: pplsip\r\nContent-Length: 0\r\n\r\n";
+}
+
+// One source's requests, decoded and parsed, and a tracker that has seen
+// the first burst of them (its fingerprint settles within it).
+struct SettledSource {
+    explicit SettledSource(std::string (*request)(unsigned))
+        : tools(fingerprint::ToolDatabase::load(SIPSCOPE_TOOL_DB)),
+          by_tool(std::make_unique<fingerprint::OwnedCounter[]>(2 * (tools->tools().size() + 1))),
+          details(std::make_unique<fingerprint::FlowDetail[]>(4)),
+          messages(kRequests), frames(kRequests) {
+        counters.closed_by_tool = by_tool.get();
+        counters.active_by_tool = by_tool.get() + tools->tools().size() + 1;
+        counters.tool_slots = static_cast<uint32_t>(tools->tools().size() + 1);
+        fingerprint::TrackerSettings settings;
+        settings.fingerprint_sampling = kDefaultSampling;
+        tracker = std::make_unique<fingerprint::SourceTracker>(
+            test::make_map_flow_table(64, 1200000000), std::make_unique<fingerprint::FlowDetailPool>(details.get(), 4),
+            *tools, settings, counters, sink);
+        for (unsigned i = 0; i < kRequests; ++i) {
+            bytes.push_back(build::ethernet(
+                0x0800, build::ipv4({203, 0, 113, 9}, {198, 51, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)}, 17,
+                                    build::udp(5060, 5060, request(i)))));
+            frames[i] = parser::decode_frame({bytes.back().data(), bytes.back().size()});
+            parser::parse_sip_message(frames[i].payload_span(), messages[i]);
+            packets.push_back({&frames[i], &messages[i], fingerprint::ProbeKind::udp_empty,
+                               static_cast<uint32_t>(bytes.back().size()), 0});
+        }
+        next_time_us = 1767225600000000ull;
+        observe_burst(0);
+    }
+    // Observes requests [first, first + kBurst) with fresh packet times,
+    // 10 µs apart: a tool sending 100,000 requests a second, so that the
+    // number plan's lookups per second of packet time hold as at line rate.
+    void observe_burst(unsigned first) {
+        for (unsigned i = first; i < first + kBurst; ++i) packets[i].time_us = next_time_us += 10;
+        tracker->observe({packets.data() + first, kBurst});
+    }
+
+    std::unique_ptr<fingerprint::ToolDatabase> tools;
+    std::unique_ptr<fingerprint::OwnedCounter[]> by_tool;
+    std::unique_ptr<fingerprint::FlowDetail[]> details;
+    fingerprint::SourceCounters counters;
+    DroppingSink sink;
+    std::unique_ptr<fingerprint::SourceTracker> tracker;
+    std::deque<build::Bytes> bytes;
+    std::vector<parser::SipMessage> messages;
+    std::vector<parser::DecodedFrame> frames;
+    std::vector<fingerprint::SourcePacket> packets;
+    uint64_t next_time_us = 0;
+};
+
+void SettledRequests(benchmark::State& state, std::string (*request)(unsigned)) {
+    SettledSource source(request);
+    unsigned next = kBurst;
+    uint64_t cycles = 0, requests = 0;
+    for (auto _ : state) {
+        uint64_t start = __rdtsc();
+        source.observe_burst(next);
+        cycles += __rdtsc() - start;
+        requests += kBurst;
+        next += kBurst;
+        if (next == kRequests) next = kBurst;  // the first burst settled the template; it is not timed again
+    }
+    state.SetItemsProcessed(static_cast<int64_t>(requests));
+    state.counters["ns_per_request"] = benchmark::Counter(static_cast<double>(requests), benchmark::Counter::kIsRate |
+                                                                                           benchmark::Counter::kInvert);
+    state.counters["cycles_per_request"] = static_cast<double>(cycles) / static_cast<double>(requests);
+}
+
+BENCHMARK_CAPTURE(SettledRequests, svmap_options, svmap_options);
+BENCHMARK_CAPTURE(SettledRequests, svwar_register, svwar_register);
+BENCHMARK_CAPTURE(SettledRequests, invite_numbers, invite_numbers);
+
+}  // namespace
+
+BENCHMARK_MAIN();
