@@ -165,14 +165,14 @@ bool merge(HeaderFingerprint& fingerprint, parser::HeaderId id, std::string_view
         if (keys.seen[index]) return false;  // the key was cut to the same text: counted already
     }
     keys.seen[index] = true;
-    char substituted[kFingerprintValueBytes];
+    char buffer[kFingerprintValueBytes];
     bool overflow = false;
-    std::size_t length = substitute_endpoints(needles, value, substituted, sizeof substituted, &overflow);
+    std::string_view substituted = substituted_value(needles, value, buffer, sizeof buffer, &overflow);
     bool changed = fingerprint.entry_count != entries_before || (overflow && !entry->truncated);
     if (overflow) entry->truncated = true;
     // A key missing from earlier packets keeps the template of the packets
     // that had it; `packets` per key tells how many those were.
-    changed |= add_entry_value(*entry, substituted, length, entry->packets == 0);
+    changed |= add_entry_value(*entry, substituted.data(), substituted.size(), entry->packets == 0);
     if (entry->packets < UINT16_MAX) ++entry->packets;
     // Header order: the first packet defines it; later packets only say
     // whether it changed.
@@ -342,8 +342,8 @@ uint64_t NeedleIndex::compute(std::size_t block) const {
 #endif
 }
 
-std::size_t substitute_endpoints(const NeedleIndex& index, std::string_view value, char* out, std::size_t capacity,
-                                 bool* overflow) {
+std::string_view substituted_value(const NeedleIndex& index, std::string_view value, char* out, std::size_t capacity,
+                                   bool* overflow) {
     // Candidates come from the index; the bytes between them are copied in
     // bulk. The value's first byte starts a number whatever precedes it.
     const PacketEndpoints& endpoints = index.endpoints();
@@ -390,9 +390,22 @@ std::size_t substitute_endpoints(const NeedleIndex& index, std::string_view valu
         }
         offset = block_end;
     }
+    // Nothing replaced and all of it fits: the value is its own result
+    // (most values hold no address or port), with no copy.
+    if (at == 0 && size <= capacity) {
+        if (overflow) *overflow = false;
+        return value;
+    }
     if (written < capacity) copy_input(size);
     if (overflow) *overflow = cut || at < size;
-    return written;
+    return {out, written};
+}
+
+std::size_t substitute_endpoints(const NeedleIndex& index, std::string_view value, char* out, std::size_t capacity,
+                                 bool* overflow) {
+    std::string_view result = substituted_value(index, value, out, capacity, overflow);
+    if (result.data() != out) std::memcpy(out, result.data(), result.size());
+    return result.size();
 }
 
 std::size_t substitute_endpoints(std::string_view value, const PacketEndpoints& endpoints, char* out, std::size_t capacity,

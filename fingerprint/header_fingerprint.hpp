@@ -181,6 +181,10 @@ private:
 // `overflow` (optional) says whether the value was cut at capacity.
 std::size_t substitute_endpoints(const NeedleIndex& index, std::string_view value, char* out, std::size_t capacity,
                                  bool* overflow = nullptr);
+// The same as a view: `value` itself when nothing was replaced and it fits
+// (no copy), else the part of `out` written.
+std::string_view substituted_value(const NeedleIndex& index, std::string_view value, char* out, std::size_t capacity,
+                                   bool* overflow = nullptr);
 // The same for a value on its own.
 std::size_t substitute_endpoints(std::string_view value, const PacketEndpoints& endpoints, char* out,
                                  std::size_t capacity, bool* overflow = nullptr);

@@ -370,7 +370,7 @@ ToolMatch ToolDatabase::match_request(const parser::SipMessage& message, const P
         int k = id != parser::HeaderId::unknown && !entry.repeat ? key_of_header_[static_cast<std::size_t>(id)]
                                                                  : key_index(entry.key);
         if (k < 0) return;  // no condition reads it: not even substituted
-        match_value(k, {value, substitute_endpoints(needles, raw, value, sizeof value)}, scratch);
+        match_value(k, substituted_value(needles, raw, value, sizeof value), scratch);
     };
     for (std::size_t i = 0; i < message.header_count; ++i) {
         const parser::SipHeader& header = message.headers[i];
