@@ -1,6 +1,6 @@
 """scripts/bench as an operator runs it on their own capture and device:
 --capture, --eal naming a device (wire), --no-install, the JSON and the
-PNG. One short run each: the figures are not judged, only that they are
+PNG, and the record rate and settled-request cost beside them. One short run each: the figures are not judged, only that they are
 measured and reported (rates are never asserted on these machines)."""
 import json
 import os
@@ -35,6 +35,16 @@ class OperatorsOwnMeasurement(unittest.TestCase):
             self.assertAlmostEqual(report["ratio_capture:traffic.pcap"],
                                    measured["sipscope_pps_median"] / measured["testpmd_pps_median"])
             self.assertIn("parse", measured["stages"])
+            # The control lcore's record rate and the settled-request cost,
+            # from the build's micro-benchmarks when it has them.
+            built = os.path.join(os.path.dirname(BENCH), "..", "build", "tests")
+            if os.path.exists(os.path.join(built, "record_bench")):
+                for kind in ("with_detail", "without_detail"):
+                    self.assertGreater(report["records_per_second_" + kind], 0)
+                    self.assertGreater(report["records"][kind]["bytes_per_record"], 0)
+            if os.path.exists(os.path.join(built, "tracker_bench")):
+                self.assertEqual(set(report["settled_request"]), {"svmap_options", "svwar_register", "invite_numbers"})
+                self.assertGreater(report["settled_request"]["svmap_options"]["ns_per_request"], 0)
             with open(os.path.join(directory, "figures.png"), "rb") as handle:
                 self.assertEqual(handle.read(8), b"\x89PNG\r\n\x1a\n")
 
