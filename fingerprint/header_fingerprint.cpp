@@ -1,6 +1,7 @@
 // Fingerprint aggregation. Worker lcore, per SIP request of a flow that has
 // fingerprint storage: one pass over the headers, no allocation.
 #include "header_fingerprint.hpp"
+#include "text_hash.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -248,7 +249,7 @@ bool may_change(HeaderFingerprint& fingerprint, const parser::SipMessage& messag
         const FingerprintEntry& entry = fingerprint.entries[index];
         std::string_view pattern(entry.value, entry.value_length), value = header.value;
         if (entry.truncated && value.size() > pattern.size()) value = value.substr(0, pattern.size());
-        if (value != pattern) return true;
+        if (!same_text(value, pattern)) return true;
     }
     return false;
 }

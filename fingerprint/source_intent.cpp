@@ -56,17 +56,6 @@ bool has_rfc3261_branch(std::string_view via) {
 
 bool has_tag(std::string_view from) { return from.find(";tag=") != std::string_view::npos; }
 
-// The user of a From value's URI: "5199362832664" in
-// "<sip:5199362832664@1.2.3.4>;tag=…"; "" without one.
-std::string_view caller_user(std::string_view from) {
-    std::size_t scheme = from.find("sip:");
-    if (scheme == std::string_view::npos) return {};
-    std::string_view rest = from.substr(scheme + 4);
-    std::size_t at = rest.find_first_of("@>;");
-    if (at == std::string_view::npos || rest[at] != '@') return {};
-    return rest.substr(0, at);
-}
-
 constexpr uint8_t cue_bit(CraftingCue cue) { return static_cast<uint8_t>(1u << static_cast<unsigned>(cue)); }
 
 }  // namespace
@@ -79,7 +68,7 @@ constexpr uint8_t cue_bit(CraftingCue cue) { return static_cast<uint8_t>(1u << s
 // are counted on every request.
 void SourceIntent::observe_crafting(const parser::SipMessage& message, std::string_view agent, uint32_t agent_hash) {
     std::string_view from = message.value_of(parser::HeaderId::from);
-    if (std::string_view caller = caller_user(from); !caller.empty()) callers.add(caller);
+    if (std::string_view caller = parser::first_sip_user(from); !caller.empty()) callers.add(caller);
     constexpr uint32_t kCheckedFirst = 16, kCheckedOneIn = 16;
     uint32_t offered = crafting_requests_++;
     if (offered >= kCheckedFirst && offered % kCheckedOneIn != 0) return;

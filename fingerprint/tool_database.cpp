@@ -325,7 +325,7 @@ void ToolDatabase::match_value(int key, std::string_view value, ToolScratch& scr
     if (cacheable) {
         uint32_t hash = text_hash(value, static_cast<uint32_t>(key));
         cached = &scratch.cache_[hash % ToolScratch::kCachedValues];
-        if (cached->key == key && cached->length == value.size() && std::memcmp(cached->value, value.data(), value.size()) == 0) {
+        if (cached->key == key && same_text({cached->value, cached->length}, value)) {
             ++scratch.cache_hits_;
             for (uint64_t bits = cached->matched; bits != 0; bits &= bits - 1)
                 scratch.matched_.set(matcher.conditions[static_cast<std::size_t>(__builtin_ctzll(bits))]);

@@ -3,6 +3,13 @@
 
 #include <charconv>
 
+#if defined(__AVX512BW__)
+#include <immintrin.h>
+#elif defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#include <cstring>
+
 namespace sipscope::parser {
 
 namespace {
@@ -14,6 +21,11 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
     for (std::size_t i = 0; i < a.size(); ++i)
         if (lower(a[i]) != lower(b[i])) return false;
     return true;
+}
+
+// RFC 3986 scheme characters (parse_uri checks the same).
+inline bool is_scheme_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
 }
 
 bool parse_port(std::string_view text, uint16_t& port) {
@@ -83,25 +95,129 @@ SipUri parse_uri(std::string_view text) {
     return uri;
 }
 
-std::string_view uri_user(std::string_view text) {
-    // parse_uri's reading of the user, without the host and port.
-    text = trim_spaces(text);
-    std::size_t colon = text.find(':');
-    if (colon == std::string_view::npos || colon == 0) return {};
-    std::string_view scheme = text.substr(0, colon);
-    for (char c : scheme) {
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'))
-            return {};
+namespace {
+
+// Where '@', ';', ':' and '?' are in the first 64 bytes of a text (bit i:
+// byte i; nothing at or past `size`).
+struct UriMarks {
+    uint64_t at = 0, semicolon = 0, colon = 0, question = 0;
+};
+
+UriMarks uri_marks(const char* bytes, std::size_t size) {
+    UriMarks marks;
+#if defined(__AVX512BW__)
+    // A masked load reads only the text's bytes.
+    const __mmask64 inside = size >= 64 ? ~__mmask64{0} : (__mmask64{1} << size) - 1;
+    const __m512i block = _mm512_maskz_loadu_epi8(inside, bytes);
+    marks.at = _mm512_mask_cmpeq_epi8_mask(inside, block, _mm512_set1_epi8('@'));
+    marks.semicolon = _mm512_mask_cmpeq_epi8_mask(inside, block, _mm512_set1_epi8(';'));
+    marks.colon = _mm512_mask_cmpeq_epi8_mask(inside, block, _mm512_set1_epi8(':'));
+    marks.question = _mm512_mask_cmpeq_epi8_mask(inside, block, _mm512_set1_epi8('?'));
+#elif defined(__SSE2__)
+    alignas(16) char padded[64] = {};
+    std::memcpy(padded, bytes, size < 64 ? size : 64);
+    for (int part = 0; part < 4; ++part) {
+        __m128i chunk = _mm_load_si128(reinterpret_cast<const __m128i*>(padded + 16 * part));
+        auto mask = [&](char c) {
+            return static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8(c)))))
+                   << (16 * part);
+        };
+        marks.at |= mask('@');
+        marks.semicolon |= mask(';');
+        marks.colon |= mask(':');
+        marks.question |= mask('?');
     }
-    std::string_view rest = text.substr(colon + 1);
-    std::size_t headers = rest.find('?');
-    if (headers != std::string_view::npos) rest = rest.substr(0, headers);
-    std::size_t at = rest.rfind('@');
-    std::string_view address = rest.substr(0, rest.find(';', at == std::string_view::npos ? 0 : at));
-    if (equals_ignoring_case(scheme, "tel")) return address;
-    if (at == std::string_view::npos || at >= address.size()) return {};
-    std::string_view user_info = address.substr(0, at);
-    return user_info.substr(0, user_info.find(':'));
+#else
+    for (std::size_t i = 0; i < size && i < 64; ++i) {
+        uint64_t bit = uint64_t{1} << i;
+        switch (bytes[i]) {
+            case '@': marks.at |= bit; break;
+            case ';': marks.semicolon |= bit; break;
+            case ':': marks.colon |= bit; break;
+            case '?': marks.question |= bit; break;
+            default: break;
+        }
+    }
+#endif
+    return marks;
+}
+
+// Bits above position `at` (none when at ≥ 63).
+inline uint64_t bits_above(std::size_t at) { return at >= 63 ? 0 : ~uint64_t{0} << (at + 1); }
+inline std::size_t lowest(uint64_t mask, std::size_t none) { return mask ? static_cast<std::size_t>(__builtin_ctzll(mask)) : none; }
+
+// uri_user for texts past 64 bytes (rare: long parameters), byte by byte.
+std::string_view long_uri_user(std::string_view text, std::size_t colon) {
+    constexpr std::size_t kNone = std::string_view::npos;
+    const char* bytes = text.data();
+    std::size_t last_at = kNone, semicolon = kNone, first_colon = kNone;
+    std::size_t end = colon + 1;
+    for (; end < text.size() && bytes[end] != '?'; ++end) {
+        char c = bytes[end];
+        if (c == '@') {
+            last_at = end;
+            semicolon = kNone;  // a ';' before the last '@' belongs to the user
+        } else if (c == ';' && semicolon == kNone) {
+            semicolon = end;
+        } else if (c == ':' && first_colon == kNone) {
+            first_colon = end;
+        }
+    }
+    std::size_t start = colon + 1;
+    if (colon == 3 && equals_ignoring_case(text.substr(0, 3), "tel"))
+        return text.substr(start, (semicolon != kNone ? semicolon : end) - start);
+    if (last_at == kNone) return {};
+    return text.substr(start, (first_colon != kNone && first_colon < last_at ? first_colon : last_at) - start);
+}
+
+}  // namespace
+
+std::string_view uri_user(std::string_view text) {
+    // parse_uri's reading of the user, without the host and port (every
+    // request of a source with detail reads it): the scheme, then up to
+    // '?' the last '@', the first ';' after it (or after the scheme,
+    // without one) and the first ':' — found with SIMD compares at once
+    // for URIs of up to 64 bytes.
+    text = trim_spaces(text);
+    const char* bytes = text.data();
+    const std::size_t size = text.size();
+    std::size_t colon = 0;
+    while (colon < size && is_scheme_char(bytes[colon])) ++colon;
+    if (colon == 0 || colon == size || bytes[colon] != ':') return {};
+    if (size > 64) return long_uri_user(text, colon);
+    UriMarks marks = uri_marks(bytes, size);
+    const uint64_t after_scheme = bits_above(colon);
+    const std::size_t end = lowest(marks.question & after_scheme, size);
+    const uint64_t before_end = end >= 64 ? ~uint64_t{0} : (uint64_t{1} << end) - 1;
+    const uint64_t ats = marks.at & after_scheme & before_end;
+    const std::size_t last_at = ats ? 63 - static_cast<std::size_t>(__builtin_clzll(ats)) : std::string_view::npos;
+    const std::size_t start = colon + 1;
+    if (colon == 3 && equals_ignoring_case(text.substr(0, 3), "tel")) {
+        uint64_t semicolons = marks.semicolon & before_end & (ats ? bits_above(last_at) : after_scheme);
+        return text.substr(start, lowest(semicolons, end) - start);
+    }
+    if (!ats) return {};
+    std::size_t first_colon = lowest(marks.colon & after_scheme, size);
+    return text.substr(start, (first_colon < last_at ? first_colon : last_at) - start);
+}
+
+std::string_view first_sip_user(std::string_view value) {
+    // The first "sip:" is the first ':' with "sip" before it.
+    const char* bytes = value.data();
+    const std::size_t size = value.size();
+    std::size_t colon = 3;
+    for (;; ++colon) {
+        const void* found = colon < size ? std::memchr(bytes + colon, ':', size - colon) : nullptr;
+        if (found == nullptr) return {};
+        colon = static_cast<std::size_t>(static_cast<const char*>(found) - bytes);
+        if (bytes[colon - 3] == 's' && bytes[colon - 2] == 'i' && bytes[colon - 1] == 'p') break;
+    }
+    for (std::size_t i = colon + 1; i < size; ++i) {
+        char c = bytes[i];
+        if (c == '@') return value.substr(colon + 1, i - colon - 1);
+        if (c == '>' || c == ';') return {};
+    }
+    return {};
 }
 
 NameAddress parse_name_address(std::string_view value) {

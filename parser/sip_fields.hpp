@@ -23,6 +23,11 @@ struct SipUri {
 SipUri parse_uri(std::string_view text);
 // parse_uri(text).user, without reading host and port (per-request hot path).
 std::string_view uri_user(std::string_view text);
+// The user of the first "sip:" URI in a header value, up to its '@' (""
+// when a '>' or ';' comes first, or there is none): the caller a From
+// claims, "5199362832664" in "<sip:5199362832664@1.2.3.4>;tag=…". Cheap:
+// every request of a source with detail reads it.
+std::string_view first_sip_user(std::string_view value);
 
 // name-addr / addr-spec with header parameters: From, To, Contact, …
 struct NameAddress {

@@ -9,6 +9,7 @@
 
 #include "guarded_buffer.hpp"
 #include "header_fingerprint.hpp"
+#include "text_hash.hpp"
 
 namespace sipscope::fingerprint {
 namespace {
@@ -47,6 +48,24 @@ std::string markers(int count) {
     std::string out;
     for (int i = 0; i < count; ++i) out += kMarker;
     return out;
+}
+
+
+// The inline compare of short values agrees with string equality for
+// every length to 100 and a difference at every position.
+TEST(TextHash, SameTextIsEquality) {
+    std::string base;
+    for (int i = 0; i < 100; ++i) base.push_back(static_cast<char>('a' + i % 26));
+    for (std::size_t length = 0; length <= base.size(); ++length) {
+        std::string a = base.substr(0, length), b = a;
+        EXPECT_TRUE(same_text(a, b)) << length;
+        if (length > 0) EXPECT_FALSE(same_text(a, std::string_view(b).substr(0, length - 1))) << length;
+        for (std::size_t at = 0; at < length; ++at) {
+            std::string c = a;
+            c[at] = static_cast<char>(c[at] ^ 0x20);
+            ASSERT_FALSE(same_text(a, c)) << length << " " << at;
+        }
+    }
 }
 
 TEST(HeaderFingerprint, FromTagExampleOfThePaper) {

@@ -48,6 +48,47 @@ TEST(SipFields, UriUserAgreesWithTheFullParse) {
     }
 }
 
+// The same on random URIs made of the pieces that matter to it.
+TEST(SipFields, UriUserAgreesWithTheFullParseOnRandomUris) {
+    const char* pieces[] = {"sip", "sips", "tel", "SIP", ":", "@", ";", "?", "100", "alice", "h.example", "[2001:db8::1]",
+                            "5060", " ", "=", "x", "+46", "%20", "1", "-"};
+    uint32_t state = 17;
+    for (int round = 0; round < 20000; ++round) {
+        std::string text;
+        for (int n = 0; n < 1 + round % 9; ++n) {
+            state = state * 1103515245u + 12345u;
+            text += pieces[(state >> 16) % std::size(pieces)];
+        }
+        ASSERT_EQ(uri_user(text), parse_uri(text).user) << text;
+    }
+}
+
+// first_sip_user is what its definition says: after the first "sip:",
+// up to an '@' that comes before any '>' or ';'.
+TEST(SipFields, FirstSipUserAgreesWithItsDefinition) {
+    auto defined = [](std::string_view value) -> std::string_view {
+        std::size_t scheme = value.find("sip:");
+        if (scheme == std::string_view::npos) return {};
+        std::string_view rest = value.substr(scheme + 4);
+        std::size_t at = rest.find_first_of("@>;");
+        if (at == std::string_view::npos || rest[at] != '@') return {};
+        return rest.substr(0, at);
+    };
+    EXPECT_EQ(first_sip_user("\"5199362832664\" <sip:5199362832664@1.2.3.4>;tag=1"), "5199362832664");
+    EXPECT_EQ(first_sip_user("\"sipvicious\"<sip:100@1.1.1.1>;tag=6338"), "100");
+    EXPECT_EQ(first_sip_user("<sips:x@y>"), "");
+    const char* pieces[] = {"sip", "sips", "s", "ip", ":", "@", ";", ">", "<", "\"", "100", "sipvicious", "tag=", "1.1.1.1", " "};
+    uint32_t state = 23;
+    for (int round = 0; round < 20000; ++round) {
+        std::string text;
+        for (int n = 0; n < 1 + round % 10; ++n) {
+            state = state * 1103515245u + 12345u;
+            text += pieces[(state >> 16) % std::size(pieces)];
+        }
+        ASSERT_EQ(first_sip_user(text), defined(text)) << text;
+    }
+}
+
 TEST(SipFields, NameAddressesFromTheToolTable) {
     auto sipvicious = parse_name_address("\"sipvicious\"<sip:100@1.1.1.1>;tag=6338336234");
     EXPECT_EQ(sipvicious.display_name, "sipvicious");
