@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 
 namespace sipscope::fingerprint {
 
@@ -26,8 +27,14 @@ void SourceTracker::observe(std::span<const SourcePacket> packets) {
     unsigned count = static_cast<unsigned>(std::min<std::size_t>(packets.size(), kMaxBurst));
     for (unsigned i = 0; i < count; ++i) keys[i] = &packets[i].requester();
     flows_->lookup_bulk(keys.data(), count, positions.data());
+    // A two-step prefetch pipeline: packet i + 2's flow, then (its detail
+    // slot known by then) packet i + 1's detail, while packet i is done.
+    for (unsigned i = 0; i < count && i < 2; ++i) prefetch_flow(positions[i]);
+    if (count > 0) prefetch_detail(positions[0]);
     auto on_close = [this](const FlowState& flow, CloseReason reason) { close(flow, reason); };
     for (unsigned i = 0; i < count; ++i) {
+        if (i + 2 < count) prefetch_flow(positions[i + 2]);
+        if (i + 1 < count) prefetch_detail(positions[i + 1]);
         const SourcePacket& packet = packets[i];
         bool opened = false;
         FlowState& flow = flows_->acquire(*keys[i], positions[i], packet.time_us, opened, on_close);
@@ -58,6 +65,35 @@ void SourceTracker::observe(std::span<const SourcePacket> packets) {
         }
         if (settings_.active_timeout_us != 0) report_if_due(flow, packet.time_us);
     }
+}
+
+// On a telescope or an uplink thousands of sources interleave, and a
+// request's flow and detail (7 KiB) are usually cold: their first reads
+// (the template check, the scan profile) waited for memory. The lines a
+// settled request reads are fetched one or two packets ahead instead. A
+// position from the bulk lookup may be stale by then (an eviction in the
+// burst): a prefetch of the wrong slot costs a little bandwidth, nothing else.
+void SourceTracker::prefetch_flow(int32_t position) {
+    if (position < 0) return;
+    const char* flow = reinterpret_cast<const char*>(&flows_->at(position));
+    for (std::size_t line = 0; line < sizeof(FlowState); line += 64) __builtin_prefetch(flow + line, 1, 3);
+}
+
+void SourceTracker::prefetch_detail(int32_t position) {
+    if (position < 0) return;
+    uint32_t slot = flows_->at(position).detail_slot;
+    if (slot >= details_->capacity()) return;  // no detail (or refused)
+    const FlowDetail& detail = details_->at(slot);
+    auto fetch = [](const void* at, std::size_t bytes) {
+        const char* first = static_cast<const char*>(at);
+        for (std::size_t line = 0; line < bytes; line += 64) __builtin_prefetch(first + line, 1, 3);
+    };
+    const HeaderFingerprint& print = detail.fingerprint;
+    fetch(&print, 64);
+    fetch(print.entries.data(), kPrefetchedEntries * sizeof(FingerprintEntry));  // a scanner's ~10 headers
+    fetch(&print.entry_of_header, sizeof print.entry_of_header);
+    fetch(&detail.scan, 128);
+    fetch(&detail.intent, kPrefetchedIntentBytes);
 }
 
 // --active-timeout: like a flow exporter's active timeout, an open flow is

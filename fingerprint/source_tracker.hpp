@@ -95,6 +95,13 @@ public:
     const FlowDetailPool& details() const { return *details_; }
 
 private:
+    // What prefetch_detail fetches of a detail besides its scalars, index
+    // and scan profile: the first entries of the template (a scanner's
+    // headers) and the start of the intent (agents, numbers, counters).
+    static constexpr std::size_t kPrefetchedEntries = 6;
+    static constexpr std::size_t kPrefetchedIntentBytes = 128;
+    void prefetch_flow(int32_t position);
+    void prefetch_detail(int32_t position);
     void observe_probe(FlowState& flow, const SourcePacket& packet);
     void observe_request(FlowState& flow, const SourcePacket& packet);
     FlowDetail* admit(FlowState& flow);
