@@ -1,12 +1,20 @@
 // Per-packet updates of a flow. Worker lcore, hot path: no allocation.
 #include "flow_state.hpp"
 
+#include <memory>
+#include <type_traits>
+
 namespace sipscope::fingerprint {
+
+static_assert(std::is_trivially_destructible_v<FlowState>, "reset_flow constructs over a live FlowState");
 
 void reset_flow(FlowState& flow, const parser::IpAddress& source, uint64_t now_us) {
     uint32_t previous = flow.lru_previous;
     uint32_t next = flow.lru_next;
-    flow = FlowState{};
+    // Value-initialised in place: `flow = FlowState{}` built a zeroed
+    // temporary with `rep stos` and copied it over with wide loads, which
+    // waited on those stores (a stall per new flow, 3.8 % of a flood).
+    std::construct_at(&flow);
     flow.lru_previous = previous;  // list links belong to the table
     flow.lru_next = next;
     flow.source = source;

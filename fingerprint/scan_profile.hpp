@@ -10,7 +10,9 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string_view>
+#include <type_traits>
 
 #include "distinct_counter.hpp"
 #include "probe_signature.hpp"
@@ -78,7 +80,11 @@ struct ScanProfile {
     // Raw-socket scanner marks (IP ID, TTL, TCP window and options).
     ProbeEvidence probe_evidence;
 
-    void clear() { *this = ScanProfile{}; }  // ~300 bytes
+    // ~400 bytes, value-initialised in place (no zeroed temporary to copy).
+    void clear() {
+        static_assert(std::is_trivially_destructible_v<ScanProfile>, "constructed over a live one");
+        std::construct_at(this);
+    }
     void observe(const parser::DecodedFrame& frame);
 
     ScanStrategy strategy() const;
