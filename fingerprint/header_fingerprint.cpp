@@ -364,7 +364,7 @@ std::string_view substituted_value(const NeedleIndex& index, std::string_view va
         const char* here = value.data() + position;
         for (const PacketEndpoints::Needle& needle : endpoints.needles) {
             if (needle.length == 0 || needle.text[0] != *here || size - position < needle.length ||
-                std::memcmp(here + 1, needle.text + 1, needle.length - 1u) != 0 || !bounded(value, position, needle))
+                !same_text({here, needle.length}, needle.view()) || !bounded(value, position, needle))
                 continue;
             copy_input(position);
             if (written == capacity) return;

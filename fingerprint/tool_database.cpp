@@ -285,6 +285,7 @@ std::unique_ptr<ToolScratch> ToolDatabase::make_scratch() const {
     scratch->expect_matched_.resize(tools_.size());
     scratch->forbidden_.resize(tools_.size());
     scratch->touched_.reserve(tools_.size());
+    scratch->matched_list_.reserve(kMaxConditions);
     return scratch;
 }
 
@@ -302,20 +303,20 @@ int ToolDatabase::key_index(std::string_view key) const {
 namespace {
 
 struct ValueMatches {
-    std::bitset<ToolDatabase::kMaxConditions>* matched;
+    ToolScratch* scratch;
     const uint8_t* bit_of_condition;
     uint64_t bits = 0;
 };
 
-int on_value_match(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* context) {
+}  // namespace
+
+int ToolDatabase::on_value_match(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* context) {
     auto* matches = static_cast<ValueMatches*>(context);
-    matches->matched->set(id);
+    matches->scratch->mark(id);
     unsigned bit = matches->bit_of_condition[id];
     if (bit < 64) matches->bits |= uint64_t{1} << bit;
     return 0;  // continue: every condition of every tool is wanted
 }
-
-}  // namespace
 
 void ToolDatabase::match_value(int key, std::string_view value, ToolScratch& scratch) const {
     const KeyMatcher& matcher = keys_[static_cast<std::size_t>(key)];
@@ -328,12 +329,12 @@ void ToolDatabase::match_value(int key, std::string_view value, ToolScratch& scr
         if (cached->key == key && same_text({cached->value, cached->length}, value)) {
             ++scratch.cache_hits_;
             for (uint64_t bits = cached->matched; bits != 0; bits &= bits - 1)
-                scratch.matched_.set(matcher.conditions[static_cast<std::size_t>(__builtin_ctzll(bits))]);
+                scratch.mark(matcher.conditions[static_cast<std::size_t>(__builtin_ctzll(bits))]);
             return;
         }
     }
     ++scratch.cache_misses_;
-    ValueMatches matches{&scratch.matched_, bit_of_condition_.data()};
+    ValueMatches matches{&scratch, bit_of_condition_.data()};
     for (hs_database* database : {matcher.anchored, matcher.searches}) {
         if (database)
             hs_scan(database, value.data(), static_cast<unsigned>(value.size()), 0, scratch.scratch_, on_value_match, &matches);
@@ -347,7 +348,7 @@ void ToolDatabase::match_value(int key, std::string_view value, ToolScratch& scr
 }
 
 ToolMatch ToolDatabase::match(const HeaderFingerprint& fingerprint, ToolScratch& scratch) const {
-    scratch.matched_.reset();
+    scratch.clear_marks();
     for (uint8_t i = 0; i < fingerprint.entry_count; ++i) {
         const FingerprintEntry& entry = fingerprint.entries[i];
         int key = key_index({entry.key, entry.key_length});
@@ -358,7 +359,7 @@ ToolMatch ToolDatabase::match(const HeaderFingerprint& fingerprint, ToolScratch&
 
 ToolMatch ToolDatabase::match_request(const parser::SipMessage& message, const PacketEndpoints& endpoints,
                                       ToolScratch& scratch) const {
-    scratch.matched_.reset();
+    scratch.clear_marks();
     FirstRequestKeys keys;
     const NeedleIndex needles(message.text, endpoints);
     char key_buffer[kFingerprintKeyBytes], repeat_buffer[kFingerprintKeyBytes], value[kFingerprintValueBytes];
@@ -386,7 +387,7 @@ ToolMatch ToolDatabase::match_request(const parser::SipMessage& message, const P
 }
 
 ToolMatch ToolDatabase::match_document(std::string_view document, ToolScratch& scratch) const {
-    scratch.matched_.reset();
+    scratch.clear_marks();
     while (!document.empty()) {
         std::size_t end = document.find('\n');
         std::string_view line = document.substr(0, end);
@@ -408,8 +409,7 @@ ToolMatch ToolDatabase::best_tool(ToolScratch& scratch) const {
     auto& forbidden = scratch.forbidden_;
     auto& touched = scratch.touched_;
     touched.clear();
-    const auto& matched_conditions = scratch.matched_;
-    for (std::size_t id = matched_conditions._Find_first(); id < condition_tool_.size(); id = matched_conditions._Find_next(id)) {
+    for (uint16_t id : scratch.matched_list_) {
         uint16_t tool = condition_tool_[id];
         if (require_matched[tool] == 0 && expect_matched[tool] == 0 && forbidden[tool] == 0) touched.push_back(tool);
         switch (condition_kind_[id]) {

@@ -146,6 +146,8 @@ private:
     // Adds the conditions `value` matches under key `key` (cached).
     void match_value(int key, std::string_view value, ToolScratch& scratch) const;
     ToolMatch best_tool(ToolScratch& scratch) const;
+    // Hyperscan's match callback: marks the condition in the scratch.
+    static int on_value_match(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* context);
 
     std::vector<ToolEntry> tools_;
     std::vector<uint16_t> condition_tool_;        // condition id → tool index
@@ -183,7 +185,20 @@ private:
     hs_scratch* scratch_ = nullptr;
     std::unique_ptr<CachedValue[]> cache_;
     uint64_t cache_hits_ = 0, cache_misses_ = 0;
+    // The conditions matched in this match: a bitset to ask, and the list
+    // of them to weigh and to clear (a request matches a handful of the
+    // database's conditions; walking and resetting every bit cost more).
+    void mark(unsigned condition) {
+        if (matched_.test(condition)) return;
+        matched_.set(condition);
+        matched_list_.push_back(static_cast<uint16_t>(condition));
+    }
+    void clear_marks() {
+        for (uint16_t condition : matched_list_) matched_.reset(condition);
+        matched_list_.clear();
+    }
     std::bitset<ToolDatabase::kMaxConditions> matched_;
+    std::vector<uint16_t> matched_list_;  // reserved for every condition: never reallocates
     std::vector<uint16_t> require_matched_, expect_matched_;  // per tool
     std::vector<uint8_t> forbidden_;
     std::vector<uint16_t> touched_;  // tools with a matched condition in this match
