@@ -260,6 +260,8 @@ TEST(SipMessage, NonSipAndBrokenStartLines) {
         {"SIP/2.0 2x0 OK\r\n\r\n", SipOutcome::malformed_status_line},
         {"SIP/2.0 200", SipOutcome::truncated_start_line},
         {"SIP/2.0 200OK\r\n\r\n", SipOutcome::malformed_status_line},
+        // A NUL is no token character: not a method (it was taken for one).
+        {std::string_view("INV\0ITE sip:100@h SIP/2.0\r\nCSeq: 1 INVITE\r\n\r\n", 45), SipOutcome::not_sip},
     };
     for (const auto& test_case : cases) {
         Parsed parsed(test_case.text);
