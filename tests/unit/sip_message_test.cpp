@@ -2,6 +2,8 @@
 // and folded forms, violations, and non-SIP rejects — all before a guard page.
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include <algorithm>
 #include <random>
 #include <string>
@@ -266,6 +268,43 @@ TEST(SipMessage, NonSipAndBrokenStartLines) {
     for (const auto& test_case : cases) {
         Parsed parsed(test_case.text);
         EXPECT_EQ(parsed.message.outcome, test_case.expected) << test_case.text;
+    }
+}
+
+// Every known header name is found in any letter case, near the start of
+// a message and at its very end (where fewer than 16 bytes follow the
+// name), and a name with any one byte changed to a control byte or to
+// the byte that differs from it by 0x20 (when that is not its other case)
+// is not taken for it.
+TEST(SipMessage, HeaderNamesFoundInAnyCaseAndNotWhenChanged) {
+    auto header_id = [](const std::string& name, bool at_end) {
+        std::string text = "OPTIONS sip:a SIP/2.0\r\n";
+        if (at_end) text += "Via: x\r\n" + name + ":x\r\n\r\n";
+        else text += name + ": x\r\nMax-Forwards: 70\r\nUser-Agent: long enough to read past the name\r\n\r\n";
+        Parsed parsed(text);
+        const SipHeader& header = parsed.message.headers[at_end ? 1 : 0];
+        return header.id;
+    };
+    for (std::size_t i = 0; i < kHeaderIdCount; ++i) {
+        auto id = static_cast<HeaderId>(i);
+        std::string canonical(canonical_name(id));
+        if (id == HeaderId::unknown || canonical.empty()) continue;
+        std::string upper = canonical, mixed = canonical;
+        for (std::size_t c = 0; c < canonical.size(); ++c) {
+            upper[c] = static_cast<char>(std::toupper(static_cast<unsigned char>(canonical[c])));
+            if (c % 2 == 0) mixed[c] = upper[c];
+        }
+        for (bool at_end : {false, true}) {
+            for (const std::string& name : {canonical, upper, mixed}) EXPECT_EQ(header_id(name, at_end), id) << name << at_end;
+            for (std::size_t c = 0; c < canonical.size(); ++c) {
+                for (char changed : {'\x01', '\x1f', static_cast<char>(canonical[c] ^ 0x20)}) {
+                    if (std::isalpha(static_cast<unsigned char>(canonical[c])) && changed == (canonical[c] ^ 0x20)) continue;
+                    std::string name = canonical;
+                    name[c] = changed;
+                    EXPECT_NE(header_id(name, at_end), id) << name << at_end;
+                }
+            }
+        }
     }
 }
 
