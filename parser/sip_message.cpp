@@ -6,7 +6,6 @@
 #include "delimiter_index.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstring>
 
 namespace sipscope::parser {
@@ -231,7 +230,6 @@ inline bool has_white_space(std::string_view text) {
            (std::memchr(text.data(), ' ', text.size()) != nullptr || std::memchr(text.data(), '\t', text.size()) != nullptr);
 }
 
-// RFC 3261 token characters for a method name.
 // RFC 3261 token characters, as a table: strchr on the punctuation cost a
 // libc call per byte and took NUL for a token character (it finds the
 // string's terminator).
@@ -245,10 +243,18 @@ constexpr std::array<bool, 256> kTokenChars = [] {
 
 inline bool is_token_char(char c) { return kTokenChars[static_cast<unsigned char>(c)]; }
 
+// 1*DIGIT (RFC 3261's Content-Length, CSeq number, Max-Forwards), at most
+// 18 digits so that it fits; a sign is no digit ("-0" was taken as 0).
 bool parse_unsigned(std::string_view text, int64_t& value) {
     if (text.empty() || text.size() > 18) return false;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    return error == std::errc() && end == text.data() + text.size() && value >= 0;
+    int64_t number = 0;
+    for (char c : text) {
+        unsigned digit = static_cast<unsigned>(c - '0');
+        if (digit > 9) return false;
+        number = number * 10 + digit;
+    }
+    value = number;
+    return true;
 }
 
 constexpr std::string_view kSipVersion = "SIP/2.0";

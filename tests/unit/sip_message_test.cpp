@@ -183,6 +183,8 @@ TEST(SipMessage, ViolationFlags) {
         {"OPTIONS sip:a SIP/2.0\r\nCSeq: one OPTIONS\r\n\r\n", SipViolation::bad_cseq},
         {"OPTIONS sip:a SIP/2.0\r\nMax-Forwards: seventy\r\n\r\n", SipViolation::bad_max_forwards},
         {"OPTIONS sip:a SIP/2.0\r\nContent-Length: many\r\n\r\n", SipViolation::bad_content_length},
+        {"OPTIONS sip:a SIP/2.0\r\nContent-Length: -0\r\n\r\n", SipViolation::bad_content_length},  // 1*DIGIT
+        {"OPTIONS sip:a SIP/2.0\r\nMax-Forwards: +70\r\n\r\n", SipViolation::bad_max_forwards},
         {"OPTIONS sip:a SIP/2.0\r\nContent-Length: 209\r\n\r\n", SipViolation::content_length_mismatch},
         {"OPTIONS sip:a SIP/2.0\r\nCall-ID: x\r\n", SipViolation::headers_not_terminated},
         {"OPTIONS sip:a SIP/2.0\r\nX-Foo: 1\r\nContent-Lnegth: 0\r\n\r\n", SipViolation::misspelt_header_name},
