@@ -1,8 +1,9 @@
-// A fast 32-bit hash, and an equality test, of short texts on the worker's path (the tool
-// matcher's header keys and values): CRC32-C, 8 bytes per instruction where
-// the CPU has SSE 4.2 (DPDK picks the instruction at start, tables
-// otherwise). For lookups inside one process only: nothing written out
-// depends on its values (fingerprint_id has its own hash, template_id.hpp).
+// A fast 32-bit hash, and an equality test, of short texts on the worker's
+// path (the tool matcher's header keys and values). The hash: CRC32-C, 8
+// bytes per instruction where the CPU has SSE 4.2 (DPDK picks the
+// instruction at start, tables otherwise). For lookups inside one process
+// only: nothing written out depends on its values (fingerprint_id has its
+// own hash, template_id.hpp).
 #pragma once
 
 #include <rte_hash_crc.h>

@@ -1,20 +1,14 @@
 // Finds line ends and colons in a SIP message 64 bytes at a time: SIMD
-// compares (AVX-512BW, AVX2 or SSE2, as the build's -march allows) turn
-// each 64-byte block into bitmasks, and the parser walks the
-// set bits instead of calling memchr per line. The last partial block is
-// copied into a padded local buffer, so nothing is read past the input.
+// compares (byte_masks.hpp) turn each 64-byte block into bitmasks, and the
+// parser walks the set bits instead of calling memchr per line. Nothing is
+// read past the input.
 // Worker lcore, inside parse_sip_message; header-only for inlining.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 
-#if defined(__AVX512BW__) || defined(__AVX2__)
-#include <immintrin.h>
-#elif defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "byte_masks.hpp"
 
 namespace sipscope::parser {
 
@@ -67,61 +61,10 @@ private:
     }
 
     void load(std::size_t start, uint64_t& newlines, uint64_t& colons) const {
-        const char* at = data_ + start;
-        std::size_t available = length_ - start;
-#if defined(__AVX512BW__)
-        // One compare per delimiter gives the block's mask directly; a
-        // masked load reads (and may fault on) only the bytes it keeps, so
-        // the last block needs no copy.
-        const __mmask64 inside = available >= 64 ? ~__mmask64{0} : (__mmask64{1} << available) - 1;
-        const __m512i bytes = _mm512_maskz_loadu_epi8(inside, at);
-        newlines = _mm512_mask_cmpeq_epi8_mask(inside, bytes, _mm512_set1_epi8('\n'));
-        colons = _mm512_mask_cmpeq_epi8_mask(inside, bytes, _mm512_set1_epi8(':'));
-#else
-        alignas(16) char padded[64];
-        if (available < 64) {
-            std::memset(padded, 0, sizeof padded);
-            std::memcpy(padded, at, available);
-            at = padded;
-        }
-        masks_of_block(at, newlines, colons);
-        if (available < 64) {  // the zero padding holds neither, but be explicit
-            newlines &= (uint64_t{1} << available) - 1;
-            colons &= (uint64_t{1} << available) - 1;
-        }
-#endif
+        auto masks = byte_masks<2>(data_ + start, length_ - start, {'\n', ':'});
+        newlines = masks[0];
+        colons = masks[1];
     }
-
-#if !defined(__AVX512BW__)
-    // The masks of 64 readable bytes at `at`.
-    static void masks_of_block(const char* at, uint64_t& newlines, uint64_t& colons) {
-        newlines = colons = 0;
-#if defined(__AVX2__)
-        const __m256i newline = _mm256_set1_epi8('\n'), colon = _mm256_set1_epi8(':');
-        for (int part = 0; part < 2; ++part) {
-            __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at + 32 * part));
-            newlines |= static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(bytes, newline))))
-                        << (32 * part);
-            colons |= static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(bytes, colon))))
-                      << (32 * part);
-        }
-#elif defined(__SSE2__)
-        const __m128i newline = _mm_set1_epi8('\n'), colon = _mm_set1_epi8(':');
-        for (int part = 0; part < 4; ++part) {
-            __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at + 16 * part));
-            newlines |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, newline))))
-                        << (16 * part);
-            colons |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, colon))))
-                      << (16 * part);
-        }
-#else
-        for (int i = 0; i < 64; ++i) {
-            newlines |= static_cast<uint64_t>(at[i] == '\n') << i;
-            colons |= static_cast<uint64_t>(at[i] == ':') << i;
-        }
-#endif
-    }
-#endif
 
     const char* data_;
     std::size_t length_;

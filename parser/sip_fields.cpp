@@ -1,13 +1,9 @@
 // Field helpers. Every function bounds its reads by the view it was given.
 #include "sip_fields.hpp"
 
-#include <charconv>
+#include "byte_masks.hpp"
 
-#if defined(__AVX512BW__)
-#include <immintrin.h>
-#elif defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include <charconv>
 #include <cstring>
 
 namespace sipscope::parser {
@@ -104,42 +100,8 @@ struct UriMarks {
 };
 
 UriMarks uri_marks(const char* bytes, std::size_t size) {
-    UriMarks marks;
-#if defined(__AVX512BW__)
-    // A masked load reads only the text's bytes.
-    const __mmask64 inside = size >= 64 ? ~__mmask64{0} : (__mmask64{1} << size) - 1;
-    const __m512i block = _mm512_maskz_loadu_epi8(inside, bytes);
-    marks.at = _mm512_mask_cmpeq_epi8_mask(inside, block, _mm512_set1_epi8('@'));
-    marks.semicolon = _mm512_mask_cmpeq_epi8_mask(inside, block, _mm512_set1_epi8(';'));
-    marks.colon = _mm512_mask_cmpeq_epi8_mask(inside, block, _mm512_set1_epi8(':'));
-    marks.question = _mm512_mask_cmpeq_epi8_mask(inside, block, _mm512_set1_epi8('?'));
-#elif defined(__SSE2__)
-    alignas(16) char padded[64] = {};
-    std::memcpy(padded, bytes, size < 64 ? size : 64);
-    for (int part = 0; part < 4; ++part) {
-        __m128i chunk = _mm_load_si128(reinterpret_cast<const __m128i*>(padded + 16 * part));
-        auto mask = [&](char c) {
-            return static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8(c)))))
-                   << (16 * part);
-        };
-        marks.at |= mask('@');
-        marks.semicolon |= mask(';');
-        marks.colon |= mask(':');
-        marks.question |= mask('?');
-    }
-#else
-    for (std::size_t i = 0; i < size && i < 64; ++i) {
-        uint64_t bit = uint64_t{1} << i;
-        switch (bytes[i]) {
-            case '@': marks.at |= bit; break;
-            case ';': marks.semicolon |= bit; break;
-            case ':': marks.colon |= bit; break;
-            case '?': marks.question |= bit; break;
-            default: break;
-        }
-    }
-#endif
-    return marks;
+    auto masks = byte_masks<4>(bytes, size < 64 ? size : 64, {'@', ';', ':', '?'});
+    return {masks[0], masks[1], masks[2], masks[3]};
 }
 
 // Bits above position `at` (none when at ≥ 63).
