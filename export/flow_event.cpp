@@ -270,7 +270,8 @@ void write_fingerprint(JsonObject& event, const fingerprint::HeaderFingerprint& 
         .end();
     // The tool variant's id, the same from one request or thousands
     // (fingerprint/template_id.hpp); none for a port-only scan.
-    if (print.entry_count != 0) event.field("fingerprint_id", fingerprint::template_id_digits(fingerprint::flow_template_id(print)).view());
+    if (print.entry_count != 0)
+        event.field("fingerprint_id", fingerprint::template_id_digits(fingerprint::flow_template_id(print)).view());
 }
 
 // How the source scans.

@@ -105,7 +105,7 @@ std::string LiveCampaigns::json(uint64_t window_us, uint64_t min_sources, std::s
             tools_ ? tools_->at(group.tool)
                 : nullptr;
         document.begin_object_element()
-            .field("fingerprint_id", fingerprint::template_id_text(row.key->fingerprint_id))
+            .field("fingerprint_id", fingerprint::template_id_digits(row.key->fingerprint_id).view())
             .field("strategy", fingerprint::label(static_cast<fingerprint::ScanStrategy>(row.key->strategy)))
             .field("tool", tool ? std::string_view(tool->name) : std::string_view("unknown"))
             .field("family", tool ? std::string_view(tool->family) : std::string_view("unknown"))
