@@ -36,7 +36,7 @@ class HashSet {
 public:
     explicit HashSet(std::size_t capacity);
     // Adds `hash`; true when it was new. False also when the set is full
-    // (then full() says so).
+    // (then full() says so), and for every insert after that.
     bool insert(uint64_t hash);
     bool full() const { return full_; }
     std::size_t size() const { return size_; }

@@ -67,6 +67,16 @@ TEST(BoundedTop, KeepsTheHeaviestUnderRandomUpdates) {
     for (const auto& [key, weight] : truth) all.push_back(weight);
     std::sort(all.rbegin(), all.rend());
     std::sort(kept.rbegin(), kept.rend());
+    // The index agrees with the heap: every kept key is found with its own
+    // entry, every key it replaced is not found.
+    std::size_t found = 0;
+    for (const auto& [key, weight] : truth) {
+        if (const Weighted* entry = top.find(address(key))) {
+            EXPECT_EQ(entry->value, weight) << key;
+            ++found;
+        }
+    }
+    EXPECT_EQ(found, kCapacity);
     // Growing weights with the admission rule keep the true heaviest few:
     // the top 10 of the truth are all kept.
     for (std::size_t i = 0; i < 10; ++i) EXPECT_EQ(kept[i], all[i]) << i;
