@@ -43,7 +43,111 @@ std::string expand_regex(std::string_view regex) {
     return out;
 }
 
+// The end of the group or class that starts at `at` ('(' or '['), one past
+// its closing character; npos when it does not close.
+std::size_t skip_bracketed(std::string_view regex, std::size_t at) {
+    if (regex[at] == '[') {
+        std::size_t i = at + 1;
+        if (i < regex.size() && regex[i] == '^') ++i;
+        if (i < regex.size() && regex[i] == ']') ++i;  // a leading ']' is a member
+        while (i < regex.size() && regex[i] != ']') {
+            if (regex[i] == '\\') ++i;
+            else if (regex.substr(i, 2) == "[:") {
+                std::size_t close = regex.find(":]", i + 2);
+                if (close == std::string_view::npos) return std::string_view::npos;
+                i = close + 1;
+            }
+            ++i;
+        }
+        return i < regex.size() ? i + 1 : std::string_view::npos;
+    }
+    int depth = 0;
+    for (std::size_t i = at; i < regex.size(); ++i) {
+        char c = regex[i];
+        if (c == '\\') ++i;
+        else if (c == '[') {
+            i = skip_bracketed(regex, i);
+            if (i == std::string_view::npos) return i;
+            --i;
+        } else if (c == '(') ++depth;
+        else if (c == ')' && --depth == 0) return i + 1;
+    }
+    return std::string_view::npos;
+}
+
+bool is_alnum(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
 }  // namespace
+
+std::string required_literal(std::string_view regex) {
+    // Inline flags (?i) … change what the characters after them match.
+    for (std::size_t at = regex.find("(?"); at != std::string_view::npos; at = regex.find("(?", at + 2)) {
+        if (at + 2 >= regex.size() || regex[at + 2] != ':') return {};
+    }
+    std::string best, run;
+    auto end_run = [&] {
+        if (run.size() > best.size()) best = run;
+        run.clear();
+    };
+    bool last_was_literal = false;  // the atom before a quantifier
+    for (std::size_t i = 0; i < regex.size();) {
+        char c = regex[i];
+        if (c == '*' || c == '+' || c == '?' || c == '{') {
+            bool optional = c == '*' || c == '?';
+            std::size_t next = i + 1;
+            if (c == '{') {
+                std::size_t close = regex.find('}', i);
+                if (close == std::string_view::npos || i + 1 >= regex.size() || !(regex[i + 1] >= '0' && regex[i + 1] <= '9'))
+                    return {};  // a brace that is not a counted repeat: not worth telling apart
+                optional = regex[i + 1] == '0' && (i + 2 >= regex.size() || regex[i + 2] == ',' || regex[i + 2] == '}');
+                next = close + 1;
+            }
+            if (next < regex.size() && (regex[next] == '?' || regex[next] == '+')) ++next;  // lazy, possessive
+            if (last_was_literal && optional) run.pop_back();
+            end_run();
+            last_was_literal = false;
+            i = next;
+            continue;
+        }
+        if (c == '|' || c == ')') return {};  // a top-level alternative, or unbalanced
+        if (c == '(' || c == '[') {
+            std::size_t end = skip_bracketed(regex, i);
+            if (end == std::string_view::npos) return {};
+            end_run();
+            last_was_literal = false;
+            i = end;
+            continue;
+        }
+        if (c == '\\') {
+            if (i + 1 >= regex.size()) return {};
+            char escaped = regex[i + 1];
+            if (!is_alnum(escaped)) {  // an escaped punctuation character is itself
+                run.push_back(escaped);
+                last_was_literal = true;
+                i += 2;
+                continue;
+            }
+            // A class or an assertion of one character; anything longer
+            // (\x1f, \Q…, \p{…}) is not told apart.
+            if (std::string_view("dDwWsShHvVbB").find(escaped) == std::string_view::npos) return {};
+            end_run();
+            last_was_literal = false;
+            i += 2;
+            continue;
+        }
+        if (c == '.' || c == '^' || c == '$') {
+            end_run();
+            last_was_literal = false;
+            ++i;
+            continue;
+        }
+        run.push_back(c);
+        last_was_literal = true;
+        ++i;
+    }
+    end_run();
+    return best;
+}
 
 std::unique_ptr<ToolDatabase> ToolDatabase::load(const std::string& path) {
     std::ifstream file(path);
@@ -231,6 +335,15 @@ void ToolDatabase::compile_key(KeyMatcher& matcher, const std::vector<std::strin
         (expressions[i].starts_with("^(?:.*") ? searches : anchored).push_back(i);
     compile_group(matcher, anchored, expressions, where, origin, matcher.anchored);
     compile_group(matcher, searches, expressions, where, origin, matcher.searches);
+    for (std::size_t i : searches) {
+        // "^(?:" REGEX ")": the condition's own expression.
+        std::string literal = required_literal(std::string_view(expressions[i]).substr(4, expressions[i].size() - 5));
+        if (literal.empty()) {
+            matcher.search_literals.clear();
+            break;
+        }
+        matcher.search_literals.push_back(std::move(literal));
+    }
 }
 
 void ToolDatabase::compile_group(const KeyMatcher& matcher, const std::vector<std::size_t>& group,
@@ -310,6 +423,16 @@ struct ValueMatches {
 
 }  // namespace
 
+// False only when no search of the key can match `value`: each needs its
+// literal, and none of them is in it.
+bool ToolDatabase::might_search_match(const KeyMatcher& matcher, std::string_view value) {
+    if (matcher.search_literals.empty()) return true;
+    for (const std::string& literal : matcher.search_literals) {
+        if (value.find(literal) != std::string_view::npos) return true;
+    }
+    return false;
+}
+
 int ToolDatabase::on_value_match(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* context) {
     auto* matches = static_cast<ValueMatches*>(context);
     matches->scratch->mark(id);
@@ -335,9 +458,13 @@ void ToolDatabase::match_value(int key, std::string_view value, ToolScratch& scr
     }
     ++scratch.cache_misses_;
     ValueMatches matches{&scratch, bit_of_condition_.data()};
-    for (hs_database* database : {matcher.anchored, matcher.searches}) {
-        if (database)
-            hs_scan(database, value.data(), static_cast<unsigned>(value.size()), 0, scratch.scratch_, on_value_match, &matches);
+    if (matcher.anchored)
+        hs_scan(matcher.anchored, value.data(), static_cast<unsigned>(value.size()), 0, scratch.scratch_, on_value_match, &matches);
+    if (matcher.searches) {
+        if (might_search_match(matcher, value))
+            hs_scan(matcher.searches, value.data(), static_cast<unsigned>(value.size()), 0, scratch.scratch_, on_value_match, &matches);
+        else
+            ++scratch.searches_skipped_;
     }
     if (cached) {
         cached->matched = matches.bits;

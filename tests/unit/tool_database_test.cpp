@@ -2,6 +2,8 @@
 // the small changes the paper describes, and its error reports.
 #include <gtest/gtest.h>
 
+#include <random>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -212,6 +214,9 @@ TEST_F(ShippedDatabase, RepeatedValuesAreMatchedOnceAndCachedExactly) {
     EXPECT_EQ(scratch->cache_hits(), 0u);
     uint64_t misses = scratch->cache_misses();
     EXPECT_EQ(misses, 6u);
+    // From, Via and To hold none of their key's search literals; Contact
+    // holds "@SourceIP:SourcePort" and is searched.
+    EXPECT_EQ(scratch->searches_skipped(), 3u);
     // Another source of the same tool: only via, from and call-id differ.
     ToolMatch second = database->match(svmap("9f01", "77c0d1e2"), *scratch);
     EXPECT_EQ(second.tool, first.tool);
@@ -245,6 +250,53 @@ TEST(ToolDatabaseValues, AConditionNeverSpansTwoHeaders) {
     auto either_scratch = either->make_scratch();
     EXPECT_EQ(either->match_document("user-agent:bar 1.0\n", *either_scratch).tool, 0);
     EXPECT_EQ(either->match_document("user-agent:not bar\n", *either_scratch).tool, -1);
+}
+
+TEST(RequiredLiteral, TheLongestRunEveryMatchHolds) {
+    EXPECT_EQ(required_literal(".*;tag=hetfgeeb"), ";tag=hetfgeeb");
+    EXPECT_EQ(required_literal(".*.{8}@SourceIP:SourcePort"), "@SourceIP:SourcePort");
+    EXPECT_EQ(required_literal(".*pc33\\.atlanta\\.com"), "pc33.atlanta.com");
+    EXPECT_EQ(required_literal("ab?cdef"), "cdef") << "an optional character ends the run without itself";
+    EXPECT_EQ(required_literal("xyzw*vu"), "xyz");
+    EXPECT_EQ(required_literal("abc+d"), "abc") << "a repeated character is there at least once";
+    EXPECT_EQ(required_literal("pq{0,3}rs"), "rs");
+    EXPECT_EQ(required_literal("pqr{2}s"), "pqr");
+    EXPECT_EQ(required_literal("(a|b)cd[x-z]+hello\\d"), "hello");
+    EXPECT_EQ(required_literal("a[]b]cd"), "cd") << "']' first in a class is a member";
+    EXPECT_EQ(required_literal("[[:alpha:]]xy"), "xy");
+    // Nothing certain: "" (the regex is then matched every time).
+    EXPECT_EQ(required_literal("abc|def"), "");
+    EXPECT_EQ(required_literal("(?i)abcdef"), "");
+    EXPECT_EQ(required_literal("\\x1fabc"), "");
+    EXPECT_EQ(required_literal("abc{var}"), "");
+    EXPECT_EQ(required_literal("(abc"), "");
+    EXPECT_EQ(required_literal(".*"), "");
+}
+
+// The searches a key's literals rule out are skipped, and what a value
+// matches is what std::regex says the condition matches, on values made of
+// the literals' pieces (present, broken, repeated).
+TEST(ToolDatabaseValues, SkippingSearchesNeverChangesAResult) {
+    const std::vector<std::string> patterns = {".*;tag=hetfgeeb", ".*.{8}@SourceIP:SourcePort", ".*ab?cd+e",
+                                               ".*x{0,2}yz[0-9]+q", ".*(foo|bar)baz"};
+    const std::vector<std::string> pieces = {";tag=", "hetfgeeb", "hetfgee", "@SourceIP", ":SourcePort", "abcde", "acdde",
+                                             "yz", "9", "q", "foo", "bar", "baz", "x", "12345678", "-", "@"};
+    std::mt19937 random(11);
+    for (const std::string& pattern : patterns) {
+        auto database = ToolDatabase::from_text("[tool]\nname = t\nfamily = x\nrequire from = " + pattern + "\n", "t.conf");
+        auto scratch = database->make_scratch();
+        const std::regex reference("^(?:" + pattern + ")");
+        unsigned matched = 0;
+        for (int trial = 0; trial < 3000; ++trial) {
+            std::string value;
+            for (unsigned n = random() % 7; n > 0; --n) value += pieces[random() % pieces.size()];
+            bool expected = std::regex_search(value, reference);
+            EXPECT_EQ(database->match_document("from:" + value + "\n", *scratch).tool == 0, expected) << pattern << " on " << value;
+            matched += expected;
+        }
+        EXPECT_GT(matched, 0u) << pattern;
+        EXPECT_GT(scratch->searches_skipped(), 0u) << pattern;
+    }
 }
 
 struct BrokenCase {
