@@ -1,10 +1,12 @@
-// Text conversions for IpAddress and IpNetwork (control plane only: start-up
-// configuration and event formatting, never the per-packet path).
+// Text conversions for IpAddress and IpNetwork: start-up configuration,
+// event formatting, and format() per SIP request on the worker.
 #include "ip_address.hpp"
 
 #include <arpa/inet.h>
 
+#include <array>
 #include <charconv>
+#include <cstring>
 
 namespace sipscope::parser {
 
@@ -18,20 +20,45 @@ std::string IpAddress::to_string() const {
     return text;
 }
 
+namespace {
+
+// Each octet's decimal text, padded to 4 bytes so that one 4-byte store
+// writes it (the next octet's store overwrites the padding).
+struct OctetText {
+    char text[4];
+    uint8_t length;
+};
+constexpr std::array<OctetText, 256> build_octet_texts() {
+    std::array<OctetText, 256> texts{};
+    for (unsigned octet = 0; octet < 256; ++octet) {
+        OctetText& entry = texts[octet];
+        unsigned length = 0;
+        if (octet >= 100) entry.text[length++] = static_cast<char>('0' + octet / 100);
+        if (octet >= 10) entry.text[length++] = static_cast<char>('0' + octet / 10 % 10);
+        entry.text[length++] = static_cast<char>('0' + octet % 10);
+        entry.text[length++] = '.';
+        entry.length = static_cast<uint8_t>(length);
+    }
+    return texts;
+}
+constexpr std::array<OctetText, 256> kOctetTexts = build_octet_texts();
+
+}  // namespace
+
 std::size_t IpAddress::format(char* out, std::size_t capacity) const {
     if (capacity == 0) return 0;
     out[0] = '\0';
     if (is_ipv4() && capacity >= 16) {
-        // By hand: inet_ntop formats through sprintf, and this runs per packet.
+        // By hand: inet_ntop formats through sprintf, and this runs per
+        // SIP request (the fingerprint's address substitution). Each octet
+        // is written with its dot; the last dot becomes the terminator.
         std::size_t length = 0;
         for (int part = 0; part < 4; ++part) {
-            unsigned octet = bytes[12 + part];
-            if (octet >= 100) out[length++] = static_cast<char>('0' + octet / 100);
-            if (octet >= 10) out[length++] = static_cast<char>('0' + octet / 10 % 10);
-            out[length++] = static_cast<char>('0' + octet % 10);
-            if (part < 3) out[length++] = '.';
+            const OctetText& octet = kOctetTexts[bytes[12 + part]];
+            std::memcpy(out + length, octet.text, 4);
+            length += octet.length;
         }
-        out[length] = '\0';
+        out[--length] = '\0';
         return length;
     }
     if (is_ipv4()) {

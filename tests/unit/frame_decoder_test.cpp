@@ -2,6 +2,10 @@
 // before a guard page.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+
+#include <cstring>
+
 #include "frame_decoder.hpp"
 #include "frames.hpp"
 #include "guarded_buffer.hpp"
@@ -178,6 +182,32 @@ TEST(FrameDecoder, EveryTruncationOfAGoodFrameIsSafe) {
             EXPECT_LE(frame.payload_length, length);
         }
     }
+}
+
+// The addresses the fingerprint substitutes are formatted by table; every
+// octet value in every place reads as inet_ntop writes it, and the text
+// never runs past the 16 bytes the fast path asks for.
+TEST(IpAddressText, EveryOctetInEveryPlaceMatchesInetNtop) {
+    for (int place = 0; place < 4; ++place) {
+        for (unsigned value = 0; value < 256; ++value) {
+            uint8_t octets[4] = {255, 0, 9, 100};
+            octets[place] = static_cast<uint8_t>(value);
+            IpAddress address = IpAddress::from_ipv4(octets);
+            char expected[INET_ADDRSTRLEN];
+            ASSERT_NE(inet_ntop(AF_INET, octets, expected, sizeof expected), nullptr);
+            char text[17];
+            std::memset(text, '#', sizeof text);
+            std::size_t length = address.format(text, 16);
+            EXPECT_EQ(std::string_view(text, length), expected);
+            EXPECT_EQ(text[length], '\0');
+            EXPECT_EQ(text[16], '#') << "wrote past its capacity";
+            EXPECT_EQ(address.to_string(), expected);
+        }
+    }
+    uint8_t widest[4] = {255, 255, 255, 255};
+    char text[16];
+    EXPECT_EQ(IpAddress::from_ipv4(widest).format(text, sizeof text), 15u);
+    EXPECT_STREQ(text, "255.255.255.255");
 }
 
 }  // namespace
