@@ -550,9 +550,9 @@ ToolMatch ToolDatabase::best_tool(ToolScratch& scratch) const {
     // A partial one (most requires, at least half of all conditions) names
     // the closest tool with lower confidence: a renamed field of a known
     // tool still points to its family.
+    // Ties go to the tool listed first, whatever order they were touched in.
     ToolMatch best;
     unsigned best_specificity = 0;
-    std::sort(touched.begin(), touched.end());  // ties go to the tool listed first
     for (uint16_t t : touched) {
         if (forbidden[t]) continue;
         unsigned total = require_count_[t] + expect_count_[t];
@@ -566,7 +566,8 @@ ToolMatch ToolDatabase::best_tool(ToolScratch& scratch) const {
         if (best.tool < 0) better = true;
         else if (complete != best.complete) better = complete;
         else if (complete && total != best_specificity) better = total > best_specificity;
-        else better = confidence > best.confidence;
+        else if (confidence != best.confidence) better = confidence > best.confidence;
+        else better = t < best.tool;
         if (better) {
             best.tool = static_cast<int>(t);
             best.confidence = confidence;

@@ -299,6 +299,17 @@ TEST(ToolDatabaseValues, SkippingSearchesNeverChangesAResult) {
     }
 }
 
+// Equally good identifications go to the tool listed first, whichever
+// value (and so whichever tool) was matched first.
+TEST(ToolDatabaseValues, ATieGoesToTheToolListedFirst) {
+    auto database = ToolDatabase::from_text("[tool]\nname = listed-first\nfamily = x\nrequire user-agent = scan\n"
+                                            "[tool]\nname = listed-second\nfamily = x\nrequire from = scan\n", "t.conf");
+    auto scratch = database->make_scratch();
+    EXPECT_EQ(database->match_document("from:scan\nuser-agent:scan\n", *scratch).tool, 0);
+    EXPECT_EQ(database->match_document("user-agent:scan\nfrom:scan\n", *scratch).tool, 0);
+    EXPECT_EQ(database->match_document("from:scan\n", *scratch).tool, 1);
+}
+
 struct BrokenCase {
     const char* text;
     const char* expected;
