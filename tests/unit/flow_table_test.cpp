@@ -133,7 +133,9 @@ TEST_P(FlowTableTest, BulkResultsStayRightUnderChurn) {
         ASSERT_LE(table.size(), 16u);
         for (uint8_t d = 0; d < 40; ++d) {
             int32_t position = table.lookup(address(10, 1, 0, d));
-            if (position >= 0) ASSERT_EQ(table.at(position).source, address(10, 1, 0, d));
+            if (position >= 0) {
+                ASSERT_EQ(table.at(position).source, address(10, 1, 0, d));
+            }
         }
     }
 }

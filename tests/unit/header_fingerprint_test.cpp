@@ -59,7 +59,9 @@ TEST(TextHash, SameTextIsEquality) {
     for (std::size_t length = 0; length <= base.size(); ++length) {
         std::string a = base.substr(0, length), b = a;
         EXPECT_TRUE(same_text(a, b)) << length;
-        if (length > 0) EXPECT_FALSE(same_text(a, std::string_view(b).substr(0, length - 1))) << length;
+        if (length > 0) {
+            EXPECT_FALSE(same_text(a, std::string_view(b).substr(0, length - 1))) << length;
+        }
         for (std::size_t at = 0; at < length; ++at) {
             std::string c = a;
             c[at] = static_cast<char>(c[at] ^ 0x20);
