@@ -425,12 +425,11 @@ std::string_view fingerprint_key(const parser::SipHeader& header, char* buffer) 
 // find_or_add() and merge() on an empty template, keys only: every entry
 // that exists was made by this message, so finding one means a repeat.
 int FirstRequestKeys::find(parser::HeaderId id, std::string_view key) const {
+    if (id != parser::HeaderId::unknown) return static_cast<int>(entry_of_id_[static_cast<std::size_t>(id)]) - 1;
     std::size_t length = std::min(key.size(), kFingerprintKeyBytes);
     for (uint8_t i = 0; i < count_; ++i) {
         const Key& entry = keys_[i];
-        if (id != parser::HeaderId::unknown ? entry.id == id
-                                            : entry.length == length && std::memcmp(entry.text, key.data(), length) == 0)
-            return i;
+        if (entry.text.size() == length && std::memcmp(entry.text.data(), key.data(), length) == 0) return i;
     }
     return -1;
 }
@@ -438,10 +437,16 @@ int FirstRequestKeys::find(parser::HeaderId id, std::string_view key) const {
 int FirstRequestKeys::add(parser::HeaderId id, std::string_view key) {
     bool has_id = id != parser::HeaderId::unknown;
     if (count_ == kFingerprintKeys || (!has_id && without_id_ == kMaxKeysWithoutId)) return -1;
-    if (!has_id) ++without_id_;
     Key& entry = keys_[count_];
-    entry.length = static_cast<uint8_t>(std::min(key.size(), kFingerprintKeyBytes));
-    std::memcpy(entry.text, key.data(), entry.length);
+    std::size_t length = std::min(key.size(), kFingerprintKeyBytes);
+    if (has_id) {
+        entry.text = key.substr(0, length);  // the canonical name: static
+        entry_of_id_[static_cast<std::size_t>(id)] = static_cast<uint8_t>(count_ + 1);
+    } else {
+        ++without_id_;
+        std::memcpy(entry.copy, key.data(), length);
+        entry.text = std::string_view(entry.copy, length);
+    }
     entry.id = id;
     entry.occurrences = 0;
     return count_++;
@@ -452,7 +457,7 @@ FirstRequestKeys::Admitted FirstRequestKeys::admit(parser::HeaderId id, std::str
     if (index < 0) {
         index = add(id, key);
         if (index < 0) return {};
-        return {std::string_view(keys_[index].text, keys_[index].length), false};
+        return {keys_[index].text, false};
     }
     unsigned occurrence = ++keys_[index].occurrences + 1u;
     std::string_view repeated = repeat_key(key, occurrence, repeat_buffer);

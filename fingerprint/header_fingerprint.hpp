@@ -212,9 +212,11 @@ public:
     Admitted admit(parser::HeaderId id, std::string_view key, char* repeat_buffer);
 
 private:
+    // A header with an id keeps a view of its canonical name (static text);
+    // one without copies its key, which lives in the caller's buffer.
     struct Key {
-        char text[kFingerprintKeyBytes];
-        uint8_t length;
+        std::string_view text;
+        char copy[kFingerprintKeyBytes];
         parser::HeaderId id;
         uint8_t occurrences;  // repeats of this key in the message so far
     };
@@ -222,6 +224,9 @@ private:
     int add(parser::HeaderId id, std::string_view key);
 
     Key keys_[kFingerprintKeys];
+    // Entry index + 1 of each header id's key, 0 for none: a header with an
+    // id is found without a scan (most of a request's are).
+    uint8_t entry_of_id_[parser::kHeaderIdCount] = {};
     uint8_t count_ = 0;
     uint8_t without_id_ = 0;
 };
