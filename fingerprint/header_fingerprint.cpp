@@ -429,7 +429,7 @@ int FirstRequestKeys::find(parser::HeaderId id, std::string_view key) const {
     std::size_t length = std::min(key.size(), kFingerprintKeyBytes);
     for (uint8_t i = 0; i < count_; ++i) {
         const Key& entry = keys_[i];
-        if (entry.text.size() == length && std::memcmp(entry.text.data(), key.data(), length) == 0) return i;
+        if (entry.length == length && std::memcmp(entry.text, key.data(), length) == 0) return i;
     }
     return -1;
 }
@@ -440,13 +440,14 @@ int FirstRequestKeys::add(parser::HeaderId id, std::string_view key) {
     Key& entry = keys_[count_];
     std::size_t length = std::min(key.size(), kFingerprintKeyBytes);
     if (has_id) {
-        entry.text = key.substr(0, length);  // the canonical name: static
+        entry.text = key.data();  // the canonical name: static
         entry_of_id_[static_cast<std::size_t>(id)] = static_cast<uint8_t>(count_ + 1);
     } else {
         ++without_id_;
         std::memcpy(entry.copy, key.data(), length);
-        entry.text = std::string_view(entry.copy, length);
+        entry.text = entry.copy;
     }
+    entry.length = static_cast<uint8_t>(length);
     entry.id = id;
     entry.occurrences = 0;
     return count_++;
@@ -457,7 +458,7 @@ FirstRequestKeys::Admitted FirstRequestKeys::admit(parser::HeaderId id, std::str
     if (index < 0) {
         index = add(id, key);
         if (index < 0) return {};
-        return {keys_[index].text, false};
+        return {keys_[index].view(), false};
     }
     unsigned occurrence = ++keys_[index].occurrences + 1u;
     std::string_view repeated = repeat_key(key, occurrence, repeat_buffer);

@@ -212,14 +212,18 @@ public:
     Admitted admit(parser::HeaderId id, std::string_view key, char* repeat_buffer);
 
 private:
-    // A header with an id keeps a view of its canonical name (static text);
-    // one without copies its key, which lives in the caller's buffer.
+    // A header with an id points at its canonical name (static text); one
+    // without copies its key, which lives in the caller's buffer. Trivial,
+    // so that the 32 of them are not initialised for every request.
     struct Key {
-        std::string_view text;
+        const char* text;
         char copy[kFingerprintKeyBytes];
+        uint8_t length;
         parser::HeaderId id;
         uint8_t occurrences;  // repeats of this key in the message so far
+        std::string_view view() const { return {text, length}; }
     };
+    static_assert(std::is_trivially_default_constructible_v<Key>);
     int find(parser::HeaderId id, std::string_view key) const;
     int add(parser::HeaderId id, std::string_view key);
 
