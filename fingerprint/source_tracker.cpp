@@ -79,7 +79,7 @@ void SourceTracker::prefetch_flow(int32_t position) {
     for (std::size_t line = 0; line < sizeof(FlowState); line += 64) __builtin_prefetch(flow + line, 1, 3);
 }
 
-void SourceTracker::prefetch_detail(int32_t position, std::size_t entries) {
+void SourceTracker::prefetch_detail(int32_t position) {
     if (position < 0) return;
     uint32_t slot = flows_->at(position).detail_slot;
     if (slot >= details_->capacity()) return;  // no detail (or refused)
@@ -90,7 +90,7 @@ void SourceTracker::prefetch_detail(int32_t position, std::size_t entries) {
     };
     const HeaderFingerprint& print = detail.fingerprint;
     fetch(&print, 64);
-    fetch(print.entries.data(), entries * sizeof(FingerprintEntry));  // a scanner's ~10 headers
+    fetch(print.entries.data(), kPrefetchedEntries * sizeof(FingerprintEntry));  // a scanner's ~10 headers
     fetch(&print.entry_of_header, sizeof print.entry_of_header);
     fetch(&detail.scan, 128);
     fetch(&detail.intent, kPrefetchedIntentBytes);
@@ -326,21 +326,7 @@ void SourceTracker::send_progress(const FlowState& flow) {
 // A flow closes: its final identification (on everything it sent), the
 // counters and gauges, its record; the detail slot goes back to the pool
 // whatever happens to the record.
-// In a flood every new source evicts the oldest flow, last seen 131,072
-// sources ago and cold: its close waited for memory on each of its state's
-// and detail's lines. The next two to close are known (the idle list's
-// order): while one closes, the next one's detail is fetched (its state
-// was fetched by the previous close) and the state of the one after.
-void SourceTracker::prefetch_closing_after(const FlowState& closing) {
-    uint32_t next = closing.lru_next;
-    if (next >= flows_->capacity()) return;
-    prefetch_detail(static_cast<int32_t>(next), kClosingPrefetchedEntries);
-    uint32_t after = flows_->at(static_cast<int32_t>(next)).lru_next;
-    if (after < flows_->capacity()) prefetch_flow(static_cast<int32_t>(after));
-}
-
 void SourceTracker::close(const FlowState& closing, CloseReason reason) {
-    prefetch_closing_after(closing);
     counters_.flows_closed[static_cast<std::size_t>(reason)].increment();
     counters_.flows_active.decrement();
     FlowState flow = closing;

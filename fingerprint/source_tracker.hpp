@@ -101,13 +101,7 @@ private:
     static constexpr std::size_t kPrefetchedEntries = 6;
     static constexpr std::size_t kPrefetchedIntentBytes = 128;
     void prefetch_flow(int32_t position);
-    void prefetch_detail(int32_t position, std::size_t entries = kPrefetchedEntries);
-    // Flows close oldest first (evictions, expiry, shutdown): fetches the
-    // detail of the flow after `closing` in that order and the state of
-    // the one after it, for the closes to come.
-    void prefetch_closing_after(const FlowState& closing);
-    // A closing flow's template is read whole (its match, its record).
-    static constexpr std::size_t kClosingPrefetchedEntries = 12;
+    void prefetch_detail(int32_t position);
     void observe_probe(FlowState& flow, const SourcePacket& packet);
     void observe_request(FlowState& flow, const SourcePacket& packet);
     FlowDetail* admit(FlowState& flow);
