@@ -273,6 +273,35 @@ TEST(SipMessage, NonSipAndBrokenStartLines) {
     }
 }
 
+// The start line's end is found in the first 64 bytes with one SIMD
+// compare and beyond them by a byte search; a Call-ID's white space in any
+// of its 64-byte blocks. Line ends and spaces on both sides of those
+// boundaries, and start lines cut short past them.
+TEST(SipMessage, StartLineEndsAndCallIdSpacesAcrossBlockBoundaries) {
+    for (std::size_t length = 40; length <= 140; ++length) {
+        std::string uri = "sip:" + std::string(length - 23, 'u') + "@h";  // the line: length bytes with CRLF
+        std::string line = "INVITE " + uri + " SIP/2.0\r\n";
+        ASSERT_EQ(line.size(), length);
+        Parsed whole(line + "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+        ASSERT_EQ(whole.message.outcome, SipOutcome::request) << length;
+        EXPECT_EQ(whole.message.request_uri, uri) << length;
+        EXPECT_EQ(whole.message.header_count, 2u) << length;
+        Parsed cut(line.substr(0, length - 4));  // "… SIP/2." and no line end
+        EXPECT_EQ(cut.message.outcome, SipOutcome::truncated_start_line) << length;
+    }
+    for (std::size_t at : {0u, 1u, 62u, 63u, 64u, 65u, 127u, 128u, 129u}) {
+        for (char space : {' ', '\t'}) {
+            std::string call_id(140, 'c');  // a space at its end would be trimmed
+            call_id[at] = space;
+            if (at == 0) call_id = "c" + call_id;  // a leading space would be trimmed
+            Parsed parsed("OPTIONS sip:a SIP/2.0\r\nCall-ID: " + call_id + "\r\n\r\n");
+            EXPECT_TRUE(parsed.message.violations & bit(SipViolation::space_in_call_id)) << at;
+        }
+    }
+    Parsed clean("OPTIONS sip:a SIP/2.0\r\nCall-ID: " + std::string(130, 'c') + "\r\n\r\n");
+    EXPECT_FALSE(clean.message.violations & bit(SipViolation::space_in_call_id));
+}
+
 // Every known header name is found in any letter case, near the start of
 // a message and at its very end (where fewer than 16 bytes follow the
 // name), and a name with any one byte changed to a control byte or to
