@@ -164,20 +164,34 @@ std::string_view uri_user(std::string_view text) {
 }
 
 std::string_view first_sip_user(std::string_view value) {
-    // The first "sip:" is the first ':' with "sip" before it.
+    // One SIMD pass per 64-byte block (a From is usually one) finds the
+    // colons and the bytes that end a user: the first ':' with "sip" before
+    // it starts the user, the first '@', '>' or ';' after it ends or
+    // refuses it. A memchr call and a byte loop before.
     const char* bytes = value.data();
     const std::size_t size = value.size();
-    std::size_t colon = 3;
-    for (;; ++colon) {
-        const void* found = colon < size ? std::memchr(bytes + colon, ':', size - colon) : nullptr;
-        if (found == nullptr) return {};
-        colon = static_cast<std::size_t>(static_cast<const char*>(found) - bytes);
-        if (bytes[colon - 3] == 's' && bytes[colon - 2] == 'i' && bytes[colon - 1] == 'p') break;
-    }
-    for (std::size_t i = colon + 1; i < size; ++i) {
-        char c = bytes[i];
-        if (c == '@') return value.substr(colon + 1, i - colon - 1);
-        if (c == '>' || c == ';') return {};
+    std::size_t user_start = 0;  // past the scheme's colon, once found
+    for (std::size_t block = 0; block < size; block += 64) {
+        auto masks = byte_masks<4>(bytes + block, size - block, {':', '@', '>', ';'});
+        uint64_t ends = masks[1] | masks[2] | masks[3];
+        if (user_start == 0) {
+            uint64_t colons = masks[0];
+            if (block == 0) colons &= ~uint64_t{7};  // "sip" needs three bytes before
+            for (; colons != 0; colons &= colons - 1) {
+                std::size_t colon = block + static_cast<std::size_t>(__builtin_ctzll(colons));
+                if (bytes[colon - 3] == 's' && bytes[colon - 2] == 'i' && bytes[colon - 1] == 'p') {
+                    user_start = colon + 1;
+                    break;
+                }
+            }
+            if (user_start == 0) continue;
+            std::size_t shift = user_start - block;  // 1..64
+            ends = shift >= 64 ? 0 : ends >> shift << shift;
+        }
+        if (ends == 0) continue;
+        std::size_t end = block + static_cast<std::size_t>(__builtin_ctzll(ends));
+        if (bytes[end] != '@') return {};
+        return value.substr(user_start, end - user_start);
     }
     return {};
 }

@@ -87,6 +87,14 @@ TEST(SipFields, FirstSipUserAgreesWithItsDefinition) {
     const char* const pieces[] = {"sip", "sips", "s", "ip", ":", "@", ";", ">", "<", "\"", "100", "sipvicious", "tag=",
                                   "1.1.1.1", " "};
     for (const std::string& text : random_texts(pieces, 10, 23)) ASSERT_EQ(first_sip_user(text), defined(text)) << text;
+    // Values of several 64-byte blocks: the scheme, the user and its end
+    // on either side of each boundary.
+    const char* const long_pieces[] = {"sip", "s", "ip", ":", "@", ";", ">", "100", "sipvicious", "x", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"};
+    for (const std::string& text : random_texts(long_pieces, 40, 29)) ASSERT_EQ(first_sip_user(text), defined(text)) << text;
+    for (std::size_t pad = 50; pad < 140; ++pad) {
+        std::string text = std::string(pad, 'x') + "<sip:" + std::string(pad % 70, 'u') + "@h>";
+        ASSERT_EQ(first_sip_user(text), std::string(pad % 70, 'u')) << pad;
+    }
 }
 
 TEST(SipFields, NameAddressesFromTheToolTable) {
