@@ -273,6 +273,28 @@ TEST(SipMessage, NonSipAndBrokenStartLines) {
     }
 }
 
+// Method tokens are compared inline, word by word: each label names its
+// method, and a token one byte apart or one byte longer or shorter does not.
+TEST(SipMessage, MethodTokensMatchExactly) {
+    for (std::size_t m = 0; m + 1 < kSipMethodCount; ++m) {
+        std::string token(kSipMethodLabels[m]);
+        EXPECT_EQ(method_from_token(token), static_cast<SipMethod>(m)) << token;
+        for (std::size_t at = 0; at < token.size(); ++at) {
+            std::string changed = token;
+            changed[at] = static_cast<char>(changed[at] ^ 0x20);
+            EXPECT_EQ(method_from_token(changed), SipMethod::other) << changed;
+        }
+        EXPECT_EQ(method_from_token(token + "S"), SipMethod::other) << token;
+        EXPECT_EQ(method_from_token(token.substr(0, token.size() - 1)), SipMethod::other) << token;
+    }
+    Parsed mismatch("OPTIONS sip:a SIP/2.0\r\nCSeq: 1 OPTIONZ\r\n\r\n");
+    EXPECT_TRUE(mismatch.message.violations & bit(SipViolation::cseq_method_mismatch));
+    Parsed match("OPTIONS sip:a SIP/2.0\r\nCSeq: 1 OPTIONS\r\n\r\n");
+    EXPECT_FALSE(match.message.violations & bit(SipViolation::cseq_method_mismatch));
+    Parsed version("OPTIONS sip:a SIP/2.1\r\n\r\n");
+    EXPECT_EQ(version.message.outcome, SipOutcome::malformed_request_line);
+}
+
 // The start line's end is found in the first 64 bytes with one SIMD
 // compare and beyond them by a byte search; a Call-ID's white space in any
 // of its 64-byte blocks. Line ends and spaces on both sides of those
