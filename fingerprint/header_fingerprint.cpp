@@ -1,6 +1,8 @@
 // Fingerprint aggregation. Worker lcore, per SIP request of a flow that has
 // fingerprint storage: one pass over the headers, no allocation.
 #include "header_fingerprint.hpp"
+
+#include "byte_masks.hpp"
 #include "text_hash.hpp"
 
 #include <algorithm>
@@ -306,11 +308,7 @@ uint64_t NeedleIndex::compute(std::size_t block) const {
     return needle_starts & ~((joins << 1) | previous_joins);
 #else
     alignas(16) char padded[64];
-    if (available < 64) {
-        std::memset(padded, 0, sizeof padded);
-        std::memcpy(padded, at, available);
-        at = padded;
-    }
+    at = parser::readable_block(at, available, padded);
     uint64_t needle_starts = 0, joins = 0;
 #if defined(__SSE2__)
     const __m128i zero_digit = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);

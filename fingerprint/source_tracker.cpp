@@ -73,10 +73,18 @@ void SourceTracker::observe(std::span<const SourcePacket> packets) {
 // settled request reads are fetched one or two packets ahead instead. A
 // position from the bulk lookup may be stale by then (an eviction in the
 // burst): a prefetch of the wrong slot costs a little bandwidth, nothing else.
+namespace {
+constexpr std::size_t kCacheLine = 64;
+// Every cache line of `bytes` at `at`, to be written (DPDK 22.11's
+// rte_prefetch0_write is still experimental API).
+void prefetch_lines(const void* at, std::size_t bytes) {
+    const char* first = static_cast<const char*>(at);
+    for (std::size_t line = 0; line < bytes; line += kCacheLine) __builtin_prefetch(first + line, 1, 3);
+}
+}  // namespace
+
 void SourceTracker::prefetch_flow(int32_t position) {
-    if (position < 0) return;
-    const char* flow = reinterpret_cast<const char*>(&flows_->at(position));
-    for (std::size_t line = 0; line < sizeof(FlowState); line += 64) __builtin_prefetch(flow + line, 1, 3);
+    if (position >= 0) prefetch_lines(&flows_->at(position), sizeof(FlowState));
 }
 
 void SourceTracker::prefetch_detail(int32_t position) {
@@ -84,16 +92,12 @@ void SourceTracker::prefetch_detail(int32_t position) {
     uint32_t slot = flows_->at(position).detail_slot;
     if (slot >= details_->capacity()) return;  // no detail (or refused)
     const FlowDetail& detail = details_->at(slot);
-    auto fetch = [](const void* at, std::size_t bytes) {
-        const char* first = static_cast<const char*>(at);
-        for (std::size_t line = 0; line < bytes; line += 64) __builtin_prefetch(first + line, 1, 3);
-    };
     const HeaderFingerprint& print = detail.fingerprint;
-    fetch(&print, 64);
-    fetch(print.entries.data(), kPrefetchedEntries * sizeof(FingerprintEntry));  // a scanner's ~10 headers
-    fetch(&print.entry_of_header, sizeof print.entry_of_header);
-    fetch(&detail.scan, 128);
-    fetch(&detail.intent, kPrefetchedIntentBytes);
+    prefetch_lines(&print, kCacheLine);
+    prefetch_lines(print.entries.data(), kPrefetchedEntries * sizeof(FingerprintEntry));  // a scanner's ~10 headers
+    prefetch_lines(&print.entry_of_header, sizeof print.entry_of_header);
+    prefetch_lines(&detail.scan, 2 * kCacheLine);
+    prefetch_lines(&detail.intent, kPrefetchedIntentBytes);
 }
 
 // --active-timeout: like a flow exporter's active timeout, an open flow is

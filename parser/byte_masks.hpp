@@ -20,6 +20,16 @@
 
 namespace sipscope::parser {
 
+// 64 bytes that may be read from: `at` itself when 64 are available there,
+// else the `available` bytes copied into `padded` with zeros behind them
+// (for the SIMD paths without masked loads).
+[[gnu::always_inline]] inline const char* readable_block(const char* at, std::size_t available, char (&padded)[64]) {
+    if (available >= 64) return at;
+    std::memset(padded, 0, sizeof padded);
+    std::memcpy(padded, at, available);
+    return padded;
+}
+
 template <std::size_t N>
 [[gnu::always_inline]] inline std::array<uint64_t, N> byte_masks(const char* at, std::size_t available,
                                                                  const std::array<char, N>& wanted) {
@@ -30,11 +40,7 @@ template <std::size_t N>
     for (std::size_t c = 0; c < N; ++c) masks[c] = _mm512_mask_cmpeq_epi8_mask(inside, bytes, _mm512_set1_epi8(wanted[c]));
 #else
     alignas(32) char padded[64];
-    if (available < 64) {
-        std::memset(padded, 0, sizeof padded);
-        std::memcpy(padded, at, available);
-        at = padded;
-    }
+    at = readable_block(at, available, padded);
 #if defined(__AVX2__)
     for (int part = 0; part < 2; ++part) {
         __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at + 32 * part));
