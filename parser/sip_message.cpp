@@ -74,106 +74,103 @@ inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c 
 
 inline bool is_space(char c) { return c == ' ' || c == '\t'; }
 
-// Known header names in a compile-time open-addressing table keyed on
-// (length, first, last character), with each name pre-folded into 64-bit
-// words, so that a lookup is one hash, usually one probe and a few word
-// compares. Names are at most 32 bytes.
-struct HeaderSlot {
-    uint8_t used = 0;
-    uint8_t length = 0;
+// Known and registered header names in a compile-time perfect hash: a
+// name's first 16 bytes, letters folded, as two words, with its length,
+// hash to one tag; the tag names the only entry that can hold it. A lookup
+// is one multiply, two loads and one compare, with no probing: the
+// scanners' traffic mixes many header sets, and the open-addressing
+// table's probe loop and per-probe compares cost ~40 % of a parse.
+// The multiplier is searched for at compile time (static_assert: found),
+// so a name added to the lists above needs nothing else. Names are at
+// most 32 bytes; bytes 16–31 are compared on their own (few names are
+// that long).
+constexpr std::size_t kMaxHeaderName = 32;
+constexpr std::size_t kNameTagBits = 11;
+
+struct NameEntry {
+    uint64_t first = 0, second = 0;  // bytes 0–15, lower case, zero past the name
+    uint8_t length = 0;              // 0: the empty entry (tag 0)
     HeaderId id = HeaderId::unknown;  // unknown: a registered name the sensor does not look at
-    uint64_t words[4] = {};
-};
-constexpr std::size_t kHeaderSlots = 256;
-
-constexpr char fold(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-// Length, first and last character separate the known names well enough
-// for one probe in most lookups, and need no pass over the name.
-constexpr std::size_t header_hash(std::size_t length, char first, char last) {
-    return (length * 97u + static_cast<unsigned char>(fold(first)) * 31u + static_cast<unsigned char>(fold(last))) &
-           (kHeaderSlots - 1);
-}
-
-struct HeaderTable {
-    HeaderSlot slots[kHeaderSlots] = {};
+    char rest[kMaxHeaderName - 16] = {};  // bytes 16–31
 };
 
-constexpr HeaderTable build_header_table() {
-    HeaderTable table;
-    auto insert = [&table](std::string_view name, HeaderId id) {
-        std::size_t slot = header_hash(name.size(), name.front(), name.back());
-        while (table.slots[slot].used) slot = (slot + 1) & (kHeaderSlots - 1);
-        HeaderSlot& entry = table.slots[slot];
-        entry.used = 1;
-        entry.length = static_cast<uint8_t>(name.size());
-        entry.id = id;
-        for (std::size_t i = 0; i < name.size(); ++i)
-            entry.words[i / 8] |= static_cast<uint64_t>(static_cast<unsigned char>(name[i])) << (8 * (i % 8));
-    };
-    for (const auto& known : kKnownHeaders) insert(known.name, known.id);
-    // Registered names the sensor does not look at: found in the same
-    // lookup, so that they cost no second pass.
-    for (auto registered : kOtherRegisteredHeaders) insert(registered, HeaderId::unknown);
-    return table;
-}
-static_assert(std::size(kKnownHeaders) + std::size(kOtherRegisteredHeaders) <= kHeaderSlots / 2,
-              "keep the header table at most half full");
-constexpr HeaderTable kHeaderTable = build_header_table();
+constexpr std::size_t kNameEntries = 1 + std::size(kKnownHeaders) + std::size(kOtherRegisteredHeaders);
 
-// Loads bytes [offset, offset + count) of `text` (count ≤ 8) little-endian.
-inline uint64_t load_word(std::string_view text, std::size_t offset, std::size_t count) {
+struct NameTable {
+    uint64_t multiplier = 0;
+    uint8_t tags[std::size_t{1} << kNameTagBits] = {};  // entry index, 0: none
+    NameEntry entries[kNameEntries] = {};
+};
+
+constexpr uint64_t name_word(std::string_view name, std::size_t offset) {
     uint64_t word = 0;
-    if (count == 8) {
-        std::memcpy(&word, text.data() + offset, 8);
-    } else {
-        for (std::size_t i = 0; i < count; ++i)
-            word |= static_cast<uint64_t>(static_cast<unsigned char>(text[offset + i])) << (8 * i);
-    }
+    for (std::size_t i = offset; i < name.size() && i < offset + 8; ++i)
+        word |= static_cast<uint64_t>(static_cast<unsigned char>(name[i])) << (8 * (i - offset));
     return word;
 }
 
-// `text` equals the pre-folded `slot` ignoring ASCII case. Every known name
-// holds only [a-z0-9-]; OR-ing 0x20 folds upper-case letters but would
-// also fold control bytes below 0x20 onto '-' and digits, so those are
-// rejected explicitly.
-// `readable_end` bounds the bytes that may be read after `text` (the end of
-// the payload): whole 8-byte loads are used where they stay inside it.
-inline bool equals_slot(std::string_view text, const HeaderSlot& slot, const char* readable_end) {
-    constexpr uint64_t kFold = 0x2020202020202020ULL;
-    constexpr uint64_t kHigh = 0x8080808080808080ULL;
-    std::size_t length = text.size();
-    // Names of up to 16 bytes (all the common ones) with 16 readable bytes
-    // behind them: two loads and two compares, no loop.
-    if (length <= 16 && text.data() + 16 <= readable_end) {
-        uint64_t first, second;
-        std::memcpy(&first, text.data(), 8);
-        std::memcpy(&second, text.data() + 8, 8);
-        const uint64_t used_first = length >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * length)) - 1;
-        const uint64_t used_second = length >= 16 ? ~uint64_t{0} : length > 8 ? (uint64_t{1} << (8 * (length - 8))) - 1 : 0;
-        first &= used_first;
-        second &= used_second;
-        if (((first | kFold) & used_first) != slot.words[0] || ((second | kFold) & used_second) != slot.words[1]) return false;
-        uint64_t below = (~((first & ~kHigh) + 0x6060606060606060ULL) & ~first & kHigh & used_first) |
-                         (~((second & ~kHigh) + 0x6060606060606060ULL) & ~second & kHigh & used_second);
-        return below == 0;
-    }
-    uint64_t below_space = 0;
-    for (std::size_t offset = 0, word = 0; offset < length; offset += 8, ++word) {
-        std::size_t count = length - offset < 8 ? length - offset : 8;
-        uint64_t used = count == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * count)) - 1;
-        uint64_t a;
-        if (text.data() + offset + 8 <= readable_end) {
-            std::memcpy(&a, text.data() + offset, 8);
-            a &= used;
-        } else {
-            a = load_word(text, offset, count);
+constexpr std::size_t name_tag(uint64_t first, uint64_t second, std::size_t length, uint64_t multiplier) {
+    uint64_t mixed = (first ^ (second * 0x9e3779b97f4a7c15ULL) ^ length) * multiplier;
+    return static_cast<std::size_t>(mixed >> (64 - kNameTagBits));
+}
+
+constexpr NameTable build_name_table() {
+    NameTable table;
+    std::size_t count = 1;
+    auto add = [&](std::string_view name, HeaderId id) {
+        NameEntry& entry = table.entries[count++];
+        entry.first = name_word(name, 0);
+        entry.second = name_word(name, 8);
+        entry.length = static_cast<uint8_t>(name.size());
+        entry.id = id;
+        for (std::size_t i = 16; i < name.size(); ++i) entry.rest[i - 16] = name[i];
+    };
+    for (const auto& known : kKnownHeaders) add(known.name, known.id);
+    for (auto registered : kOtherRegisteredHeaders) add(registered, HeaderId::unknown);
+    // Multipliers from a splitmix64 sequence until one gives every name its
+    // own tag (about 1 in 20 does with 2,048 tags).
+    uint64_t state = 0x5170'5c09'e000'0001ULL;
+    for (int attempt = 0; attempt < 4096; ++attempt) {
+        state += 0x9e3779b97f4a7c15ULL;
+        uint64_t z = state;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        uint64_t multiplier = (z ^ (z >> 31)) | 1;
+        for (auto& tag : table.tags) tag = 0;
+        bool distinct = true;
+        for (std::size_t index = 1; index < count && distinct; ++index) {
+            const NameEntry& entry = table.entries[index];
+            uint8_t& tag = table.tags[name_tag(entry.first, entry.second, entry.length, multiplier)];
+            distinct = tag == 0;
+            tag = static_cast<uint8_t>(index);
         }
-        if (((a | kFold) & used) != slot.words[word]) return false;
-        // Bytes below 0x20 have bits 5, 6 and 7 clear: adding 0x60 to the
-        // low 7 bits leaves their high bit clear.
-        below_space |= ~((a & ~kHigh) + 0x6060606060606060ULL) & ~a & kHigh & used;
+        if (distinct) {
+            table.multiplier = multiplier;
+            return table;
+        }
     }
-    return below_space == 0;
+    return table;  // multiplier 0: the static_assert below fails the build
+}
+static_assert(kNameEntries <= 256, "tags are one byte");
+constexpr NameTable kNameTable = build_name_table();
+static_assert(kNameTable.multiplier != 0, "no perfect hash found for the header names: raise kNameTagBits");
+
+constexpr uint64_t kFoldBits = 0x2020202020202020ULL;
+constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+
+// Bytes below 0x20 in `word` (within `used`): OR-ing 0x20 folds upper-case
+// letters but would also fold control bytes onto '-' and digits. Such bytes
+// have bits 5, 6 and 7 clear: adding 0x60 to the low 7 bits leaves their
+// high bit clear.
+constexpr uint64_t control_bytes(uint64_t word, uint64_t used) {
+    return ~((word & ~kHighBits) + 0x6060606060606060ULL) & ~word & kHighBits & used;
+}
+
+// Loads bytes [offset, offset + count) of `text` (count ≤ 8) little-endian.
+inline uint64_t load_word(const char* text, std::size_t count) {
+    uint64_t word = 0;
+    for (std::size_t i = 0; i < count; ++i) word |= static_cast<uint64_t>(static_cast<unsigned char>(text[i])) << (8 * i);
+    return word;
 }
 
 // Optimal-string-alignment distance (edits and adjacent transpositions) of
@@ -296,15 +293,40 @@ struct HeaderLookup {
     bool registered = false;  // a known or registered name (or private use, X-)
 };
 
+// Bytes 16 and on of a long name against its entry's (known names hold
+// only [a-z0-9-], so folding A–Z is the whole case rule).
+bool long_name_rest_matches(std::string_view name, const NameEntry& entry) {
+    for (std::size_t i = 16; i < name.size(); ++i)
+        if (lower(name[i]) != entry.rest[i - 16]) return false;
+    return true;
+}
+
+// `readable_end` bounds the bytes that may be read after `name` (the end of
+// the payload): two whole 8-byte loads where they stay inside it.
 HeaderLookup identify_header(std::string_view name, const char* readable_end) {
-    if (name.empty() || name.size() > 32) return {};
-    std::size_t slot = header_hash(name.size(), name.front(), name.back());
-    while (kHeaderTable.slots[slot].used) {
-        const HeaderSlot& entry = kHeaderTable.slots[slot];
-        if (entry.length == name.size() && equals_slot(name, entry, readable_end)) return {entry.id, true};
-        slot = (slot + 1) & (kHeaderSlots - 1);
+    const std::size_t length = name.size();
+    if (length == 0 || length > kMaxHeaderName) return {};
+    const char* at = name.data();
+    uint64_t first, second;
+    if (at + 16 <= readable_end) {
+        std::memcpy(&first, at, 8);
+        std::memcpy(&second, at + 8, 8);
+    } else {
+        first = load_word(at, std::min<std::size_t>(length, 8));
+        second = length > 8 ? load_word(at + 8, std::min<std::size_t>(length - 8, 8)) : 0;
     }
-    bool private_use = name.size() > 2 && lower(name[0]) == 'x' && name[1] == '-';
+    const uint64_t used_first = length >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * length)) - 1;
+    const uint64_t used_second = length >= 16 ? ~uint64_t{0} : length > 8 ? (uint64_t{1} << (8 * (length - 8))) - 1 : 0;
+    first &= used_first;
+    second &= used_second;
+    const uint64_t controls = control_bytes(first, used_first) | control_bytes(second, used_second);
+    first |= kFoldBits & used_first;
+    second |= kFoldBits & used_second;
+    const NameEntry& entry = kNameTable.entries[kNameTable.tags[name_tag(first, second, length, kNameTable.multiplier)]];
+    if (entry.length == length && entry.first == first && entry.second == second && controls == 0 &&
+        (length <= 16 || long_name_rest_matches(name, entry)))
+        return {entry.id, true};
+    bool private_use = length > 2 && lower(name[0]) == 'x' && name[1] == '-';
     return {HeaderId::unknown, private_use};
 }
 
