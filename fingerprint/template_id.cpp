@@ -53,7 +53,9 @@ void append_fixed_part(std::string_view value, Sink& out) {
             in_digits = false;
             continue;
         }
-        if (std::size_t length = per_message_parameter(value, i)) {  // its value is per message
+        // A tag= or branch= parameter, its value per message (most bytes are
+        // no 't' or 'b', and skip the call).
+        if (std::size_t length = (value[i] == 't' || value[i] == 'b') ? per_message_parameter(value, i) : 0) {
             out.append(value.substr(i, length));
             i += length;
             while (i < value.size() && value[i] != ';' && value[i] != '>' && value[i] != ',') ++i;
