@@ -1,6 +1,6 @@
 """scripts/bench as an operator runs it on their own capture and device:
---capture, --eal naming a device (wire), --no-install, the JSON and the
-PNG, and the record rate and settled-request cost beside them. One short run each: the figures are not judged, only that they are
+--capture, --eal naming a device (wire), --no-install, --compare, the JSON
+and the PNG, and the record rate and settled-request cost beside them. One short run each: the figures are not judged, only that they are
 measured and reported (rates are never asserted on these machines)."""
 import json
 import os
@@ -47,6 +47,26 @@ class OperatorsOwnMeasurement(unittest.TestCase):
                 self.assertGreater(report["settled_request"]["svmap_options"]["ns_per_request"], 0)
             with open(os.path.join(directory, "figures.png"), "rb") as handle:
                 self.assertEqual(handle.read(8), b"\x89PNG\r\n\x1a\n")
+
+    def test_another_build_alternated_with_this_one(self):
+        # The same binary on both sides: both are measured, run by run, on
+        # the real path, and the quotient is theirs (not judged: it is noise).
+        with TemporaryDirectory() as directory:
+            capture, _ = make_capture(directory, sources=2, packets_per_source=30, seed=5)
+            figures = os.path.join(directory, "compare.json")
+            result = bench(["--scenarios", "", "--capture", capture, "--runs", "2", "--no-micro",
+                            "--compare", os.path.abspath(SIPSCOPE), "--json", figures])
+            self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+            self.assertIn("vs --compare:", result.stdout)
+            with open(figures) as handle:
+                measured = json.load(handle)["scenarios"]["capture:traffic.pcap"]
+            compared = measured["compare"]
+            self.assertGreater(compared["sipscope_pps_median"], 0)
+            self.assertAlmostEqual(compared["speedup"], measured["sipscope_pps_median"] / compared["sipscope_pps_median"])
+            self.assertIn("parse", compared["stages"])
+        result = bench(["--scenarios", "", "--compare", "/nonexistent/sipscope"])
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("--compare /nonexistent/sipscope: no such executable", result.stderr)
 
     def test_device_named_by_eal_is_measured_as_fed(self):
         with TemporaryDirectory() as directory:
