@@ -375,6 +375,33 @@ TEST(HeaderFingerprint, RepeatedHeadersAndSdpLinesAreKept) {
     EXPECT_FALSE(may_change(fingerprint, same));
 }
 
+// may_change compares a value byte for byte only where the template's is
+// plain: letters S and D (the placeholders' first) anywhere, past the
+// first 64 bytes too, leave a value plain; a placeholder past them does not.
+TEST(HeaderFingerprint, PlainValuesAreComparedWhereverTheirLettersFall) {
+    HeaderFingerprint fingerprint;
+    const std::string agent = "Dialer Suite " + std::string(60, 'v') + " Standard Deluxe D";  // 91 bytes
+    auto request = [&](const std::string& user_agent, const std::string& contact_host) {
+        return "OPTIONS sip:100@198.51.100.7 SIP/2.0\r\nVia: SIP/2.0/UDP 203.0.113.9:5060\r\nFrom: <sip:1@x>;tag=1\r\n"
+               "User-Agent: " + user_agent + "\r\nContact: <sip:" + std::string(66, 'c') + "@" + contact_host + ">\r\n\r\n";
+    };
+    auto parsed = [](const std::string& text) {
+        SipMessage message;
+        parser::parse_sip_message({reinterpret_cast<const uint8_t*>(text.data()), text.size()}, message);
+        return message;
+    };
+    auto frame = frame_between("203.0.113.9", 5060, "198.51.100.7", 5060);
+    add(fingerprint, request(agent, "203.0.113.9"), frame);
+    ASSERT_EQ(as_map(fingerprint)["contact"], "<sip:" + std::string(66, 'c') + "@SourceIP>");
+    EXPECT_FALSE(may_change(fingerprint, parsed(request(agent, "192.0.2.1"))));  // the placeholder's value: not compared
+    std::string other = agent;
+    other.back() = 'E';
+    EXPECT_TRUE(may_change(fingerprint, parsed(request(other, "203.0.113.9"))));
+    other = agent;
+    other[80] = 'S';
+    EXPECT_TRUE(may_change(fingerprint, parsed(request(other, "203.0.113.9"))));
+}
+
 // The issue's example: a 25-header message kept Content-Length, its last
 // header, only beyond 20 keys; values up to 96 bytes are kept whole.
 TEST(HeaderFingerprint, TwentyFiveHeadersAndLongValuesFit) {
