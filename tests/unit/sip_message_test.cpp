@@ -324,6 +324,15 @@ TEST(SipMessage, StartLineEndsAndCallIdSpacesAcrossBlockBoundaries) {
     EXPECT_FALSE(clean.message.violations & bit(SipViolation::space_in_call_id));
 }
 
+// A request with a header named `name`: its first header, with more than
+// 16 bytes after the name, or its last, with fewer.
+std::string request_with_header(const std::string& name, bool at_end) {
+    std::string text = "OPTIONS sip:a SIP/2.0\r\n";
+    if (at_end) text += "Via: x\r\n" + name + ":x\r\n\r\n";
+    else text += name + ": x\r\nMax-Forwards: 70\r\nUser-Agent: long enough to read past the name\r\n\r\n";
+    return text;
+}
+
 // Every known header name is found in any letter case, near the start of
 // a message and at its very end (where fewer than 16 bytes follow the
 // name), and a name with any one byte changed to a control byte or to
@@ -331,12 +340,8 @@ TEST(SipMessage, StartLineEndsAndCallIdSpacesAcrossBlockBoundaries) {
 // is not taken for it.
 TEST(SipMessage, HeaderNamesFoundInAnyCaseAndNotWhenChanged) {
     auto header_id = [](const std::string& name, bool at_end) {
-        std::string text = "OPTIONS sip:a SIP/2.0\r\n";
-        if (at_end) text += "Via: x\r\n" + name + ":x\r\n\r\n";
-        else text += name + ": x\r\nMax-Forwards: 70\r\nUser-Agent: long enough to read past the name\r\n\r\n";
-        Parsed parsed(text);
-        const SipHeader& header = parsed.message.headers[at_end ? 1 : 0];
-        return header.id;
+        Parsed parsed(request_with_header(name, at_end));
+        return parsed.message.headers[at_end ? 1 : 0].id;
     };
     for (std::size_t i = 0; i < kHeaderIdCount; ++i) {
         auto id = static_cast<HeaderId>(i);
@@ -366,10 +371,7 @@ TEST(SipMessage, HeaderNamesFoundInAnyCaseAndNotWhenChanged) {
 // past the 16th makes them unknown.
 TEST(SipMessage, RegisteredHeaderNamesAreNotUnknown) {
     auto violations = [](const std::string& name, bool at_end) {
-        std::string text = "OPTIONS sip:a SIP/2.0\r\n";
-        if (at_end) text += "Via: x\r\n" + name + ":x\r\n\r\n";
-        else text += name + ": x\r\nUser-Agent: long enough to read past the name\r\n\r\n";
-        Parsed parsed(text);
+        Parsed parsed(request_with_header(name, at_end));
         return parsed.message.violations & (bit(SipViolation::unknown_header_name) | bit(SipViolation::misspelt_header_name));
     };
     for (std::string name : {"rack", "Accept-Encoding", "Content-Disposition", "P-Access-Network-Info", "p-asserted-identity",
