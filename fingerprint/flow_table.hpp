@@ -53,6 +53,9 @@ public:
 
     uint32_t capacity() const { return capacity_; }
     uint32_t size() const { return size_; }
+    // The flow array (for making it resident at start).
+    void* storage() const { return flows_; }
+    std::size_t storage_bytes() const { return sizeof(FlowState) * capacity_; }
 
     // Looks up `count` (≤ kMaxBulk) keys at once; positions[i] is the
     // flow's index or -1.

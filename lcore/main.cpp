@@ -40,6 +40,7 @@
 #include "port_setup.hpp"
 #include "sensor_metrics.hpp"
 #include "sensor_options.hpp"
+#include "resident_memory.hpp"
 #include "worker_context.hpp"
 
 #ifndef SIPSCOPE_VERSION
@@ -377,6 +378,12 @@ std::unique_ptr<fingerprint::SourceTracker> make_tracker(const RunPlan& plan, Wo
                          std::to_string(context.index) + " (lower --detail-capacity or give DPDK more memory with -m)");
     }
     rte_malloc_get_socket_stats(socket, &after_details);
+    // Mapped now rather than one fault per page as sources arrive (see
+    // resident_memory.hpp).
+    bool resident = make_resident(flows->storage(), flows->storage_bytes()) && make_resident(storage, detail_bytes);
+    if (context.index == 0 && !resident)
+        SIPSCOPE_LOG(debug, "the kernel did not map the flow and detail tables ahead (MADV_POPULATE_WRITE: %s); "
+                            "their pages map on first use\n", std::strerror(errno));
     if (context.index == 0) {
         double flow_bytes = static_cast<double>(after_flows.heap_allocsz_bytes - before_flows.heap_allocsz_bytes);
         double details = static_cast<double>(after_details.heap_allocsz_bytes - after_flows.heap_allocsz_bytes);
