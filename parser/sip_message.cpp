@@ -166,7 +166,7 @@ constexpr uint64_t control_bytes(uint64_t word, uint64_t used) {
     return ~((word & ~kHighBits) + 0x6060606060606060ULL) & ~word & kHighBits & used;
 }
 
-// Loads bytes [offset, offset + count) of `text` (count ≤ 8) little-endian.
+// Loads the `count` (≤ 8) bytes at `text` little-endian, reading no further.
 inline uint64_t load_word(const char* text, std::size_t count) {
     uint64_t word = 0;
     for (std::size_t i = 0; i < count; ++i) word |= static_cast<uint64_t>(static_cast<unsigned char>(text[i])) << (8 * i);
