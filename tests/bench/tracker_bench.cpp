@@ -9,12 +9,21 @@
 // Frames are built and decoded before timing; each burst of 32 is parsed
 // just before the tracker observes it, untimed, so that the messages are
 // as warm as the worker's (it parses a burst, then hands it over), with
-// the sensor's default sampling (16). Run with scripts/bench-tracker.
+// the sensor's default sampling (16).
+//
+// And what a source that sends one request costs (NewSources): a spoofed
+// SIPVicious OPTIONS flood, every request from a new address, so that
+// each opens a flow, evicts the oldest, names a tool and hands on a
+// record — with the sensor's ratio of detail slots to flows (1 in 8), so
+// that most flows are named from their first request and one in eight at
+// close from its template. The index is the tests' map, not DPDK's hash:
+// the figure is the tracker's own work. Run with scripts/bench-tracker.
 #include <benchmark/benchmark.h>
 #include <x86intrin.h>
 
 #include <array>
 #include <chrono>
+#include <cstdio>
 #include <deque>
 #include <memory>
 #include <string>
@@ -152,9 +161,104 @@ void SettledRequests(benchmark::State& state, std::string (*request)(unsigned)) 
     state.counters["cycles_per_request"] = static_cast<double>(cycles) / static_cast<double>(requests);
 }
 
+// svmap's own values (captured from SIPVicious 0.3.4): a decimal branch
+// pair, a 16-hex-digit tag and a 25-hex-digit Call-ID, new each request.
+std::string svmap_flood_options(unsigned i) {
+    uint64_t random = (i + 1) * 0x9e3779b97f4a7c15ull;
+    char tag[17], call_id[26];
+    std::snprintf(tag, sizeof tag, "%016llx", static_cast<unsigned long long>(random));
+    std::snprintf(call_id, sizeof call_id, "%016llx%09llx", static_cast<unsigned long long>(random * 31),
+                  static_cast<unsigned long long>(random >> 28) & 0xfffffffffull);
+    return "OPTIONS sip:100@198.51." + octet(i >> 8) + "." + octet(i) + " SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP 203.0.113.9:5060;branch=z9hG4bK-" + std::to_string(100000000 + (random >> 40)) + "-" +
+           std::to_string(random % 1000000) + ";rport\r\n"
+           "Max-Forwards: 70\r\nTo: \"sipvicious\"<sip:100@1.1.1.1>\r\n"
+           "From: \"sipvicious\"<sip:100@1.1.1.1>;tag=" + tag + "\r\n"
+           "User-Agent: friendly-scanner\r\nCall-ID: " + call_id + "\r\n"
+           "Contact: sip:100@203.0.113.9:5060\r\nCSeq: 1 OPTIONS\r\nAccept: application/sdp\r\nContent-Length: 0\r\n\r\n";
+}
+
+constexpr unsigned kFloodSources = 16384;   // distinct requests, replayed in a loop
+constexpr uint32_t kFloodFlows = 4096;       // flow capacity: every request evicts once the table is full
+constexpr uint32_t kFloodDetails = kFloodFlows / 8;  // the default 131,072 flows to 16,384 details
+
+// A tracker at the flood's capacities, and kFloodSources one-request
+// sources (each its own address) decoded before timing.
+struct FloodedTracker {
+    FloodedTracker()
+        : tools(fingerprint::ToolDatabase::load(SIPSCOPE_TOOL_DB)),
+          by_tool(std::make_unique<fingerprint::OwnedCounter[]>(2 * (tools->tools().size() + 1))),
+          details(std::make_unique<fingerprint::FlowDetail[]>(kFloodDetails)),
+          messages(kBurst), frames(kFloodSources) {
+        counters.closed_by_tool = by_tool.get();
+        counters.active_by_tool = by_tool.get() + tools->tools().size() + 1;
+        counters.tool_slots = static_cast<uint32_t>(tools->tools().size() + 1);
+        fingerprint::TrackerSettings settings;
+        settings.fingerprint_sampling = kDefaultSampling;
+        tracker = std::make_unique<fingerprint::SourceTracker>(
+            test::make_map_flow_table(kFloodFlows, 1200000000),
+            std::make_unique<fingerprint::FlowDetailPool>(details.get(), kFloodDetails), *tools, settings, counters, sink);
+        for (unsigned i = 0; i < kFloodSources; ++i) {
+            uint8_t a = static_cast<uint8_t>(11 + (i >> 16)), b = static_cast<uint8_t>(i >> 8), c = static_cast<uint8_t>(i);
+            bytes.push_back(build::ethernet(
+                0x0800, build::ipv4({a, b, c, 9}, {198, 51, c, b}, 17, build::udp(5060, 5060, svmap_flood_options(i)))));
+            frames[i] = parser::decode_frame({bytes.back().data(), bytes.back().size()});
+        }
+        next_time_us = 1767225600000000ull;
+    }
+    void parse_burst(unsigned first) {
+        for (unsigned i = 0; i < kBurst; ++i) {
+            const parser::DecodedFrame& frame = frames[first + i];
+            parser::parse_sip_message(frame.payload_span(), messages[i]);
+            packets[i] = {&frame, &messages[i], fingerprint::ProbeKind::udp_empty,
+                          static_cast<uint32_t>(bytes[first + i].size()), next_time_us += 10};
+        }
+    }
+
+    std::unique_ptr<fingerprint::ToolDatabase> tools;
+    std::unique_ptr<fingerprint::OwnedCounter[]> by_tool;
+    std::unique_ptr<fingerprint::FlowDetail[]> details;
+    fingerprint::SourceCounters counters;
+    DroppingSink sink;
+    std::unique_ptr<fingerprint::SourceTracker> tracker;
+    std::deque<build::Bytes> bytes;
+    std::vector<parser::SipMessage> messages;
+    std::vector<parser::DecodedFrame> frames;
+    std::array<fingerprint::SourcePacket, kBurst> packets{};
+    uint64_t next_time_us = 0;
+};
+
+void NewSources(benchmark::State& state) {
+    FloodedTracker flood;
+    // One pass fills the flow table and the detail pool: what is timed is
+    // the steady state, where every request also closes the oldest flow.
+    for (unsigned first = 0; first < kFloodSources; first += kBurst) {
+        flood.parse_burst(first);
+        flood.tracker->observe({flood.packets.data(), kBurst});
+    }
+    unsigned next = 0;
+    uint64_t cycles = 0, requests = 0;
+    for (auto _ : state) {
+        flood.parse_burst(next);
+        auto begin = std::chrono::steady_clock::now();
+        uint64_t start = __rdtsc();
+        flood.tracker->observe({flood.packets.data(), kBurst});
+        cycles += __rdtsc() - start;
+        state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
+        requests += kBurst;
+        next = (next + kBurst) % kFloodSources;
+    }
+    state.SetItemsProcessed(static_cast<int64_t>(requests));
+    state.counters["ns_per_source"] = benchmark::Counter(static_cast<double>(requests), benchmark::Counter::kIsRate |
+                                                                                          benchmark::Counter::kInvert);
+    state.counters["cycles_per_source"] = static_cast<double>(cycles) / static_cast<double>(requests);
+    state.counters["records"] = static_cast<double>(flood.sink.sent);
+}
+
 BENCHMARK_CAPTURE(SettledRequests, svmap_options, svmap_options)->UseManualTime();
 BENCHMARK_CAPTURE(SettledRequests, svwar_register, svwar_register)->UseManualTime();
 BENCHMARK_CAPTURE(SettledRequests, invite_numbers, invite_numbers)->UseManualTime();
+BENCHMARK(NewSources)->UseManualTime();
 
 }  // namespace
 
