@@ -14,8 +14,12 @@ public:
     // (the sink counts that loss itself; progress records are best effort
     // and never counted).
     virtual FlowRecord* take(RecordKind kind) = 0;
-    // Passes a record taken from this sink on; the sink owns it again.
+    // Passes a record taken from this sink on; the sink owns it again. A
+    // sink may hold records back until flush().
     virtual void send(FlowRecord* record) = 0;
+    // Hands on every record held back. The SourceTracker calls it before
+    // each of its calls returns, so nothing waits past the burst.
+    virtual void flush() {}
 };
 
 }  // namespace sipscope::fingerprint

@@ -65,6 +65,7 @@ void SourceTracker::observe(std::span<const SourcePacket> packets) {
         }
         if (settings_.active_timeout_us != 0) report_if_due(flow, packet.time_us);
     }
+    sink_.flush();
 }
 
 // On a telescope or an uplink thousands of sources interleave, and a
@@ -114,10 +115,12 @@ void SourceTracker::report_if_due(FlowState& flow, uint64_t now_us) {
 
 void SourceTracker::expire(uint64_t now_us) {
     flows_->expire(now_us, [this](const FlowState& flow, CloseReason reason) { close(flow, reason); });
+    sink_.flush();
 }
 
 void SourceTracker::close_all(CloseReason reason) {
     flows_->close_all(reason, [this](const FlowState& flow, CloseReason why) { close(flow, why); });
+    sink_.flush();
 }
 
 // Admission: a flow takes detail storage with its first SIP request or

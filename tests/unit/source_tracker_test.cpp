@@ -23,6 +23,8 @@ constexpr uint64_t kSecond = 1000000;
 constexpr uint64_t kStart = 1700000000 * kSecond;
 
 // Keeps every record; can be told to refuse (a full ring in live mode).
+// Like the worker's channel, it holds what is sent until flush(): a record
+// shows in `records` only if the tracker flushed before returning.
 class VectorSink final : public RecordSink {
 public:
     FlowRecord* take(RecordKind) override {
@@ -30,7 +32,11 @@ public:
         owned_.push_back(std::make_unique<FlowRecord>());
         return owned_.back().get();
     }
-    void send(FlowRecord* record) override { records.push_back(*record); }
+    void send(FlowRecord* record) override { held_.push_back(*record); }
+    void flush() override {
+        records.insert(records.end(), held_.begin(), held_.end());
+        held_.clear();
+    }
     std::vector<const FlowRecord*> of_kind(RecordKind kind) const {
         std::vector<const FlowRecord*> result;
         for (const auto& record : records)
@@ -42,6 +48,7 @@ public:
 
 private:
     std::vector<std::unique_ptr<FlowRecord>> owned_;
+    std::vector<FlowRecord> held_;
 };
 
 // Frames and parsed messages that live as long as the test.
