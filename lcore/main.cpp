@@ -41,6 +41,7 @@
 #include "sensor_metrics.hpp"
 #include "sensor_options.hpp"
 #include "resident_memory.hpp"
+#include "resident_pool.hpp"
 #include "worker_context.hpp"
 
 #ifndef SIPSCOPE_VERSION
@@ -446,7 +447,7 @@ rte_mempool* make_record_pool() {
     };
     if (pool == nullptr) throw no_memory();
     if (rte_mempool_set_ops_byname(pool, "stack", nullptr) == 0) {
-        if (rte_mempool_populate_default(pool) > 0) return pool;
+        if (populate_resident(pool) > 0) return pool;
         rte_mempool_free(pool);
         throw no_memory();
     }

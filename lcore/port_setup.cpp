@@ -1,5 +1,6 @@
 #include "log.hpp"
 #include "port_setup.hpp"
+#include "resident_pool.hpp"
 
 #include <rte_errno.h>
 #include <rte_ethdev.h>
@@ -88,8 +89,8 @@ rte_mempool* make_mbuf_pool(const PortRequest& request, const std::vector<PortPl
                       request.workers * (request.handoff_ring_size + request.reassembly_datagrams + 4 * kBurst) +
                       (request.workers + 1) * kMbufCache;
     unsigned mbufs = request.mbufs ? request.mbufs : std::max(needed, 8191u);
-    rte_mempool* pool = rte_pktmbuf_pool_create("sipscope_mbufs", mbufs, kMbufCache, kMbufPrivateBytes,
-                                                RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+    rte_mempool* pool = create_resident_packet_pool("sipscope_mbufs", mbufs, kMbufCache, kMbufPrivateBytes,
+                                                    RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
     if (pool == nullptr) {
         throw std::runtime_error("cannot create a pool of " + std::to_string(mbufs) + " mbufs: " + error_text(rte_errno) +
                                  " (give DPDK more memory with -m, or lower --mbufs / --rx-descriptors)");
