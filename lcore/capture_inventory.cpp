@@ -1,12 +1,108 @@
 #include "capture_inventory.hpp"
 
+#include <fcntl.h>
 #include <pcap/pcap.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstring>
+#include <optional>
 #include <stdexcept>
+#include <vector>
 
 namespace sipscope::lcore {
 
 namespace {
+
+// See walk_classic_pcap: record headers read in blocks of 1 MiB.
+class ClassicPcapWalk {
+public:
+    static std::optional<CaptureInventory> of(const std::string& path) {
+        int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return std::nullopt;
+        std::optional<CaptureInventory> inventory = ClassicPcapWalk(fd).walk();
+        close(fd);
+        return inventory;
+    }
+
+private:
+    static constexpr std::size_t kFileHeaderBytes = 24, kRecordHeaderBytes = 16;
+    static constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
+    static constexpr uint32_t kLinkTypeEthernet = 1;   // LINKTYPE_ETHERNET
+    static constexpr uint32_t kLargestSnapshot = 262144;  // libpcap's largest for Ethernet
+
+    explicit ClassicPcapWalk(int fd) : fd_(fd), block_(kBlockBytes) {}
+
+    std::optional<CaptureInventory> walk() {
+        struct stat status {};
+        if (fstat(fd_, &status) != 0 || !S_ISREG(status.st_mode)) return std::nullopt;
+        const uint64_t file_bytes = static_cast<uint64_t>(status.st_size);
+        uint8_t header[kFileHeaderBytes];
+        if (pread(fd_, header, sizeof header, 0) != static_cast<ssize_t>(sizeof header)) return std::nullopt;
+        uint32_t magic = read32(header, false);
+        bool nanoseconds = false;
+        if (magic == 0xa1b2c3d4 || magic == 0xa1b23c4d) {
+            swapped_ = false;
+        } else if (magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1) {
+            swapped_ = true;
+        } else {
+            return std::nullopt;  // pcapng or not a capture
+        }
+        nanoseconds = read32(header, swapped_) == 0xa1b23c4d;
+        const uint32_t snapshot = read32(header + 16, swapped_);
+        // The low 16 bits name the link type; the others say FCS lengths.
+        if ((read32(header + 20, swapped_) & 0xffff) != kLinkTypeEthernet || read16(header + 4) != 2) return std::nullopt;
+        const uint32_t largest = snapshot == 0 || snapshot > kLargestSnapshot ? kLargestSnapshot : snapshot;
+        CaptureInventory inventory;
+        inventory.link_type = DLT_EN10MB;
+        uint64_t offset = kFileHeaderBytes;
+        while (offset < file_bytes) {
+            if (file_bytes - offset < kRecordHeaderBytes) return std::nullopt;  // a record header cut short
+            const uint8_t* record = at(offset);
+            if (record == nullptr) return std::nullopt;
+            const uint32_t seconds = read32(record, swapped_), fraction = read32(record + 4, swapped_);
+            const uint32_t captured = read32(record + 8, swapped_);
+            if (captured > largest || file_bytes - offset - kRecordHeaderBytes < captured) return std::nullopt;
+            // Microseconds, as net_pcap and libpcap (asked for them) report.
+            uint64_t time_us = uint64_t{seconds} * 1000000u + (nanoseconds ? fraction / 1000 : fraction);
+            if (inventory.packets == 0) inventory.first_time_us = time_us;
+            inventory.last_time_us = time_us;
+            ++inventory.packets;
+            inventory.bytes += captured;
+            offset += kRecordHeaderBytes + captured;
+        }
+        return inventory;
+    }
+
+    // The 16 bytes at `offset` of the file, from the block (read again
+    // from there when they are not in it); nullptr when reading fails.
+    const uint8_t* at(uint64_t offset) {
+        if (offset < block_start_ || offset + kRecordHeaderBytes > block_start_ + block_bytes_) {
+            ssize_t got = pread(fd_, block_.data(), block_.size(), static_cast<off_t>(offset));
+            if (got < static_cast<ssize_t>(kRecordHeaderBytes)) return nullptr;
+            block_start_ = offset;
+            block_bytes_ = static_cast<std::size_t>(got);
+        }
+        return block_.data() + (offset - block_start_);
+    }
+    static uint32_t read32(const uint8_t* bytes, bool swapped) {
+        uint32_t value;
+        std::memcpy(&value, bytes, sizeof value);
+        return swapped ? __builtin_bswap32(value) : value;
+    }
+    uint16_t read16(const uint8_t* bytes) const {
+        uint16_t value;
+        std::memcpy(&value, bytes, sizeof value);
+        return swapped_ ? __builtin_bswap16(value) : value;
+    }
+
+    int fd_;
+    bool swapped_ = false;
+    std::vector<uint8_t> block_;
+    uint64_t block_start_ = 0;
+    std::size_t block_bytes_ = 0;
+};
+
 // libpcap opens classic pcap (version 2.4) and pcapng (it reports the
 // section header's version, 1.0).
 bool pcap_is_ng(pcap_t* capture) {
@@ -14,7 +110,14 @@ bool pcap_is_ng(pcap_t* capture) {
 }
 }  // namespace
 
+std::optional<CaptureInventory> walk_classic_pcap(const std::string& path) { return ClassicPcapWalk::of(path); }
+
 CaptureInventory take_capture_inventory(const std::string& path) {
+    if (std::optional<CaptureInventory> walked = walk_classic_pcap(path)) return *walked;
+    return read_capture_inventory(path);
+}
+
+CaptureInventory read_capture_inventory(const std::string& path) {
     char error[PCAP_ERRBUF_SIZE] = {};
     // Microsecond precision, as net_pcap reports it.
     pcap_t* capture = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, error);
