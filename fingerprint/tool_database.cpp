@@ -79,15 +79,35 @@ bool is_alnum(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') 
 
 }  // namespace
 
-std::string required_literal(std::string_view regex) {
+namespace {
+
+// Calls on_run(run, at_start) for each run of plain characters that every
+// match of `regex` holds, in order; at_start says the run begins every
+// match. False (after some calls, maybe) when the regex holds what this
+// does not tell apart: inline flags, a top-level alternative, an escape it
+// does not know, a brace that is not a counted repeat.
+template <typename OnRun>
+bool for_each_literal_run(std::string_view regex, OnRun&& on_run) {
     // Inline flags (?i) … change what the characters after them match.
     for (std::size_t at = regex.find("(?"); at != std::string_view::npos; at = regex.find("(?", at + 2)) {
-        if (at + 2 >= regex.size() || regex[at + 2] != ':') return {};
+        if (at + 2 >= regex.size() || regex[at + 2] != ':') return false;
     }
-    std::string best, run;
+    // A top-level alternative anywhere makes every run uncertain.
+    for (std::size_t i = 0; i < regex.size();) {
+        if (regex[i] == '|' || regex[i] == ')') return false;
+        if (regex[i] == '(' || regex[i] == '[') {
+            i = skip_bracketed(regex, i);
+            if (i == std::string_view::npos) return false;
+        } else {
+            i += regex[i] == '\\' ? 2 : 1;
+        }
+    }
+    std::string run;
+    bool at_start = true;  // nothing before the current run
     auto end_run = [&] {
-        if (run.size() > best.size()) best = run;
+        if (!run.empty()) on_run(std::string_view(run), at_start);
         run.clear();
+        at_start = false;
     };
     bool last_was_literal = false;  // the atom before a quantifier
     for (std::size_t i = 0; i < regex.size();) {
@@ -98,7 +118,7 @@ std::string required_literal(std::string_view regex) {
             if (c == '{') {
                 std::size_t close = regex.find('}', i);
                 if (close == std::string_view::npos || i + 1 >= regex.size() || !(regex[i + 1] >= '0' && regex[i + 1] <= '9'))
-                    return {};  // a brace that is not a counted repeat: not worth telling apart
+                    return false;  // a brace that is not a counted repeat: not worth telling apart
                 optional = regex[i + 1] == '0' && (i + 2 >= regex.size() || regex[i + 2] == ',' || regex[i + 2] == '}');
                 next = close + 1;
             }
@@ -109,17 +129,14 @@ std::string required_literal(std::string_view regex) {
             i = next;
             continue;
         }
-        if (c == '|' || c == ')') return {};  // a top-level alternative, or unbalanced
         if (c == '(' || c == '[') {
-            std::size_t end = skip_bracketed(regex, i);
-            if (end == std::string_view::npos) return {};
             end_run();
             last_was_literal = false;
-            i = end;
+            i = skip_bracketed(regex, i);
             continue;
         }
         if (c == '\\') {
-            if (i + 1 >= regex.size()) return {};
+            if (i + 1 >= regex.size()) return false;
             char escaped = regex[i + 1];
             if (!is_alnum(escaped)) {  // an escaped punctuation character is itself
                 run.push_back(escaped);
@@ -129,7 +146,7 @@ std::string required_literal(std::string_view regex) {
             }
             // A class or an assertion of one character; anything longer
             // (\x1f, \Q…, \p{…}) is not told apart.
-            if (std::string_view("dDwWsShHvVbB").find(escaped) == std::string_view::npos) return {};
+            if (std::string_view("dDwWsShHvVbB").find(escaped) == std::string_view::npos) return false;
             end_run();
             last_was_literal = false;
             i += 2;
@@ -146,7 +163,25 @@ std::string required_literal(std::string_view regex) {
         ++i;
     }
     end_run();
-    return best;
+    return true;
+}
+
+}  // namespace
+
+std::string required_literal(std::string_view regex) {
+    std::string best;
+    bool certain = for_each_literal_run(regex, [&](std::string_view run, bool) {
+        if (run.size() > best.size()) best = run;
+    });
+    return certain ? best : std::string();
+}
+
+std::string required_prefix(std::string_view regex) {
+    std::string prefix;
+    bool certain = for_each_literal_run(regex, [&](std::string_view run, bool at_start) {
+        if (at_start) prefix = run;
+    });
+    return certain ? prefix : std::string();
 }
 
 std::unique_ptr<ToolDatabase> ToolDatabase::load(const std::string& path) {
@@ -334,6 +369,21 @@ void ToolDatabase::compile_key(KeyMatcher& matcher, const std::vector<std::strin
     for (std::size_t i = 0; i < expressions.size(); ++i)
         (expressions[i].starts_with("^(?:.*") ? searches : anchored).push_back(i);
     compile_group(matcher, anchored, expressions, where, origin, matcher.anchored);
+    for (std::size_t i : anchored) {
+        // "^(?:" REGEX ")": the condition's own expression.
+        std::string prefix = required_prefix(std::string_view(expressions[i]).substr(4, expressions[i].size() - 5));
+        if (prefix.empty()) {
+            matcher.anchored_prefixes.clear();
+            break;
+        }
+        matcher.anchored_prefixes.push_back(std::move(prefix));
+    }
+    // A prefix that begins with another is covered by it.
+    std::sort(matcher.anchored_prefixes.begin(), matcher.anchored_prefixes.end());
+    auto& prefixes = matcher.anchored_prefixes;
+    prefixes.erase(std::unique(prefixes.begin(), prefixes.end(),
+                               [](const std::string& kept, const std::string& next) { return next.starts_with(kept); }),
+                   prefixes.end());
     compile_group(matcher, searches, expressions, where, origin, matcher.searches);
     for (std::size_t i : searches) {
         // "^(?:" REGEX ")": the condition's own expression.
@@ -433,6 +483,16 @@ bool ToolDatabase::might_search_match(const KeyMatcher& matcher, std::string_vie
     return false;
 }
 
+// False only when no anchored condition of the key can match `value`:
+// each begins with its prefix, and the value begins with none of them.
+bool ToolDatabase::might_anchored_match(const KeyMatcher& matcher, std::string_view value) {
+    if (matcher.anchored_prefixes.empty()) return true;
+    for (const std::string& prefix : matcher.anchored_prefixes) {
+        if (value.starts_with(prefix)) return true;
+    }
+    return false;
+}
+
 int ToolDatabase::on_value_match(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* context) {
     auto* matches = static_cast<ValueMatches*>(context);
     matches->scratch->mark(id);
@@ -458,8 +518,12 @@ void ToolDatabase::match_value(int key, std::string_view value, ToolScratch& scr
     }
     ++scratch.cache_misses_;
     ValueMatches matches{&scratch, bit_of_condition_.data()};
-    if (matcher.anchored)
-        hs_scan(matcher.anchored, value.data(), static_cast<unsigned>(value.size()), 0, scratch.scratch_, on_value_match, &matches);
+    if (matcher.anchored) {
+        if (might_anchored_match(matcher, value))
+            hs_scan(matcher.anchored, value.data(), static_cast<unsigned>(value.size()), 0, scratch.scratch_, on_value_match, &matches);
+        else
+            ++scratch.anchored_skipped_;
+    }
     if (matcher.searches) {
         if (might_search_match(matcher, value))
             hs_scan(matcher.searches, value.data(), static_cast<unsigned>(value.size()), 0, scratch.scratch_, on_value_match, &matches);

@@ -217,6 +217,9 @@ TEST_F(ShippedDatabase, RepeatedValuesAreMatchedOnceAndCachedExactly) {
     // From, Via and To hold none of their key's search literals; Contact
     // holds "@SourceIP:SourcePort" and is searched.
     EXPECT_EQ(scratch->searches_skipped(), 3u);
+    // Every anchored Via condition names its host right after
+    // "SIP/2.0/UDP "; SIPVicious's Via begins with none of them.
+    EXPECT_EQ(scratch->anchored_skipped(), 1u);
     // Another source of the same tool: only via, from and call-id differ.
     ToolMatch second = database->match(svmap("9f01", "77c0d1e2"), *scratch);
     EXPECT_EQ(second.tool, first.tool);
@@ -250,6 +253,57 @@ TEST(ToolDatabaseValues, AConditionNeverSpansTwoHeaders) {
     auto either_scratch = either->make_scratch();
     EXPECT_EQ(either->match_document("user-agent:bar 1.0\n", *either_scratch).tool, 0);
     EXPECT_EQ(either->match_document("user-agent:not bar\n", *either_scratch).tool, -1);
+}
+
+// Anchored conditions that all begin with plain characters are not run on
+// a value that begins with none of them; the result is the same.
+TEST(ToolDatabaseValues, AnchoredConditionsAreSkippedOnlyWhenNoPrefixCanMatch) {
+    auto database = ToolDatabase::from_text("[tool]\nname = a\nfamily = x\nrequire via = SIP/2\\.0/UDP nm;branch=foo\n"
+                                            "[tool]\nname = b\nfamily = x\nrequire via = SIP/2\\.0/TCP [a-z]+\\.example\n"
+                                            "[tool]\nname = c\nfamily = x\nrequire via = SIP/2\\.0/UDP 10\\.0\\.0\\.1$\n"
+                                            "[tool]\nname = d\nfamily = x\nrequire to = <sip:x@y>\n"
+                                            "[tool]\nname = e\nfamily = x\nrequire to = \"?eve\n",
+                                            "p.conf");
+    auto scratch = database->make_scratch();
+    auto name = [&](const std::string& document) {
+        ToolMatch match = database->match_document(document, *scratch);
+        return match.tool < 0 ? std::string("-") : database->tools()[static_cast<std::size_t>(match.tool)].name;
+    };
+    EXPECT_EQ(name("via:SIP/2.0/UDP nm;branch=foo;rport\n"), "a");
+    EXPECT_EQ(name("via:SIP/2.0/UDP 10.0.0.1\n"), "c");
+    EXPECT_EQ(name("via:SIP/2.0/UDP 10.0.0.1;rport\n"), "-");
+    EXPECT_EQ(name("via:SIP/2.0/TCP host.example\n"), "b");
+    EXPECT_EQ(scratch->anchored_skipped(), 0u);
+    EXPECT_EQ(name("via:SIP/2.0/UDP 192.0.2.1;branch=foo\n"), "-");
+    EXPECT_EQ(name("via:x SIP/2.0/UDP nm;branch=foo\n"), "-") << "a prefix inside the value does not begin it";
+    EXPECT_EQ(name("via:\n"), "-");
+    EXPECT_EQ(scratch->anchored_skipped(), 3u);
+    // A key with one condition that has no prefix ("? makes the quote
+    // optional) is always scanned.
+    EXPECT_EQ(name("to:eve <sip:eve@x>\n"), "e");
+    EXPECT_EQ(name("to:mallory\n"), "-");
+    EXPECT_EQ(scratch->anchored_skipped(), 3u);
+}
+
+TEST(RequiredPrefix, ThePlainCharactersEveryMatchBeginsWith) {
+    EXPECT_EQ(required_prefix("SIP/2\\.0/UDP nm;branch=foo"), "SIP/2.0/UDP nm;branch=foo");
+    EXPECT_EQ(required_prefix("SIP/2\\.0/UDP SourceIP:SourcePort;rport"), "SIP/2.0/UDP SourceIP:SourcePort;rport");
+    EXPECT_EQ(required_prefix("abc\\d+x"), "abc");
+    EXPECT_EQ(required_prefix("ab?cdef"), "a") << "an optional character ends the prefix without itself";
+    EXPECT_EQ(required_prefix("abc+d"), "abc") << "a repeated character is there at least once";
+    EXPECT_EQ(required_prefix("pq{0,3}rs"), "p");
+    EXPECT_EQ(required_prefix("abc(de|f)g"), "abc") << "an alternative inside a group";
+    EXPECT_EQ(required_prefix("50000$"), "50000");
+    // Nothing certain: "" (the conditions are then run on every value).
+    EXPECT_EQ(required_prefix("\"?sipvicious"), "");
+    EXPECT_EQ(required_prefix("a*bc"), "");
+    EXPECT_EQ(required_prefix("(ab)?cd"), "");
+    EXPECT_EQ(required_prefix("[0-9]{9}@x"), "");
+    EXPECT_EQ(required_prefix(".*abc"), "");
+    EXPECT_EQ(required_prefix("abc|abd"), "");
+    EXPECT_EQ(required_prefix("(?i)abc"), "");
+    EXPECT_EQ(required_prefix("\\x1fabc"), "");
+    EXPECT_EQ(required_prefix(""), "");
 }
 
 TEST(RequiredLiteral, TheLongestRunEveryMatchHolds) {
