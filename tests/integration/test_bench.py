@@ -35,7 +35,7 @@ class OperatorsOwnMeasurement(unittest.TestCase):
             self.assertAlmostEqual(report["ratio_capture:traffic.pcap"],
                                    measured["sipscope_pps_median"] / measured["testpmd_pps_median"])
             self.assertIn("parse", measured["stages"])
-            # The control lcore's record rate and the settled-request cost,
+            # The control lcore's record rate, the settled-request and new-source costs,
             # from the build's micro-benchmarks when it has them.
             built = os.path.join(os.path.dirname(BENCH), "..", "build", "tests")
             if os.path.exists(os.path.join(built, "record_bench")):
@@ -45,6 +45,7 @@ class OperatorsOwnMeasurement(unittest.TestCase):
             if os.path.exists(os.path.join(built, "tracker_bench")):
                 self.assertEqual(set(report["settled_request"]), {"svmap_options", "svwar_register", "invite_numbers"})
                 self.assertGreater(report["settled_request"]["svmap_options"]["ns_per_request"], 0)
+                self.assertGreater(report["new_source"]["ns_per_source"], 0)
             with open(os.path.join(directory, "figures.png"), "rb") as handle:
                 self.assertEqual(handle.read(8), b"\x89PNG\r\n\x1a\n")
 
