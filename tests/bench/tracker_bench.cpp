@@ -88,33 +88,29 @@ std::string invite_numbers(unsigned i) {
            "User-Agent: pplsip\r\nContent-Length: 0\r\n\r\n";
 }
 
-// One source's requests, decoded and parsed, and a tracker that has seen
-// the first burst of them (its fingerprint settles within it).
-struct SettledSource {
-    explicit SettledSource(std::string (*request)(unsigned))
+// A tracker over a map-indexed table of `flows` flows and `detail_slots`
+// details, with the sensor's default sampling, and frames decoded before
+// timing (add_frame), parsed a burst at a time (parse_burst).
+struct TrackerRig {
+    TrackerRig(uint32_t flows, uint32_t detail_slots)
         : tools(fingerprint::ToolDatabase::load(SIPSCOPE_TOOL_DB)),
           by_tool(std::make_unique<fingerprint::OwnedCounter[]>(2 * (tools->tools().size() + 1))),
-          details(std::make_unique<fingerprint::FlowDetail[]>(4)),
-          messages(kBurst), frames(kRequests) {
+          details(std::make_unique<fingerprint::FlowDetail[]>(detail_slots)), messages(kBurst) {
         counters.closed_by_tool = by_tool.get();
         counters.active_by_tool = by_tool.get() + tools->tools().size() + 1;
         counters.tool_slots = static_cast<uint32_t>(tools->tools().size() + 1);
         fingerprint::TrackerSettings settings;
         settings.fingerprint_sampling = kDefaultSampling;
         tracker = std::make_unique<fingerprint::SourceTracker>(
-            test::make_map_flow_table(64, 1200000000), std::make_unique<fingerprint::FlowDetailPool>(details.get(), 4),
-            *tools, settings, counters, sink);
-        for (unsigned i = 0; i < kRequests; ++i) {
-            bytes.push_back(build::ethernet(
-                0x0800, build::ipv4({203, 0, 113, 9}, {198, 51, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)}, 17,
-                                    build::udp(5060, 5060, request(i)))));
-            frames[i] = parser::decode_frame({bytes.back().data(), bytes.back().size()});
-        }
+            test::make_map_flow_table(flows, 1200000000),
+            std::make_unique<fingerprint::FlowDetailPool>(details.get(), detail_slots), *tools, settings, counters, sink);
         next_time_us = 1767225600000000ull;
-        parse_burst(0);
-        tracker->observe({packets.data(), kBurst});
     }
-    // Parses requests [first, first + kBurst) into the burst's messages,
+    void add_frame(build::Bytes frame) {
+        bytes.push_back(std::move(frame));
+        frames.push_back(parser::decode_frame({bytes.back().data(), bytes.back().size()}));
+    }
+    // Parses frames [first, first + kBurst) into the burst's messages,
     // with fresh packet times 10 µs apart: a tool sending 100,000 requests
     // a second, so that the number plan's lookups per second of packet
     // time hold as at line rate.
@@ -126,6 +122,7 @@ struct SettledSource {
                           static_cast<uint32_t>(bytes[first + i].size()), next_time_us += 10};
         }
     }
+    void observe_burst() { tracker->observe({packets.data(), kBurst}); }
 
     std::unique_ptr<fingerprint::ToolDatabase> tools;
     std::unique_ptr<fingerprint::OwnedCounter[]> by_tool;
@@ -140,6 +137,20 @@ struct SettledSource {
     uint64_t next_time_us = 0;
 };
 
+// One source's requests, decoded, and a tracker that has seen the first
+// burst of them (its fingerprint settles within it).
+struct SettledSource : TrackerRig {
+    explicit SettledSource(std::string (*request)(unsigned)) : TrackerRig(64, 4) {
+        for (unsigned i = 0; i < kRequests; ++i) {
+            add_frame(build::ethernet(
+                0x0800, build::ipv4({203, 0, 113, 9}, {198, 51, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)}, 17,
+                                    build::udp(5060, 5060, request(i)))));
+        }
+        parse_burst(0);
+        observe_burst();
+    }
+};
+
 void SettledRequests(benchmark::State& state, std::string (*request)(unsigned)) {
     SettledSource source(request);
     unsigned next = kBurst;
@@ -148,7 +159,7 @@ void SettledRequests(benchmark::State& state, std::string (*request)(unsigned)) 
         source.parse_burst(next);
         auto begin = std::chrono::steady_clock::now();
         uint64_t start = __rdtsc();
-        source.tracker->observe({source.packets.data(), kBurst});
+        source.observe_burst();
         cycles += __rdtsc() - start;
         state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
         requests += kBurst;
@@ -184,48 +195,14 @@ constexpr uint32_t kFloodDetails = kFloodFlows / 8;  // the default 131,072 flow
 
 // A tracker at the flood's capacities, and kFloodSources one-request
 // sources (each its own address) decoded before timing.
-struct FloodedTracker {
-    FloodedTracker()
-        : tools(fingerprint::ToolDatabase::load(SIPSCOPE_TOOL_DB)),
-          by_tool(std::make_unique<fingerprint::OwnedCounter[]>(2 * (tools->tools().size() + 1))),
-          details(std::make_unique<fingerprint::FlowDetail[]>(kFloodDetails)),
-          messages(kBurst), frames(kFloodSources) {
-        counters.closed_by_tool = by_tool.get();
-        counters.active_by_tool = by_tool.get() + tools->tools().size() + 1;
-        counters.tool_slots = static_cast<uint32_t>(tools->tools().size() + 1);
-        fingerprint::TrackerSettings settings;
-        settings.fingerprint_sampling = kDefaultSampling;
-        tracker = std::make_unique<fingerprint::SourceTracker>(
-            test::make_map_flow_table(kFloodFlows, 1200000000),
-            std::make_unique<fingerprint::FlowDetailPool>(details.get(), kFloodDetails), *tools, settings, counters, sink);
+struct FloodedTracker : TrackerRig {
+    FloodedTracker() : TrackerRig(kFloodFlows, kFloodDetails) {
         for (unsigned i = 0; i < kFloodSources; ++i) {
             uint8_t a = static_cast<uint8_t>(11 + (i >> 16)), b = static_cast<uint8_t>(i >> 8), c = static_cast<uint8_t>(i);
-            bytes.push_back(build::ethernet(
+            add_frame(build::ethernet(
                 0x0800, build::ipv4({a, b, c, 9}, {198, 51, c, b}, 17, build::udp(5060, 5060, svmap_flood_options(i)))));
-            frames[i] = parser::decode_frame({bytes.back().data(), bytes.back().size()});
-        }
-        next_time_us = 1767225600000000ull;
-    }
-    void parse_burst(unsigned first) {
-        for (unsigned i = 0; i < kBurst; ++i) {
-            const parser::DecodedFrame& frame = frames[first + i];
-            parser::parse_sip_message(frame.payload_span(), messages[i]);
-            packets[i] = {&frame, &messages[i], fingerprint::ProbeKind::udp_empty,
-                          static_cast<uint32_t>(bytes[first + i].size()), next_time_us += 10};
         }
     }
-
-    std::unique_ptr<fingerprint::ToolDatabase> tools;
-    std::unique_ptr<fingerprint::OwnedCounter[]> by_tool;
-    std::unique_ptr<fingerprint::FlowDetail[]> details;
-    fingerprint::SourceCounters counters;
-    DroppingSink sink;
-    std::unique_ptr<fingerprint::SourceTracker> tracker;
-    std::deque<build::Bytes> bytes;
-    std::vector<parser::SipMessage> messages;
-    std::vector<parser::DecodedFrame> frames;
-    std::array<fingerprint::SourcePacket, kBurst> packets{};
-    uint64_t next_time_us = 0;
 };
 
 void NewSources(benchmark::State& state) {
@@ -234,7 +211,7 @@ void NewSources(benchmark::State& state) {
     // the steady state, where every request also closes the oldest flow.
     for (unsigned first = 0; first < kFloodSources; first += kBurst) {
         flood.parse_burst(first);
-        flood.tracker->observe({flood.packets.data(), kBurst});
+        flood.observe_burst();
     }
     unsigned next = 0;
     uint64_t cycles = 0, requests = 0;
@@ -242,7 +219,7 @@ void NewSources(benchmark::State& state) {
         flood.parse_burst(next);
         auto begin = std::chrono::steady_clock::now();
         uint64_t start = __rdtsc();
-        flood.tracker->observe({flood.packets.data(), kBurst});
+        flood.observe_burst();
         cycles += __rdtsc() - start;
         state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
         requests += kBurst;

@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "eal_test_main.hpp"
 #include "flow_table.hpp"
 #include "map_flow_index.hpp"
 
@@ -220,15 +221,5 @@ INSTANTIATE_TEST_SUITE_P(Indexes, FlowTableTest, ::testing::Bool(),
 }  // namespace sipscope::fingerprint
 
 int main(int argc, char** argv) {
-    ::testing::InitGoogleTest(&argc, argv);
-    std::string prefix = "--file-prefix=flowtest" + std::to_string(getpid());
-    const char* eal_arguments[] = {"flow_table_test", "--no-huge", "-m", "128", "--no-shconf", prefix.c_str(),
-                                   "--no-pci", "--no-telemetry", "--log-level=*:error", "-l", "0"};
-    if (rte_eal_init(static_cast<int>(std::size(eal_arguments)), const_cast<char**>(eal_arguments)) < 0) {
-        std::fprintf(stderr, "flow_table_test: EAL start failed\n");
-        return 1;
-    }
-    int result = RUN_ALL_TESTS();
-    rte_eal_cleanup();
-    return result;
+    return sipscope::testing_support::run_tests_with_eal(argc, argv, "flow_table_test", "128");
 }

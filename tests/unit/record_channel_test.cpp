@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "eal_test_main.hpp"
 #include "record_channel.hpp"
 
 namespace {
@@ -150,15 +151,5 @@ TEST(RecordChannel, ADryPoolNeverWaitsForAProgressRecord) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    ::testing::InitGoogleTest(&argc, argv);
-    std::string prefix = "--file-prefix=rctest" + std::to_string(getpid());
-    const char* eal_arguments[] = {"record_channel_test", "--no-huge", "-m", "128", "--no-shconf", prefix.c_str(),
-                                   "--no-pci", "--no-telemetry", "--log-level=*:error", "-l", "0"};
-    if (rte_eal_init(static_cast<int>(std::size(eal_arguments)), const_cast<char**>(eal_arguments)) < 0) {
-        std::fprintf(stderr, "record_channel_test: EAL start failed\n");
-        return 1;
-    }
-    int result = RUN_ALL_TESTS();
-    rte_eal_cleanup();
-    return result;
+    return sipscope::testing_support::run_tests_with_eal(argc, argv, "record_channel_test", "128");
 }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "eal_test_main.hpp"
 #include "resident_memory.hpp"
 #include "resident_pool.hpp"
 
@@ -109,15 +110,5 @@ TEST(ResidentPool, PacketPoolHoldsEveryMbufInitialised) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    ::testing::InitGoogleTest(&argc, argv);
-    std::string prefix = "--file-prefix=rptest" + std::to_string(getpid());
-    const char* eal_arguments[] = {"resident_pool_test", "--no-huge", "-m", "256", "--no-shconf", prefix.c_str(),
-                                   "--no-pci", "--no-telemetry", "--log-level=*:error", "-l", "0"};
-    if (rte_eal_init(static_cast<int>(std::size(eal_arguments)), const_cast<char**>(eal_arguments)) < 0) {
-        std::fprintf(stderr, "resident_pool_test: EAL start failed\n");
-        return 1;
-    }
-    int result = RUN_ALL_TESTS();
-    rte_eal_cleanup();
-    return result;
+    return sipscope::testing_support::run_tests_with_eal(argc, argv, "resident_pool_test", "256");
 }
