@@ -362,6 +362,25 @@ void ToolDatabase::compile(const std::string& origin) {
         key_of_header_[id] = static_cast<int16_t>(key_index(parser::canonical_name(static_cast<parser::HeaderId>(id))));
 }
 
+namespace {
+
+// `extract` (required_prefix, required_literal) of each condition of
+// `group`, or nothing when one has none: a filter on a key is safe only
+// when every condition it stands for has its text.
+std::vector<std::string> of_every_condition(const std::vector<std::size_t>& group, const std::vector<std::string>& expressions,
+                                            std::string (*extract)(std::string_view)) {
+    std::vector<std::string> texts;
+    for (std::size_t i : group) {
+        // "^(?:" REGEX ")": the condition's own expression.
+        std::string text = extract(std::string_view(expressions[i]).substr(4, expressions[i].size() - 5));
+        if (text.empty()) return {};
+        texts.push_back(std::move(text));
+    }
+    return texts;
+}
+
+}  // namespace
+
 void ToolDatabase::compile_key(KeyMatcher& matcher, const std::vector<std::string>& expressions,
                                const std::vector<std::pair<const ToolEntry*, const ToolCondition*>>& where,
                                const std::string& origin) {
@@ -369,31 +388,15 @@ void ToolDatabase::compile_key(KeyMatcher& matcher, const std::vector<std::strin
     for (std::size_t i = 0; i < expressions.size(); ++i)
         (expressions[i].starts_with("^(?:.*") ? searches : anchored).push_back(i);
     compile_group(matcher, anchored, expressions, where, origin, matcher.anchored);
-    for (std::size_t i : anchored) {
-        // "^(?:" REGEX ")": the condition's own expression.
-        std::string prefix = required_prefix(std::string_view(expressions[i]).substr(4, expressions[i].size() - 5));
-        if (prefix.empty()) {
-            matcher.anchored_prefixes.clear();
-            break;
-        }
-        matcher.anchored_prefixes.push_back(std::move(prefix));
-    }
+    matcher.anchored_prefixes = of_every_condition(anchored, expressions, required_prefix);
     // A prefix that begins with another is covered by it.
-    std::sort(matcher.anchored_prefixes.begin(), matcher.anchored_prefixes.end());
     auto& prefixes = matcher.anchored_prefixes;
+    std::sort(prefixes.begin(), prefixes.end());
     prefixes.erase(std::unique(prefixes.begin(), prefixes.end(),
                                [](const std::string& kept, const std::string& next) { return next.starts_with(kept); }),
                    prefixes.end());
     compile_group(matcher, searches, expressions, where, origin, matcher.searches);
-    for (std::size_t i : searches) {
-        // "^(?:" REGEX ")": the condition's own expression.
-        std::string literal = required_literal(std::string_view(expressions[i]).substr(4, expressions[i].size() - 5));
-        if (literal.empty()) {
-            matcher.search_literals.clear();
-            break;
-        }
-        matcher.search_literals.push_back(std::move(literal));
-    }
+    matcher.search_literals = of_every_condition(searches, expressions, required_literal);
 }
 
 void ToolDatabase::compile_group(const KeyMatcher& matcher, const std::vector<std::size_t>& group,

@@ -39,8 +39,8 @@ private:
         const uint64_t file_bytes = static_cast<uint64_t>(status.st_size);
         uint8_t header[kFileHeaderBytes];
         if (pread(fd_, header, sizeof header, 0) != static_cast<ssize_t>(sizeof header)) return std::nullopt;
-        uint32_t magic = read32(header, false);
-        bool nanoseconds = false;
+        uint32_t magic;
+        std::memcpy(&magic, header, sizeof magic);
         if (magic == 0xa1b2c3d4 || magic == 0xa1b23c4d) {
             swapped_ = false;
         } else if (magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1) {
@@ -48,10 +48,10 @@ private:
         } else {
             return std::nullopt;  // pcapng or not a capture
         }
-        nanoseconds = read32(header, swapped_) == 0xa1b23c4d;
-        const uint32_t snapshot = read32(header + 16, swapped_);
+        const bool nanoseconds = read32(header) == 0xa1b23c4d;
+        const uint32_t snapshot = read32(header + 16);
         // The low 16 bits name the link type; the others say FCS lengths.
-        if ((read32(header + 20, swapped_) & 0xffff) != kLinkTypeEthernet || read16(header + 4) != 2) return std::nullopt;
+        if ((read32(header + 20) & 0xffff) != kLinkTypeEthernet || read16(header + 4) != 2) return std::nullopt;
         const uint32_t largest = snapshot == 0 || snapshot > kLargestSnapshot ? kLargestSnapshot : snapshot;
         CaptureInventory inventory;
         inventory.link_type = DLT_EN10MB;
@@ -60,8 +60,8 @@ private:
             if (file_bytes - offset < kRecordHeaderBytes) return std::nullopt;  // a record header cut short
             const uint8_t* record = at(offset);
             if (record == nullptr) return std::nullopt;
-            const uint32_t seconds = read32(record, swapped_), fraction = read32(record + 4, swapped_);
-            const uint32_t captured = read32(record + 8, swapped_);
+            const uint32_t seconds = read32(record), fraction = read32(record + 4);
+            const uint32_t captured = read32(record + 8);
             if (captured > largest || file_bytes - offset - kRecordHeaderBytes < captured) return std::nullopt;
             // Microseconds, as net_pcap and libpcap (asked for them) report.
             uint64_t time_us = uint64_t{seconds} * 1000000u + (nanoseconds ? fraction / 1000 : fraction);
@@ -85,10 +85,11 @@ private:
         }
         return block_.data() + (offset - block_start_);
     }
-    static uint32_t read32(const uint8_t* bytes, bool swapped) {
+    // Fields in the file's byte order.
+    uint32_t read32(const uint8_t* bytes) const {
         uint32_t value;
         std::memcpy(&value, bytes, sizeof value);
-        return swapped ? __builtin_bswap32(value) : value;
+        return swapped_ ? __builtin_bswap32(value) : value;
     }
     uint16_t read16(const uint8_t* bytes) const {
         uint16_t value;

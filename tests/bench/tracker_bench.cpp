@@ -123,6 +123,16 @@ struct TrackerRig {
         }
     }
     void observe_burst() { tracker->observe({packets.data(), kBurst}); }
+    // The same, timed: its wall time goes to `state` (manual time), its
+    // TSC cycles are returned.
+    uint64_t observe_burst_timed(benchmark::State& state) {
+        auto begin = std::chrono::steady_clock::now();
+        uint64_t start = __rdtsc();
+        observe_burst();
+        uint64_t cycles = __rdtsc() - start;
+        state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
+        return cycles;
+    }
 
     std::unique_ptr<fingerprint::ToolDatabase> tools;
     std::unique_ptr<fingerprint::OwnedCounter[]> by_tool;
@@ -136,6 +146,14 @@ struct TrackerRig {
     std::array<fingerprint::SourcePacket, kBurst> packets{};
     uint64_t next_time_us = 0;
 };
+
+// Items per second, and ns_per_<item> and cycles_per_<item> counters.
+void report_per_item(benchmark::State& state, const char* item, uint64_t items, uint64_t cycles) {
+    state.SetItemsProcessed(static_cast<int64_t>(items));
+    state.counters[std::string("ns_per_") + item] =
+        benchmark::Counter(static_cast<double>(items), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    state.counters[std::string("cycles_per_") + item] = static_cast<double>(cycles) / static_cast<double>(items);
+}
 
 // One source's requests, decoded, and a tracker that has seen the first
 // burst of them (its fingerprint settles within it).
@@ -157,19 +175,12 @@ void SettledRequests(benchmark::State& state, std::string (*request)(unsigned)) 
     uint64_t cycles = 0, requests = 0;
     for (auto _ : state) {
         source.parse_burst(next);
-        auto begin = std::chrono::steady_clock::now();
-        uint64_t start = __rdtsc();
-        source.observe_burst();
-        cycles += __rdtsc() - start;
-        state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
+        cycles += source.observe_burst_timed(state);
         requests += kBurst;
         next += kBurst;
         if (next == kRequests) next = kBurst;  // the first burst settled the template; it is not timed again
     }
-    state.SetItemsProcessed(static_cast<int64_t>(requests));
-    state.counters["ns_per_request"] = benchmark::Counter(static_cast<double>(requests), benchmark::Counter::kIsRate |
-                                                                                           benchmark::Counter::kInvert);
-    state.counters["cycles_per_request"] = static_cast<double>(cycles) / static_cast<double>(requests);
+    report_per_item(state, "request", requests, cycles);
 }
 
 // svmap's own values (captured from SIPVicious 0.3.4): a decimal branch
@@ -217,18 +228,11 @@ void NewSources(benchmark::State& state) {
     uint64_t cycles = 0, requests = 0;
     for (auto _ : state) {
         flood.parse_burst(next);
-        auto begin = std::chrono::steady_clock::now();
-        uint64_t start = __rdtsc();
-        flood.observe_burst();
-        cycles += __rdtsc() - start;
-        state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
+        cycles += flood.observe_burst_timed(state);
         requests += kBurst;
         next = (next + kBurst) % kFloodSources;
     }
-    state.SetItemsProcessed(static_cast<int64_t>(requests));
-    state.counters["ns_per_source"] = benchmark::Counter(static_cast<double>(requests), benchmark::Counter::kIsRate |
-                                                                                          benchmark::Counter::kInvert);
-    state.counters["cycles_per_source"] = static_cast<double>(cycles) / static_cast<double>(requests);
+    report_per_item(state, "source", requests, cycles);
     state.counters["records"] = static_cast<double>(flood.sink.sent);
 }
 
