@@ -41,6 +41,32 @@ void on_stop_signal(int) { g_signal_flags.stop.store(1, std::memory_order_relaxe
 void on_reopen_signal(int) { g_signal_flags.reopen.store(1, std::memory_order_relaxed); }
 void on_reload_signal(int) { g_signal_flags.reload.store(1, std::memory_order_relaxed); }
 
+// Records arrive written by a worker on another core: every line the
+// formatter reads is a transfer from that core's cache (the first read of a
+// record was 12 % of the control lcore in a flood). The lines are asked
+// for ahead, in two steps: a record's head (kind, flow, has_detail) two
+// records ahead, and one record ahead, when its head has arrived, the parts
+// of its detail that it uses (the fingerprint's filled entries, the scan
+// profile, the intent's first lines).
+constexpr unsigned kHeadAhead = 2;
+constexpr std::size_t kRecordHeadBytes = offsetof(fingerprint::FlowRecord, detail);
+constexpr std::size_t kIntentLinesAhead = 8;
+
+void prefetch_lines(const void* at, std::size_t bytes) {
+    for (std::size_t line = 0; line < bytes; line += 64) __builtin_prefetch(static_cast<const char*>(at) + line, 0, 3);
+}
+
+void prefetch_record_head(const fingerprint::FlowRecord& record) { prefetch_lines(&record, kRecordHeadBytes); }
+
+void prefetch_record_detail(const fingerprint::FlowRecord& record) {
+    if (!record.has_detail) return;
+    const fingerprint::FlowDetail& detail = record.detail;
+    prefetch_lines(&detail.fingerprint, offsetof(fingerprint::HeaderFingerprint, entries) +
+                                            detail.fingerprint.entry_count * sizeof(fingerprint::FingerprintEntry));
+    prefetch_lines(&detail.scan, sizeof detail.scan);
+    prefetch_lines(&detail.intent, kIntentLinesAhead * 64);
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -94,7 +120,14 @@ unsigned ControlLoop::drain_records() {
     std::array<void*, kRecordBurst> objects;
     for (WorkerContext* worker : workers_) {
         unsigned count = rte_ring_sc_dequeue_burst(worker->records->ring(), objects.data(), kRecordBurst, nullptr);
+        auto record_at = [&](unsigned i) -> const fingerprint::FlowRecord& {
+            return *static_cast<const fingerprint::FlowRecord*>(objects[i]);
+        };
+        for (unsigned i = 0; i < count && i < kHeadAhead; ++i) prefetch_record_head(record_at(i));
+        if (count != 0) prefetch_record_detail(record_at(0));
         for (unsigned i = 0; i < count; ++i) {
+            if (i + kHeadAhead < count) prefetch_record_head(record_at(i + kHeadAhead));
+            if (i + 1 < count) prefetch_record_detail(record_at(i + 1));
             auto& record = *static_cast<fingerprint::FlowRecord*>(objects[i]);  // ours until put back
             // A one-request flow's fingerprint_id is its template's hash:
             // taken once here for every reader of the record.
