@@ -31,6 +31,9 @@ public:
 
     // control lcore: every record (progress, alert, closed flow).
     void observe(const fingerprint::FlowRecord& record);
+    // control lcore: asks for what observe(record) will read, a record or
+    // more ahead (no lock: only the control lcore changes the index).
+    void prefetch(const fingerprint::FlowRecord& record) const { entries_.prefetch(record.flow.source); }
     // Any thread: the top `count` sources seen within `window_us` of the
     // newest packet time, most requests first, as a JSON document.
     std::string json(std::size_t count, uint64_t window_us) const;

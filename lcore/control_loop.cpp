@@ -47,7 +47,8 @@ void on_reload_signal(int) { g_signal_flags.reload.store(1, std::memory_order_re
 // for ahead, in two steps: a record's head (kind, flow, has_detail) two
 // records ahead, and one record ahead, when its head has arrived, the parts
 // of its detail that it uses (the fingerprint's filled entries, the scan
-// profile, the intent's first lines).
+// profile, the intent's first lines) and the slots its source will be
+// looked up in (top sources, the replay's summary).
 constexpr unsigned kHeadAhead = 2;
 constexpr std::size_t kRecordHeadBytes = offsetof(fingerprint::FlowRecord, detail);
 constexpr std::size_t kIntentLinesAhead = 8;
@@ -127,7 +128,11 @@ unsigned ControlLoop::drain_records() {
         if (count != 0) prefetch_record_detail(record_at(0));
         for (unsigned i = 0; i < count; ++i) {
             if (i + kHeadAhead < count) prefetch_record_head(record_at(i + kHeadAhead));
-            if (i + 1 < count) prefetch_record_detail(record_at(i + 1));
+            if (i + 1 < count) {
+                prefetch_record_detail(record_at(i + 1));
+                top_sources_.prefetch(record_at(i + 1));
+                if (summary_.sources) summary_.sources->prefetch(record_at(i + 1).flow);
+            }
             auto& record = *static_cast<fingerprint::FlowRecord*>(objects[i]);  // ours until put back
             // A one-request flow's fingerprint_id is its template's hash:
             // taken once here for every reader of the record.

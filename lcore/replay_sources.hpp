@@ -38,6 +38,9 @@ public:
     // Adds `hash`; true when it was new. False also when the set is full
     // (then full() says so), and for every insert after that.
     bool insert(uint64_t hash);
+    void prefetch(uint64_t hash) const {
+        if (!full_) __builtin_prefetch(&slots_[(hash == 0 ? 1 : hash) & (slots_.size() - 1)], 0, 3);
+    }
     bool full() const { return full_; }
     std::size_t size() const { return size_; }
 
@@ -61,6 +64,11 @@ public:
 
     ReplaySources();
     void observe(const fingerprint::FlowState& flow);
+    // Asks for the lines observe(flow) will look up first, a flow or more ahead.
+    void prefetch(const fingerprint::FlowState& flow) const {
+        sources_.prefetch(parser::IpAddressHash()(flow.source));
+        top_.prefetch(flow.source);
+    }
 
     uint64_t count() const;
     bool count_estimated() const { return sources_.full(); }
