@@ -447,6 +447,7 @@ std::unique_ptr<ToolScratch> ToolDatabase::make_scratch() const {
     if (prototype_scratch_ && hs_clone_scratch(prototype_scratch_, &scratch->scratch_) != HS_SUCCESS)
         throw ToolDatabaseError("cannot clone Hyperscan scratch space");
     scratch->cache_ = std::make_unique<ToolScratch::CachedValue[]>(ToolScratch::kCachedValues);
+    scratch->key_cache_use_.resize(keys_.size());
     scratch->require_matched_.resize(tools_.size());
     scratch->expect_matched_.resize(tools_.size());
     scratch->forbidden_.resize(tools_.size());
@@ -509,10 +510,12 @@ void ToolDatabase::match_value(int key, std::string_view value, ToolScratch& scr
     // Values longer than a template's are not cached (only documents have them).
     bool cacheable = matcher.conditions.size() <= 64 && value.size() <= kFingerprintValueBytes;
     ToolScratch::CachedValue* cached = nullptr;
-    if (cacheable) {
+    if (cacheable && scratch.should_ask_cache(key)) {
         uint32_t hash = text_hash(value, static_cast<uint32_t>(key));
         cached = &scratch.cache_[hash % ToolScratch::kCachedValues];
-        if (cached->key == key && same_text({cached->value, cached->length}, value)) {
+        bool hit = cached->key == key && same_text({cached->value, cached->length}, value);
+        scratch.count_cache_lookup(key, hit);
+        if (hit) {
             ++scratch.cache_hits_;
             for (uint64_t bits = cached->matched; bits != 0; bits &= bits - 1)
                 scratch.mark(matcher.conditions[static_cast<std::size_t>(__builtin_ctzll(bits))]);

@@ -202,6 +202,13 @@ public:
     uint64_t searches_skipped() const { return searches_skipped_; }
     // Values whose anchored conditions were not run: none of their prefixes began them.
     uint64_t anchored_skipped() const { return anchored_skipped_; }
+    // Values matched without asking the cache: their key's values seldom
+    // repeat (counted among the misses too: they were scanned).
+    uint64_t cache_bypassed() const { return cache_bypassed_; }
+    // The cache's use by key (see KeyCacheUse below).
+    static constexpr uint32_t kUseWindow = 256;
+    static constexpr uint32_t kMinHitShare = 8;
+    static constexpr uint32_t kBypassedProbeEvery = 64;
 
 private:
     friend class ToolDatabase;
@@ -214,9 +221,40 @@ private:
         char value[kFingerprintValueBytes];
     };
     static constexpr std::size_t kCachedValues = 2048;  // 224 KiB per worker
+    // Whether a key's values repeat enough to be worth the cache. Values
+    // that never repeat (a Call-ID, a From tag, a Via branch: a new one per
+    // request of most tools) missed in a cold slot every time, then filled
+    // it, evicting a value that does repeat: in a flood of one-request
+    // sources that miss was half of the cache's cost. A key whose values
+    // hit less than 1 in kMinHitShare of kUseWindow look-ups is matched
+    // without the cache, except one look-up in kBypassedProbeEvery, which
+    // keeps measuring, so a key whose values start repeating comes back.
+    struct KeyCacheUse {
+        uint32_t lookups = 0, hits = 0;  // this window
+        uint32_t bypassed_since_probe = 0;
+        bool bypassed = false;
+    };
+    // False when `key`'s next value is to be matched without the cache.
+    bool should_ask_cache(int key) {
+        KeyCacheUse& use = key_cache_use_[static_cast<std::size_t>(key)];
+        if (!use.bypassed || ++use.bypassed_since_probe == kBypassedProbeEvery) {
+            use.bypassed_since_probe = 0;
+            return true;
+        }
+        ++cache_bypassed_;
+        return false;
+    }
+    void count_cache_lookup(int key, bool hit) {
+        KeyCacheUse& use = key_cache_use_[static_cast<std::size_t>(key)];
+        use.hits += hit;
+        if (++use.lookups < kUseWindow) return;
+        use.bypassed = use.hits * kMinHitShare < use.lookups;
+        use.lookups = use.hits = 0;
+    }
     hs_scratch* scratch_ = nullptr;
     std::unique_ptr<CachedValue[]> cache_;
-    uint64_t cache_hits_ = 0, cache_misses_ = 0, searches_skipped_ = 0, anchored_skipped_ = 0;
+    std::vector<KeyCacheUse> key_cache_use_;  // by key index
+    uint64_t cache_hits_ = 0, cache_misses_ = 0, searches_skipped_ = 0, anchored_skipped_ = 0, cache_bypassed_ = 0;
     // The conditions matched in this match: a bitset to ask, and the list
     // of them to weigh and to clear (a request matches a handful of the
     // database's conditions; walking and resetting every bit cost more).

@@ -241,6 +241,43 @@ TEST_F(ShippedDatabase, RepeatedValuesAreMatchedOnceAndCachedExactly) {
     EXPECT_EQ(database->match(fingerprint_of({{"server", "friendly-scanner"}}), *scratch).tool, -1);
 }
 
+// A key whose values never repeat (a Call-ID, a From tag) stops asking the
+// cache, which keeps its slots for values that do repeat; what is matched
+// stays the same, and a key whose values start repeating asks again.
+TEST_F(ShippedDatabase, KeysWhoseValuesNeverRepeatStopAskingTheCache) {
+    scratch = database->make_scratch();
+    auto fresh = database->make_scratch();
+    auto svmap = [](unsigned source) {
+        std::string tag = std::to_string(1000003u * source % 999983u);
+        return fingerprint_of({{"from", "\"sipvicious\"<sip:100@1.1.1.1>;tag=" + tag},
+                               {"user-agent", "friendly-scanner"},
+                               {"call-id", std::to_string(7919u * source + 12345u)}});
+    };
+    for (unsigned source = 0; source < 2 * ToolScratch::kUseWindow; ++source) {
+        ToolMatch cached = database->match(svmap(source), *scratch);
+        ToolMatch scanned = database->match(svmap(source), *fresh);
+        ASSERT_EQ(cached.tool, scanned.tool);
+        ASSERT_EQ(cached.complete, scanned.complete);
+    }
+    // One window of look-ups each: From and Call-ID never hit and are
+    // bypassed since; User-Agent hit every time but the first and is not.
+    uint64_t bypassed = scratch->cache_bypassed();
+    EXPECT_GT(bypassed, 0u);
+    uint64_t hits = scratch->cache_hits();
+    ToolMatch later = database->match(svmap(7777), *scratch);
+    EXPECT_EQ(tool_of(later).name, "sipvicious");
+    EXPECT_EQ(scratch->cache_hits(), hits + 1);          // the User-Agent
+    EXPECT_EQ(scratch->cache_bypassed(), bypassed + 2);  // From and Call-ID
+    // The same From and Call-ID from now on: the probes that keep measuring
+    // see them hit, and after a window of probes the cache is asked again.
+    uint64_t lookups = ToolScratch::kUseWindow * ToolScratch::kBypassedProbeEvery;
+    for (uint64_t i = 0; i < lookups; ++i) database->match(svmap(7777), *scratch);
+    uint64_t hits_before = scratch->cache_hits(), bypassed_before = scratch->cache_bypassed();
+    database->match(svmap(7777), *scratch);
+    EXPECT_EQ(scratch->cache_bypassed(), bypassed_before);
+    EXPECT_EQ(scratch->cache_hits(), hits_before + 3);
+}
+
 // A condition reads its own key's value: it can no longer run on into the
 // next line of the template (a From condition ending in the To header).
 TEST(ToolDatabaseValues, AConditionNeverSpansTwoHeaders) {
