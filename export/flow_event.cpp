@@ -247,13 +247,15 @@ void write_sip(JsonObject& event, const fingerprint::FlowState& flow) {
 // pairs (header names come from the wire: never field names), the header
 // order and the template's state.
 void write_fingerprint(JsonObject& event, const fingerprint::HeaderFingerprint& print) {
-    static thread_local std::string value;  // reused: no allocation per entry
+    // Each value as render_value() shows it, written in the escaping pass.
+    constexpr ByteStandIn kMarker{fingerprint::kVariableMarker, fingerprint::kVariableMarkerText};
     event.begin_array("fingerprint");
     for (uint8_t i = 0; i < print.entry_count; ++i) {
         const fingerprint::FingerprintEntry& entry = print.entries[i];
-        value.clear();
-        fingerprint::render_value(entry, value);
-        event.begin_object_element().field("name", std::string_view(entry.key, entry.key_length)).field("value", value).end();
+        event.begin_object_element()
+            .field("name", std::string_view(entry.key, entry.key_length))
+            .field("value", std::string_view(entry.value, entry.value_length), kMarker)
+            .end();
     }
     event.end_array();
     event.begin_array("header_sequence");

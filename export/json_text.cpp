@@ -121,8 +121,9 @@ char* put_digits(char* at, uint64_t value, unsigned digits) {
 // The body of a JSON string (no quotes) at `out`, which has room for
 // 6 bytes per byte of `text`; returns its end. Only bytes that must be
 // written otherwise break the run being copied: valid UTF-8 (header values
-// carry U+2591 markers and names) is skipped over in place.
-char* put_json_string_body(char* out, std::string_view text) {
+// carry U+2591 markers and names) is skipped over in place. A stand-in's
+// byte (a control byte: one that stops the run) is written as its text.
+char* put_json_string_body(char* out, std::string_view text, const ByteStandIn* stand_in = nullptr) {
     std::size_t run = 0;  // start of the bytes not yet copied
     std::size_t i = next_needing_care(text, 0);
     while (i < text.size()) {
@@ -134,8 +135,13 @@ char* put_json_string_body(char* out, std::string_view text) {
         }
         std::memcpy(out, text.data() + run, i - run);
         out += i - run;
-        std::size_t consumed = 0;
-        out = put_escaped(out, text, i, consumed);
+        std::size_t consumed = 1;
+        if (stand_in && text[i] == stand_in->byte) {
+            std::memcpy(out, stand_in->text.data(), stand_in->text.size());
+            out += stand_in->text.size();
+        } else {
+            out = put_escaped(out, text, i, consumed);
+        }
         run = i += consumed;
         i = next_needing_care(text, i);
     }
@@ -260,18 +266,30 @@ void JsonObject::key_and(std::string_view name, Put put) {
     commit(put(put_key(room(name.size() + 4 + 40), name, need_comma_)));
 }
 
-void JsonObject::string_value(std::string_view value) {
+void JsonObject::string_value(std::string_view value, const ByteStandIn* stand_in) {
     if (value.size() <= kLongestInlineValue) {
         char* at = room(6 * value.size() + 2);
         *at++ = '"';
-        at = put_json_string_body(at, value);
+        at = put_json_string_body(at, value, stand_in);
         *at++ = '"';
         commit(at);
         return;
     }
     flush();
-    append_json_string(out_, value);
+    std::size_t start = out_.size();
+    out_.resize(start + 6 * value.size() + 2);
+    char* at = out_.data() + start;
+    *at++ = '"';
+    at = put_json_string_body(at, value, stand_in);
+    *at++ = '"';
+    out_.resize(static_cast<std::size_t>(at - out_.data()));
     need_comma_ = true;
+}
+
+JsonObject& JsonObject::field(std::string_view name, std::string_view value, ByteStandIn stand_in) {
+    key(name);
+    string_value(value, &stand_in);
+    return *this;
 }
 
 JsonObject& JsonObject::field(std::string_view name, std::string_view value) {

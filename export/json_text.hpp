@@ -28,6 +28,15 @@ std::string format_rfc3339(uint64_t microseconds_since_epoch);
 // nullopt for anything else (readers of events: ClickHouse rows, campaigns).
 std::optional<int64_t> parse_rfc3339(std::string_view text);
 
+// A control byte that a value uses to stand for a longer text (the
+// fingerprint's marker of a character that varied, U+2591 in events):
+// written as that text instead of being escaped. `text` is valid UTF-8 of
+// at most 6 bytes.
+struct ByteStandIn {
+    char byte;
+    std::string_view text;
+};
+
 // Incremental writer of one JSON object; keeps track of commas. Keys are
 // the sensor's own names (written as they are); values are escaped.
 //
@@ -47,6 +56,9 @@ public:
     JsonObject& operator=(const JsonObject&) = delete;
 
     JsonObject& field(std::string_view key, std::string_view value);
+    // `value` with every `stand_in.byte` written as `stand_in.text`, in the
+    // same pass as the escaping (no rendered copy of the value first).
+    JsonObject& field(std::string_view key, std::string_view value, ByteStandIn stand_in);
     JsonObject& field(std::string_view key, const char* value) { return field(key, std::string_view(value)); }
     JsonObject& field(std::string_view key, uint64_t value);
     JsonObject& field(std::string_view key, int64_t value);
@@ -77,7 +89,7 @@ private:
     void key(std::string_view name);
     template <class Put>
     void key_and(std::string_view name, Put put);
-    void string_value(std::string_view value);
+    void string_value(std::string_view value, const ByteStandIn* stand_in = nullptr);
     void open();
     void close(char bracket);
 

@@ -20,8 +20,6 @@ namespace sipscope::fingerprint {
 
 namespace {
 
-constexpr std::string_view kMarkerText = "\u2591";
-
 inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 // Characters that continue a number or an address: a needle never starts
@@ -510,7 +508,7 @@ void render_value(const FingerprintEntry& entry, std::string& out) {
     std::string_view value(entry.value, entry.value_length);
     for (std::size_t marker; (marker = value.find(kVariableMarker)) != std::string_view::npos;) {
         out.append(value.substr(0, marker));
-        out += kMarkerText;
+        out += kVariableMarkerText;
         value.remove_prefix(marker + 1);
     }
     out.append(value);

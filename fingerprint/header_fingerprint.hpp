@@ -40,6 +40,7 @@ inline constexpr std::size_t kSequenceLength = 32;
 // appear in a header value of a well-formed message; rendered as U+2591
 // (░) in events and in the matcher's document.
 inline constexpr char kVariableMarker = '\x1f';
+inline constexpr std::string_view kVariableMarkerText = "\u2591";
 
 struct FingerprintEntry {
     char key[kFingerprintKeyBytes] = {};      // lower case; "sdp:m" for SDP lines

@@ -121,7 +121,7 @@ TEST(JsonText, FieldsAgreeWithAPlainWriter) {
     }
     std::string long_key(100, 'k');
     std::string long_value(300, 'v');
-    std::string care = "a\"b\xe2\x96\x91c\x01";
+    std::string care = "a\"b\xe2\x96\x91" "c\x01";
     std::string out;
     JsonObject(out).field(long_key, "x").field("s", long_value).field("e", care).field(long_key, uint64_t{7})
         .begin_array(long_key).element(long_value).element(care).element("").end_array()
@@ -132,6 +132,37 @@ TEST(JsonText, FieldsAgreeWithAPlainWriter) {
                            long_key + "\":7,\"" + long_key + "\":[\"" + long_value + "\"," + quoted_care + ",\"\"],\"" +
                            long_key + "\":{\"b\":false},\"i\":-5}";
     EXPECT_EQ(out, expected);
+}
+
+// A value with a stand-in byte is written as the value with that byte
+// replaced by its text first, then escaped, whatever surrounds it (escapes,
+// UTF-8 valid or not, the buffer's edge, values too long to inline).
+TEST(JsonText, StandInBytesAgreeWithReplacingThenEscaping) {
+    const ByteStandIn marker{'\x1f', "\u2591"};
+    auto replaced = [&](std::string_view value) {
+        std::string out;
+        for (char c : value) {
+            if (c == marker.byte) out += marker.text;
+            else out.push_back(c);
+        }
+        return out;
+    };
+    std::vector<std::string> values = {"", "\x1f", "\x1f\x1f", "a\x1f", "\x1f" "b", "tag=\x1f\x1f\x1f;x=\"q\"",
+                                       "\xe2\x1f\x96", "\x01\x1f\xff", std::string(400, '\x1f'), std::string(500, 'v') + "\x1f"};
+    std::mt19937 random(11);
+    const char alphabet[] = {'a', '0', ';', '"', '\\', '\x1f', '\x01', '\x7f', '\xe2', '\x96', '\x91', '\xc3', '\xff'};
+    for (int n = 0; n < 2000; ++n) {
+        std::string value(random() % 120, ' ');
+        for (char& c : value) c = alphabet[random() % sizeof alphabet];
+        values.push_back(value);
+    }
+    std::string padding(8100, 'p');  // the next values straddle the buffer's end
+    for (const std::string& value : values) {
+        std::string out, expected;
+        JsonObject(out).field("p", padding).field("value", value, marker).end();
+        JsonObject(expected).field("p", padding).field("value", replaced(value)).end();
+        ASSERT_EQ(out, expected) << value;
+    }
 }
 
 // A writer's buffer fills and is handed over mid-object; values past the
