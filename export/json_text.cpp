@@ -149,12 +149,12 @@ char* put_json_string_body(char* out, std::string_view text, const ByteStandIn* 
     return out + (text.size() - run);
 }
 
-// The same appended to a string (the API's callers; events go through
-// JsonObject's buffer).
-void append_json_string_body(std::string& out, std::string_view text) {
+// The same appended to a string (the API's callers, and values too long
+// to be escaped inside JsonObject's buffer).
+void append_json_string_body(std::string& out, std::string_view text, const ByteStandIn* stand_in = nullptr) {
     std::size_t start = out.size();
     out.resize(start + 6 * text.size());
-    out.resize(static_cast<std::size_t>(put_json_string_body(out.data() + start, text) - out.data()));
+    out.resize(static_cast<std::size_t>(put_json_string_body(out.data() + start, text, stand_in) - out.data()));
 }
 
 }  // namespace
@@ -276,13 +276,9 @@ void JsonObject::string_value(std::string_view value, const ByteStandIn* stand_i
         return;
     }
     flush();
-    std::size_t start = out_.size();
-    out_.resize(start + 6 * value.size() + 2);
-    char* at = out_.data() + start;
-    *at++ = '"';
-    at = put_json_string_body(at, value, stand_in);
-    *at++ = '"';
-    out_.resize(static_cast<std::size_t>(at - out_.data()));
+    out_.push_back('"');
+    append_json_string_body(out_, value, stand_in);
+    out_.push_back('"');
     need_comma_ = true;
 }
 

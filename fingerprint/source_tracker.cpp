@@ -2,6 +2,7 @@
 // hot path: no allocation once constructed.
 #include "source_tracker.hpp"
 
+#include "prefetch_lines.hpp"
 #include "template_id.hpp"
 
 #include <algorithm>
@@ -74,18 +75,8 @@ void SourceTracker::observe(std::span<const SourcePacket> packets) {
 // settled request reads are fetched one or two packets ahead instead. A
 // position from the bulk lookup may be stale by then (an eviction in the
 // burst): a prefetch of the wrong slot costs a little bandwidth, nothing else.
-namespace {
-constexpr std::size_t kCacheLine = 64;
-// Every cache line of `bytes` at `at`, to be written (DPDK 22.11's
-// rte_prefetch0_write is still experimental API).
-void prefetch_lines(const void* at, std::size_t bytes) {
-    const char* first = static_cast<const char*>(at);
-    for (std::size_t line = 0; line < bytes; line += kCacheLine) __builtin_prefetch(first + line, 1, 3);
-}
-}  // namespace
-
 void SourceTracker::prefetch_flow(int32_t position) {
-    if (position >= 0) prefetch_lines(&flows_->at(position), sizeof(FlowState));
+    if (position >= 0) prefetch_lines_for_writing(&flows_->at(position), sizeof(FlowState));
 }
 
 void SourceTracker::prefetch_detail(int32_t position) {
@@ -94,11 +85,11 @@ void SourceTracker::prefetch_detail(int32_t position) {
     if (slot >= details_->capacity()) return;  // no detail (or refused)
     const FlowDetail& detail = details_->at(slot);
     const HeaderFingerprint& print = detail.fingerprint;
-    prefetch_lines(&print, kCacheLine);
-    prefetch_lines(print.entries.data(), kPrefetchedEntries * sizeof(FingerprintEntry));  // a scanner's ~10 headers
-    prefetch_lines(&print.entry_of_header, sizeof print.entry_of_header);
-    prefetch_lines(&detail.scan, 2 * kCacheLine);
-    prefetch_lines(&detail.intent, kPrefetchedIntentBytes);
+    prefetch_lines_for_writing(&print, kCacheLineBytes);
+    prefetch_lines_for_writing(print.entries.data(), kPrefetchedEntries * sizeof(FingerprintEntry));  // a scanner's ~10 headers
+    prefetch_lines_for_writing(&print.entry_of_header, sizeof print.entry_of_header);
+    prefetch_lines_for_writing(&detail.scan, 2 * kCacheLineBytes);
+    prefetch_lines_for_writing(&detail.intent, kPrefetchedIntentBytes);
 }
 
 // --active-timeout: like a flow exporter's active timeout, an open flow is

@@ -4,6 +4,7 @@
 #include "log.hpp"
 #include "control_loop.hpp"
 
+#include "prefetch_lines.hpp"
 #include "service_notify.hpp"
 #include "template_id.hpp"
 
@@ -53,19 +54,18 @@ constexpr unsigned kHeadAhead = 2;
 constexpr std::size_t kRecordHeadBytes = offsetof(fingerprint::FlowRecord, detail);
 constexpr std::size_t kIntentLinesAhead = 8;
 
-void prefetch_lines(const void* at, std::size_t bytes) {
-    for (std::size_t line = 0; line < bytes; line += 64) __builtin_prefetch(static_cast<const char*>(at) + line, 0, 3);
+void prefetch_record_head(const fingerprint::FlowRecord& record) {
+    fingerprint::prefetch_lines_for_reading(&record, kRecordHeadBytes);
 }
-
-void prefetch_record_head(const fingerprint::FlowRecord& record) { prefetch_lines(&record, kRecordHeadBytes); }
 
 void prefetch_record_detail(const fingerprint::FlowRecord& record) {
     if (!record.has_detail) return;
     const fingerprint::FlowDetail& detail = record.detail;
-    prefetch_lines(&detail.fingerprint, offsetof(fingerprint::HeaderFingerprint, entries) +
-                                            detail.fingerprint.entry_count * sizeof(fingerprint::FingerprintEntry));
-    prefetch_lines(&detail.scan, sizeof detail.scan);
-    prefetch_lines(&detail.intent, kIntentLinesAhead * 64);
+    std::size_t fingerprint_bytes = offsetof(fingerprint::HeaderFingerprint, entries) +
+                                    detail.fingerprint.entry_count * sizeof(fingerprint::FingerprintEntry);
+    fingerprint::prefetch_lines_for_reading(&detail.fingerprint, fingerprint_bytes);
+    fingerprint::prefetch_lines_for_reading(&detail.scan, sizeof detail.scan);
+    fingerprint::prefetch_lines_for_reading(&detail.intent, kIntentLinesAhead * fingerprint::kCacheLineBytes);
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {

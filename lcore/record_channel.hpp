@@ -15,6 +15,7 @@
 #include <rte_pause.h>
 #include <rte_ring.h>
 
+#include "prefetch_lines.hpp"
 #include "record_sink.hpp"
 #include "source_counters.hpp"
 
@@ -40,7 +41,8 @@ public:
         void* object = spare_;
         spare_ = nullptr;
         if (object == nullptr) object = get(kind);
-        if (object != nullptr && rte_mempool_get(pool_, &spare_) == 0) prefetch_for_writing(spare_);
+        if (object != nullptr && rte_mempool_get(pool_, &spare_) == 0)
+            fingerprint::prefetch_lines_for_writing(spare_, kWrittenBytes);
         return static_cast<fingerprint::FlowRecord*>(object);
     }
 
@@ -76,10 +78,6 @@ private:
     // The lines of a record that every record writes (kind, alert, the
     // flow, reason, worker); the detail is written only by flows with one.
     static constexpr std::size_t kWrittenBytes = offsetof(fingerprint::FlowRecord, detail);
-    static void prefetch_for_writing(const void* object) {
-        for (std::size_t line = 0; line < kWrittenBytes; line += 64)
-            __builtin_prefetch(static_cast<const char*>(object) + line, 1, 3);
-    }
 
     void* get(fingerprint::RecordKind kind) {
         void* object = nullptr;
