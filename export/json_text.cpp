@@ -53,24 +53,65 @@ constexpr std::array<bool, 256> kNeedsCare = [] {
     return table;
 }();
 
-// Where the next byte that needs care is, from `at` (text.size() if none).
-// Most of an event is plain ASCII: sixteen bytes are checked at once.
-std::size_t next_needing_care(std::string_view text, std::size_t at) {
 #if defined(__SSE2__)
-    // As signed bytes, everything below 0x20 or from 0x80 is less than 0x20.
+// The bytes of a 16-byte block that need care, as a bit mask. As signed
+// bytes, everything below 0x20 or from 0x80 is less than 0x20.
+inline unsigned care_mask(__m128i bytes) {
     const __m128i below = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
     const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-    for (; at + 16 <= text.size(); at += 16) {
-        __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + at));
-        __m128i care = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(bytes, below), _mm_cmpeq_epi8(bytes, del)),
-                                    _mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash)));
-        if (unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(care)); mask != 0) return at + __builtin_ctz(mask);
+    __m128i care = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(bytes, below), _mm_cmpeq_epi8(bytes, del)),
+                                _mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash)));
+    return static_cast<unsigned>(_mm_movemask_epi8(care));
+}
+
+// Whether 16 bytes from `at` lie in one page: then reading them is safe
+// even where the text ends sooner (memory is mapped a page at a time).
+inline bool block_in_one_page(const char* at) {
+    constexpr uintptr_t kPageBytes = 4096;
+    return (reinterpret_cast<uintptr_t>(at) & (kPageBytes - 1)) <= kPageBytes - 16;
+}
+#endif
+
+// Copies the bytes of [*from, end) up to the first that needs care to
+// *to, advancing both; returns whether one needing care was reached (at
+// *from). Most of an event is plain ASCII: sixteen bytes are checked and
+// copied at once, into the 16 bytes of slack the caller leaves (so a
+// block is stored whole before its length is known). A short text or a
+// tail is read as a whole block when that stays in its page: the bytes
+// past its end are masked out and never written past what counts.
+// Reading past the text is invisible to ASan's model, hence the attribute.
+__attribute__((no_sanitize("address"))) inline bool copy_plain(const char*& from, const char* end, char*& to) {
+    const char* at = from;
+    char* out = to;
+#if defined(__SSE2__)
+    for (; end - at >= 16; at += 16, out += 16) {
+        __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out), bytes);
+        if (unsigned mask = care_mask(bytes); mask != 0) {
+            unsigned plain = static_cast<unsigned>(__builtin_ctz(mask));
+            from = at + plain;
+            to = out + plain;
+            return true;
+        }
+    }
+    if (at != end && block_in_one_page(at)) {
+        auto left = static_cast<unsigned>(end - at);
+        __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out), bytes);
+        unsigned mask = care_mask(bytes) & ((1u << left) - 1);
+        unsigned plain = mask != 0 ? static_cast<unsigned>(__builtin_ctz(mask)) : left;
+        from = at + plain;
+        to = out + plain;
+        return mask != 0;
     }
 #endif
-    for (; at < text.size(); ++at) {
-        if (kNeedsCare[static_cast<uint8_t>(text[at])]) return at;
+    for (; at != end; ++at) {
+        if (kNeedsCare[static_cast<uint8_t>(*at)]) break;
+        *out++ = *at;
     }
-    return text.size();
+    from = at;
+    to = out;
+    return at != end;
 }
 
 // One byte (or UTF-8 sequence) at text[at] that needs care, escaped at
@@ -118,43 +159,46 @@ char* put_digits(char* at, uint64_t value, unsigned digits) {
     return at + digits;
 }
 
+}  // namespace
+
 // The body of a JSON string (no quotes) at `out`, which has room for
-// 6 bytes per byte of `text`; returns its end. Only bytes that must be
-// written otherwise break the run being copied: valid UTF-8 (header values
-// carry U+2591 markers and names) is skipped over in place. A stand-in's
-// byte (a control byte: one that stops the run) is written as its text.
-char* put_json_string_body(char* out, std::string_view text, const ByteStandIn* stand_in = nullptr) {
-    std::size_t run = 0;  // start of the bytes not yet copied
-    std::size_t i = next_needing_care(text, 0);
-    while (i < text.size()) {
-        if (static_cast<uint8_t>(text[i]) >= 0x80) {
-            if (std::size_t length = utf8_sequence_length(text, i)) {
-                i = next_needing_care(text, i + length);
+// 6 bytes per byte of `text` and kStringSlack more; returns its end. Only
+// bytes that must be written otherwise break the run being copied: valid
+// UTF-8 (header values carry U+2591 markers and names) is copied as it is.
+// A stand-in's byte (a control byte: one that needs care) is written as
+// its text.
+char* json_detail::put_json_string_body(char* out, std::string_view text, const ByteStandIn* stand_in) {
+    const char* at = text.data();
+    const char* const end = at + text.size();
+    while (copy_plain(at, end, out)) {
+        std::size_t offset = static_cast<std::size_t>(at - text.data()), consumed = 1;
+        if (static_cast<uint8_t>(*at) >= 0x80) {
+            if (std::size_t length = utf8_sequence_length(text, offset)) {
+                std::memcpy(out, at, length);
+                out += length;
+                at += length;
                 continue;
             }
         }
-        std::memcpy(out, text.data() + run, i - run);
-        out += i - run;
-        std::size_t consumed = 1;
-        if (stand_in && text[i] == stand_in->byte) {
+        if (stand_in && *at == stand_in->byte) {
             std::memcpy(out, stand_in->text.data(), stand_in->text.size());
             out += stand_in->text.size();
         } else {
-            out = put_escaped(out, text, i, consumed);
+            out = put_escaped(out, text, offset, consumed);
         }
-        run = i += consumed;
-        i = next_needing_care(text, i);
+        at += consumed;
     }
-    std::memcpy(out, text.data() + run, text.size() - run);
-    return out + (text.size() - run);
+    return out;
 }
+
+namespace {
 
 // The same appended to a string (the API's callers, and values too long
 // to be escaped inside JsonObject's buffer).
 void append_json_string_body(std::string& out, std::string_view text, const ByteStandIn* stand_in = nullptr) {
     std::size_t start = out.size();
-    out.resize(start + 6 * text.size());
-    out.resize(static_cast<std::size_t>(put_json_string_body(out.data() + start, text, stand_in) - out.data()));
+    out.resize(start + 6 * text.size() + json_detail::kStringSlack);
+    out.resize(static_cast<std::size_t>(json_detail::put_json_string_body(out.data() + start, text, stand_in) - out.data()));
 }
 
 }  // namespace
@@ -203,25 +247,6 @@ std::string format_rfc3339(uint64_t microseconds_since_epoch) { return std::stri
 
 namespace {
 
-// Sensor-owned names (field names, enum labels) are short; a longer one
-// takes the slow path rather than a bigger buffer.
-constexpr std::size_t kLongestInlineKey = 256;
-// A wire value is escaped straight into the buffer while its worst case
-// (6 bytes per byte) fits in a quarter of it.
-constexpr std::size_t kLongestInlineValue = JsonObject::kBufferBytes / 4 / 6;
-
-// Writes `,"name":` at `at` (the comma when one is needed); returns its end.
-char* put_key(char* at, std::string_view name, bool comma) {
-    *at = ',';
-    at += comma;
-    *at++ = '"';
-    std::memcpy(at, name.data(), name.size());
-    at += name.size();
-    *at++ = '"';
-    *at++ = ':';
-    return at;
-}
-
 char* put_text(char* at, std::string_view text) {
     std::memcpy(at, text.data(), text.size());
     return at + text.size();
@@ -241,11 +266,7 @@ void JsonObject::flush() {
     used_ = 0;
 }
 
-void JsonObject::key(std::string_view name) {
-    if (name.size() <= kLongestInlineKey) {
-        commit(put_key(room(name.size() + 4), name, need_comma_));
-        return;
-    }
+void JsonObject::long_key(std::string_view name) {
     flush();
     if (need_comma_) out_.push_back(',');
     out_.push_back('"');
@@ -254,63 +275,12 @@ void JsonObject::key(std::string_view name) {
     need_comma_ = true;
 }
 
-// A key followed by a value that needs no escape (a number, a literal, a
-// bracket) of at most 40 bytes.
-template <class Put>
-void JsonObject::key_and(std::string_view name, Put put) {
-    if (name.size() > kLongestInlineKey) {
-        key(name);
-        commit(put(room(40)));
-        return;
-    }
-    commit(put(put_key(room(name.size() + 4 + 40), name, need_comma_)));
-}
-
-void JsonObject::string_value(std::string_view value, const ByteStandIn* stand_in) {
-    if (value.size() <= kLongestInlineValue) {
-        char* at = room(6 * value.size() + 2);
-        *at++ = '"';
-        at = put_json_string_body(at, value, stand_in);
-        *at++ = '"';
-        commit(at);
-        return;
-    }
+void JsonObject::long_string_value(std::string_view value, const ByteStandIn* stand_in) {
     flush();
     out_.push_back('"');
     append_json_string_body(out_, value, stand_in);
     out_.push_back('"');
     need_comma_ = true;
-}
-
-JsonObject& JsonObject::field(std::string_view name, std::string_view value, ByteStandIn stand_in) {
-    key(name);
-    string_value(value, &stand_in);
-    return *this;
-}
-
-JsonObject& JsonObject::field(std::string_view name, std::string_view value) {
-    key(name);
-    string_value(value);
-    return *this;
-}
-
-JsonObject& JsonObject::element(std::string_view value) {
-    if (need_comma_) {
-        *room(1) = ',';
-        ++used_;
-    }
-    string_value(value);
-    return *this;
-}
-
-JsonObject& JsonObject::field(std::string_view name, uint64_t value) {
-    key_and(name, [value](char* at) { return std::to_chars(at, at + 24, value).ptr; });
-    return *this;
-}
-
-JsonObject& JsonObject::field(std::string_view name, int64_t value) {
-    key_and(name, [value](char* at) { return std::to_chars(at, at + 24, value).ptr; });
-    return *this;
 }
 
 JsonObject& JsonObject::field(std::string_view name, double value) {
@@ -325,62 +295,6 @@ JsonObject& JsonObject::field(std::string_view name, double value) {
         auto [end, error] = std::to_chars(at, at + 32, value, std::chars_format::general, 6);
         return error == std::errc() ? end : at;
     });
-    return *this;
-}
-
-JsonObject& JsonObject::field(std::string_view name, bool value) {
-    key_and(name, [value](char* at) { return put_text(at, value ? "true" : "false"); });
-    return *this;
-}
-
-void JsonObject::open() {
-    ++depth_;
-    need_comma_ = false;
-}
-
-JsonObject& JsonObject::begin_object(std::string_view name) {
-    key_and(name, [](char* at) {
-        *at = '{';
-        return at + 1;
-    });
-    open();
-    return *this;
-}
-
-JsonObject& JsonObject::begin_array(std::string_view name) {
-    key_and(name, [](char* at) {
-        *at = '[';
-        return at + 1;
-    });
-    open();
-    return *this;
-}
-
-JsonObject& JsonObject::begin_object_element() {
-    char* at = room(2);
-    *at = ',';
-    at += need_comma_;
-    *at++ = '{';
-    commit(at);
-    open();
-    return *this;
-}
-
-// Closes the innermost object or array; the outermost hands the text over.
-void JsonObject::close(char bracket) {
-    *room(1) = bracket;
-    ++used_;
-    need_comma_ = true;
-    if (depth_ > 0 && --depth_ == 0) flush();
-}
-
-JsonObject& JsonObject::end_array() {
-    close(']');
-    return *this;
-}
-
-JsonObject& JsonObject::end() {
-    close('}');
     return *this;
 }
 

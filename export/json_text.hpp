@@ -5,7 +5,9 @@
 // U+FFFD so that every line a SIEM reads parses.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +39,26 @@ struct ByteStandIn {
     std::string_view text;
 };
 
+namespace json_detail {
+// The bytes a string's body may write past its end (whole 16-byte blocks).
+constexpr std::size_t kStringSlack = 16;
+// The body of a JSON string (no quotes) at `out`, which has room for 6
+// bytes per byte of `text` and kStringSlack more; returns its end
+// (json_text.cpp).
+char* put_json_string_body(char* out, std::string_view text, const ByteStandIn* stand_in);
+// Writes `,"name":` at `at` (the comma when `comma`); returns its end.
+inline char* put_key(char* at, std::string_view name, bool comma) {
+    *at = ',';
+    at += comma;
+    *at++ = '"';
+    std::memcpy(at, name.data(), name.size());
+    at += name.size();
+    *at++ = '"';
+    *at++ = ':';
+    return at;
+}
+}  // namespace json_detail
+
 // Incremental writer of one JSON object; keeps track of commas. Keys are
 // the sensor's own names (written as they are); values are escaped.
 //
@@ -46,6 +68,11 @@ struct ByteStandIn {
 // fields, and appending each piece to a std::string checked its capacity
 // and moved its size, and copying a piece assembled on the stack stalled
 // on the stores just made. Read `out` only after the last end().
+//
+// The common paths are defined below, in the header: the keys are string
+// literals, and inlined their copies are stores of a known size (out of
+// line, each was a call to memcpy with a length read at run time; a flow
+// record writes ~100 keys).
 class JsonObject {
 public:
     static constexpr std::size_t kBufferBytes = 8192;
@@ -55,24 +82,71 @@ public:
     JsonObject(const JsonObject&) = delete;
     JsonObject& operator=(const JsonObject&) = delete;
 
-    JsonObject& field(std::string_view key, std::string_view value);
+    JsonObject& field(std::string_view key, std::string_view value) {
+        this->key(key);
+        string_value(value, nullptr);
+        return *this;
+    }
     // `value` with every `stand_in.byte` written as `stand_in.text`, in the
     // same pass as the escaping (no rendered copy of the value first).
-    JsonObject& field(std::string_view key, std::string_view value, ByteStandIn stand_in);
+    JsonObject& field(std::string_view key, std::string_view value, ByteStandIn stand_in) {
+        this->key(key);
+        string_value(value, &stand_in);
+        return *this;
+    }
     JsonObject& field(std::string_view key, const char* value) { return field(key, std::string_view(value)); }
-    JsonObject& field(std::string_view key, uint64_t value);
-    JsonObject& field(std::string_view key, int64_t value);
+    JsonObject& field(std::string_view key, uint64_t value) {
+        key_and(key, [value](char* at) { return std::to_chars(at, at + 24, value).ptr; });
+        return *this;
+    }
+    JsonObject& field(std::string_view key, int64_t value) {
+        key_and(key, [value](char* at) { return std::to_chars(at, at + 24, value).ptr; });
+        return *this;
+    }
     JsonObject& field(std::string_view key, unsigned value) { return field(key, static_cast<uint64_t>(value)); }
     JsonObject& field(std::string_view key, int value) { return field(key, static_cast<int64_t>(value)); }
     JsonObject& field(std::string_view key, double value);
-    JsonObject& field(std::string_view key, bool value);
+    JsonObject& field(std::string_view key, bool value) {
+        key_and(key, [value](char* at) {
+            if (value) {
+                std::memcpy(at, "true", 4);
+                return at + 4;
+            }
+            std::memcpy(at, "false", 5);
+            return at + 5;
+        });
+        return *this;
+    }
     // Starts a nested object under `key`; close it with end().
-    JsonObject& begin_object(std::string_view key);
-    JsonObject& begin_array(std::string_view key);
-    JsonObject& begin_object_element();  // an object inside an array; close it with end()
-    JsonObject& element(std::string_view value);  // inside an array
-    JsonObject& end_array();
-    JsonObject& end();
+    JsonObject& begin_object(std::string_view key) { return open_under(key, '{'); }
+    JsonObject& begin_array(std::string_view key) { return open_under(key, '['); }
+    // An object inside an array; close it with end().
+    JsonObject& begin_object_element() {
+        char* at = room(2);
+        *at = ',';
+        at += need_comma_;
+        *at++ = '{';
+        commit(at);
+        open();
+        return *this;
+    }
+    // A string inside an array.
+    JsonObject& element(std::string_view value) {
+        if (need_comma_) {
+            *room(1) = ',';
+            ++used_;
+        }
+        string_value(value, nullptr);
+        return *this;
+    }
+    JsonObject& end_array() {
+        close(']');
+        return *this;
+    }
+    JsonObject& end() {
+        close('}');
+        return *this;
+    }
 
 private:
     // A pointer to at least `bytes` free bytes of the buffer (bytes ≤ kBufferBytes).
@@ -86,12 +160,62 @@ private:
         need_comma_ = true;
     }
     void flush();
-    void key(std::string_view name);
+    // Sensor-owned names (field names, enum labels) are short; a longer one
+    // takes the slow path rather than a bigger buffer.
+    static constexpr std::size_t kLongestInlineKey = 256;
+    // A wire value is escaped straight into the buffer while its worst
+    // case (6 bytes per byte) fits in a quarter of it.
+    static constexpr std::size_t kLongestInlineValue = kBufferBytes / 4 / 6;
+    void key(std::string_view name) {
+        if (name.size() <= kLongestInlineKey) [[likely]] {
+            commit(json_detail::put_key(room(name.size() + 4), name, need_comma_));
+            return;
+        }
+        long_key(name);
+    }
+    void long_key(std::string_view name);
+    // A key followed by a value that needs no escape (a number, a literal,
+    // a bracket) of at most 40 bytes.
     template <class Put>
-    void key_and(std::string_view name, Put put);
-    void string_value(std::string_view value, const ByteStandIn* stand_in = nullptr);
-    void open();
-    void close(char bracket);
+    void key_and(std::string_view name, Put put) {
+        if (name.size() > kLongestInlineKey) [[unlikely]] {
+            long_key(name);
+            commit(put(room(40)));
+            return;
+        }
+        commit(put(json_detail::put_key(room(name.size() + 4 + 40), name, need_comma_)));
+    }
+    void string_value(std::string_view value, const ByteStandIn* stand_in) {
+        if (value.size() <= kLongestInlineValue) [[likely]] {
+            char* at = room(6 * value.size() + 2 + json_detail::kStringSlack);
+            *at++ = '"';
+            at = json_detail::put_json_string_body(at, value, stand_in);
+            *at++ = '"';
+            commit(at);
+            return;
+        }
+        long_string_value(value, stand_in);
+    }
+    void long_string_value(std::string_view value, const ByteStandIn* stand_in);
+    JsonObject& open_under(std::string_view name, char bracket) {
+        key_and(name, [bracket](char* at) {
+            *at = bracket;
+            return at + 1;
+        });
+        open();
+        return *this;
+    }
+    void open() {
+        ++depth_;
+        need_comma_ = false;
+    }
+    // Closes the innermost object or array; the outermost hands the text over.
+    void close(char bracket) {
+        *room(1) = bracket;
+        ++used_;
+        need_comma_ = true;
+        if (depth_ > 0 && --depth_ == 0) flush();
+    }
 
     std::string& out_;
     std::size_t used_ = 0;

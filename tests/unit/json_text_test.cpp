@@ -7,8 +7,11 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <random>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -92,6 +95,32 @@ TEST(JsonText, EscapingAgreesWithAPlainRule) {
         plain += "\"";
         ASSERT_EQ(fast, plain) << round;
     }
+}
+
+// The escaper reads a short text or a tail as a whole 16-byte block when
+// that stays inside the text's page. Texts that end exactly at the end of
+// a readable page, with no page mapped after it, must be written the same
+// as their copies elsewhere (and reading past the page would crash).
+TEST(JsonText, TextsEndingAtAPageEdgeAreReadWithinIt) {
+    const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+    void* mapped = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_NE(mapped, MAP_FAILED);
+    auto* first = static_cast<char*>(mapped);
+    ASSERT_EQ(mprotect(first + page, page, PROT_NONE), 0);
+    std::mt19937 random(13);
+    const char alphabet[] = {'a', 'Z', '0', ' ', '"', '\\', '\n', '\x01', '\x7f', '\xc3', '\xa9', '\xff'};
+    for (int round = 0; round < 3000; ++round) {
+        std::size_t length = random() % 48;
+        std::string text(length, ' ');
+        for (char& c : text) c = alphabet[random() % (round % 2 ? 4 : sizeof alphabet)];  // half plain ASCII
+        char* at = first + page - length;
+        std::memcpy(at, text.data(), length);
+        std::string edge, elsewhere;
+        JsonObject(edge).field("v", std::string_view(at, length)).end();
+        JsonObject(elsewhere).field("v", text).end();
+        ASSERT_EQ(edge, elsewhere) << round;
+    }
+    munmap(mapped, 2 * page);
 }
 
 TEST(JsonText, ObjectWithNestingAndArrays) {
