@@ -35,6 +35,10 @@ std::string template_canonical_text(const HeaderFingerprint& fingerprint);
 // The hash of that text (never 0); 0 for a template without entries. No
 // allocation once warm: the worker calls it once per flow.
 uint64_t template_hash(const HeaderFingerprint& fingerprint);
+// The same, remembered per thread by what decides it (template_id.cpp):
+// the formatter's call for one-request flows, which a flood brings by the
+// million with a handful of texts.
+uint64_t remembered_template_hash(const HeaderFingerprint& fingerprint);
 // The flow's id: its first request's hash (first_request_id, or the
 // template itself while it holds one request); 0 when it had no request.
 uint64_t flow_template_id(const HeaderFingerprint& fingerprint);

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <random>
+#include <set>
 #include <string>
 
 namespace sipscope::fingerprint {
@@ -75,6 +78,42 @@ TEST(TemplateId, AnotherAgentOrHeaderOrderIsAnotherVariant) {
 }
 
 TEST(TemplateId, EmptyTemplateHasNone) { EXPECT_EQ(template_id(HeaderFingerprint{}), ""); }
+
+// The formatter remembers ids by a key cheaper than the canonical text
+// (what the text leaves out whatever it holds, cut out). The key must never
+// join two templates whose texts differ: templates drawn from a small space
+// of names and value pieces (parameters, digits, markers, brackets) repeat
+// and collide, and every remembered id must equal the hash.
+TEST(TemplateId, RememberedIdsEqualTheHash) {
+    const char* names[] = {"via", "from", "call-id", "cseq", "to", "user-agent", "l"};
+    const char* pieces[] = {"tag=", "branch=", ";", ">", ",", "1", "23", "a", "b", "t", "\x1f",
+                            "\xe2\x96\x91", "[SourceIP]", "[DestIP]", "<", "x"};
+    std::mt19937 random(17);
+    auto draw = [&] {
+        HeaderFingerprint fingerprint;
+        fingerprint.packets = 1;
+        fingerprint.entry_count = static_cast<uint8_t>(1 + random() % 2);
+        for (uint8_t e = 0; e < fingerprint.entry_count; ++e) {
+            FingerprintEntry& entry = fingerprint.entries[e];
+            std::string name = names[random() % std::size(names)], value;
+            for (unsigned n = random() % 5; n-- > 0;) value += pieces[random() % std::size(pieces)];
+            std::memcpy(entry.key, name.data(), name.size());
+            entry.key_length = static_cast<uint8_t>(name.size());
+            std::memcpy(entry.value, value.data(), value.size());
+            entry.value_length = static_cast<uint8_t>(value.size());
+        }
+        return fingerprint;
+    };
+    std::set<uint64_t> ids;
+    for (int round = 0; round < 200000; ++round) {
+        HeaderFingerprint fingerprint = draw();
+        uint64_t id = template_hash(fingerprint);
+        ASSERT_EQ(remembered_template_hash(fingerprint), id) << template_canonical_text(fingerprint);
+        ASSERT_EQ(flow_template_id(fingerprint), id);
+        ids.insert(id);
+    }
+    EXPECT_GT(ids.size(), 1000u) << "the draws must differ in their texts, or the test shows nothing";
+}
 
 }  // namespace
 }  // namespace sipscope::fingerprint
