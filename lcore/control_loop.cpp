@@ -4,7 +4,7 @@
 #include "log.hpp"
 #include "control_loop.hpp"
 
-#include "prefetch_lines.hpp"
+#include "record_prefetch.hpp"
 #include "service_notify.hpp"
 #include "template_id.hpp"
 
@@ -41,32 +41,6 @@ SignalFlags g_signal_flags;
 void on_stop_signal(int) { g_signal_flags.stop.store(1, std::memory_order_relaxed); }
 void on_reopen_signal(int) { g_signal_flags.reopen.store(1, std::memory_order_relaxed); }
 void on_reload_signal(int) { g_signal_flags.reload.store(1, std::memory_order_relaxed); }
-
-// Records arrive written by a worker on another core: every line the
-// formatter reads is a transfer from that core's cache (the first read of a
-// record was 12 % of the control lcore in a flood). The lines are asked
-// for ahead, in two steps: a record's head (kind, flow, has_detail) two
-// records ahead, and one record ahead, when its head has arrived, the parts
-// of its detail that it uses (the fingerprint's filled entries, the scan
-// profile, the intent's first lines) and the slots its source will be
-// looked up in (top sources, the replay's summary).
-constexpr unsigned kHeadAhead = 2;
-constexpr std::size_t kRecordHeadBytes = offsetof(fingerprint::FlowRecord, detail);
-constexpr std::size_t kIntentLinesAhead = 8;
-
-void prefetch_record_head(const fingerprint::FlowRecord& record) {
-    fingerprint::prefetch_lines_for_reading(&record, kRecordHeadBytes);
-}
-
-void prefetch_record_detail(const fingerprint::FlowRecord& record) {
-    if (!record.has_detail) return;
-    const fingerprint::FlowDetail& detail = record.detail;
-    std::size_t fingerprint_bytes = offsetof(fingerprint::HeaderFingerprint, entries) +
-                                    detail.fingerprint.entry_count * sizeof(fingerprint::FingerprintEntry);
-    fingerprint::prefetch_lines_for_reading(&detail.fingerprint, fingerprint_bytes);
-    fingerprint::prefetch_lines_for_reading(&detail.scan, sizeof detail.scan);
-    fingerprint::prefetch_lines_for_reading(&detail.intent, kIntentLinesAhead * fingerprint::kCacheLineBytes);
-}
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -124,12 +98,15 @@ unsigned ControlLoop::drain_records() {
         auto record_at = [&](unsigned i) -> const fingerprint::FlowRecord& {
             return *static_cast<const fingerprint::FlowRecord*>(objects[i]);
         };
-        for (unsigned i = 0; i < count && i < kHeadAhead; ++i) prefetch_record_head(record_at(i));
-        if (count != 0) prefetch_record_detail(record_at(0));
+        // The lines formatting reads, asked for ahead (record_prefetch.hpp),
+        // and the slots the record's source will be looked up in (top
+        // sources, the replay's summary).
+        for (unsigned i = 0; i < count && i < exporter::kRecordHeadAhead; ++i) exporter::prefetch_record_head(record_at(i));
+        if (count != 0) exporter::prefetch_record_detail(record_at(0));
         for (unsigned i = 0; i < count; ++i) {
-            if (i + kHeadAhead < count) prefetch_record_head(record_at(i + kHeadAhead));
+            if (i + exporter::kRecordHeadAhead < count) exporter::prefetch_record_head(record_at(i + exporter::kRecordHeadAhead));
             if (i + 1 < count) {
-                prefetch_record_detail(record_at(i + 1));
+                exporter::prefetch_record_detail(record_at(i + 1));
                 top_sources_.prefetch(record_at(i + 1));
                 if (summary_.sources) summary_.sources->prefetch(record_at(i + 1).flow);
             }

@@ -1,6 +1,6 @@
 // How many records per second the control lcore turns into events: a
 // closed flow's sip_scan_flow line formatted and written to a file, as
-// drain_records does, for the two kinds a telescope mostly sees — a
+// drain_records does (with its prefetches), for the two kinds a telescope mostly sees — a
 // one-request scanner flow with its detail (fingerprint, scan profile,
 // intent), and one without (the detail pool was full). The records come
 // from real parsed packets through a SourceTracker. Run with
@@ -18,6 +18,7 @@
 #include "tool_registry.hpp"
 #include "frames.hpp"
 #include "map_flow_index.hpp"
+#include "record_prefetch.hpp"
 #include "source_tracker.hpp"
 
 #ifndef SIPSCOPE_TOOL_DB
@@ -80,6 +81,12 @@ struct Records {
         }
         tracker.close_all(fingerprint::CloseReason::end_of_capture);
     }
+    // As drain_records asks: the head two records ahead, the detail one.
+    void prefetch_ahead_of(std::size_t next) const {
+        const auto& all = sink.records;
+        exporter::prefetch_record_head(*all[(next + exporter::kRecordHeadAhead) % all.size()]);
+        exporter::prefetch_record_detail(*all[(next + 1) % all.size()]);
+    }
     std::unique_ptr<fingerprint::ToolDatabase> tools;
     std::unique_ptr<fingerprint::FlowDetail[]> details;
     KeepingSink sink;
@@ -95,6 +102,7 @@ void FormatAndWrite(benchmark::State& state, bool with_detail) {
     std::string line;
     std::size_t next = 0, bytes = 0;
     for (auto _ : state) {
+        records.prefetch_ahead_of(next);
         line.clear();
         exporter::format_flow_event(line, *records.sink.records[next], context);
         events.write_line(line, exporter::EventType::sip_scan_flow);
@@ -117,6 +125,7 @@ void FormatOnly(benchmark::State& state, bool with_detail) {
     std::string line;
     std::size_t next = 0;
     for (auto _ : state) {
+        records.prefetch_ahead_of(next);
         line.clear();
         exporter::format_flow_event(line, *records.sink.records[next], context);
         benchmark::DoNotOptimize(line.data());
