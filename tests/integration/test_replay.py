@@ -315,6 +315,26 @@ class FloodBeyondTheDetailPool(unittest.TestCase):
             self.assertEqual(metric_sum(samples, "sipscope_flows_closed_by_tool_total", tool="sipvicious"), 400)
 
 
+class CaptureReadInLargeBlocks(unittest.TestCase):
+    def test_the_port_reads_through_the_large_buffer(self):
+        """net_pcap binds to sipscope's pcap_open_offline (lcore/
+        capture_stream.cpp), which reads the capture in 1 MiB blocks instead
+        of stdio's 4 KiB, and the replay still counts every packet: the debug
+        line is the proof that the exported definition is the one in use."""
+        with TemporaryDirectory() as directory:
+            capture, truth = make_capture(directory, sources=40, packets_per_source=60, seed=31, background=0.5)
+            self.assertGreater(os.path.getsize(capture), 1 << 20, "more than one block")
+            events = os.path.join(directory, "events.jsonl")
+            result = run_sipscope(["replay", capture, "--events", events, "--metrics", "none", "--progress", "0",
+                                   "--log-level", "debug"] + IDLE_SLEEP)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertIn("capture %s read through a 1024 KiB buffer" % capture, result.stdout + result.stderr)
+            stats = read_events(events)[-1]
+            self.assertEqual(stats["event_type"], "stats")
+            self.assertEqual(stats["stats"]["packets"], truth["packets"])
+            self.assertEqual(stats["stats"]["sip_packets"], truth["sip_packets"])
+
+
 class ProcessAndPoolMetrics(unittest.TestCase):
     def test_process_detail_pool_tool_database_and_renamed_metrics(self):
         with TemporaryDirectory() as directory:
