@@ -25,7 +25,6 @@ namespace sipscope::lcore {
 
 namespace {
 
-constexpr unsigned kRecordBurst = 64;
 constexpr auto kIdleSleep = std::chrono::microseconds(500);
 constexpr double kPortRefreshSeconds = 0.1;
 constexpr double kReplayPortRefreshSeconds = 0.005;  // notice the end of a capture promptly
@@ -92,9 +91,9 @@ void ControlLoop::write_event(exporter::EventType type) {
 
 unsigned ControlLoop::drain_records() {
     unsigned total = 0;
-    std::array<void*, kRecordBurst> objects;
+    std::array<void*, kControlRecordBurst> objects;
     for (WorkerContext* worker : workers_) {
-        unsigned count = rte_ring_sc_dequeue_burst(worker->records->ring(), objects.data(), kRecordBurst, nullptr);
+        unsigned count = rte_ring_sc_dequeue_burst(worker->records->ring(), objects.data(), kControlRecordBurst, nullptr);
         auto record_at = [&](unsigned i) -> const fingerprint::FlowRecord& {
             return *static_cast<const fingerprint::FlowRecord*>(objects[i]);
         };

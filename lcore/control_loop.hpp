@@ -23,6 +23,9 @@
 
 namespace sipscope::lcore {
 
+// Records the control lcore takes from a worker's ring at once.
+inline constexpr unsigned kControlRecordBurst = 64;
+
 // Set by signal handlers, read by the control loop.
 struct SignalFlags {
     std::atomic<int> stop{0};    // SIGINT, SIGTERM

@@ -52,16 +52,29 @@ namespace sipscope::lcore {
 namespace {
 
 // Exit statuses beyond 0 (done), 1 (could not start) and 2 (bad options).
-constexpr int kExitCaptureShort = 3;
+constexpr int kExitCaptureShort = 3;  // the port delivered fewer packets than the capture holds
 // Tools a reloaded database may add to the ones the sensor started with
 // (the per-tool counters are sized at start).
-constexpr std::size_t kToolSlotsForReloads = 256;  // the port delivered fewer packets than the capture holds
+constexpr std::size_t kToolSlotsForReloads = 256;
 constexpr int kExitOutputLost = 4;    // events were lost (counted), or the metrics file could not be written
 
 // Records carry a copy of the flow's detail (~7.5 KiB each).
 constexpr unsigned kRecordRingSize = 4096;
-constexpr unsigned kRecordPoolSize = 8191;
 constexpr unsigned kRecordPoolCache = 64;
+
+// Every record that can exist at once: each worker's ring full (a ring of
+// 4,096 holds 4,095), its batch not yet queued and its spare object
+// (RecordChannel), a burst on the control lcore, and every lcore's pool
+// cache at its flush threshold (1.5 × its size). With fewer, the pool runs
+// dry before a ring fills (as 8,191 did for two workers); with more, the
+// objects are never all used, yet each costs a page touched at start (~5
+// µs on a VM) and its ~7.5 KiB of memory (8,191 for one worker: 27 MiB and
+// ~30 ms of start-up more than needed).
+unsigned record_pool_size(unsigned workers) {
+    constexpr unsigned kInFlightPerWorker = (kRecordRingSize - 1) + RecordChannel::kBatch + 1;
+    constexpr unsigned kCacheHeld = kRecordPoolCache * 3 / 2;
+    return workers * kInFlightPerWorker + kControlRecordBurst + (workers + 1) * kCacheHeld;
+}
 
 bool has_argument(const std::vector<std::string>& arguments, std::initializer_list<const char*> names) {
     for (const auto& argument : arguments) {
@@ -109,7 +122,7 @@ std::vector<std::string> replay_eal_arguments(const RunPlan& plan, const std::st
         uint64_t flow_bytes = static_cast<uint64_t>(plan.workers) * plan.sources.flow_capacity * (sizeof(fingerprint::FlowState) + 96);
         uint64_t detail_bytes =
             static_cast<uint64_t>(plan.workers) * plan.sources.detail_capacity * sizeof(fingerprint::FlowDetail);
-        uint64_t record_bytes = static_cast<uint64_t>(kRecordPoolSize) * (sizeof(fingerprint::FlowRecord) + 64);
+        uint64_t record_bytes = static_cast<uint64_t>(record_pool_size(plan.workers)) * (sizeof(fingerprint::FlowRecord) + 64);
         uint64_t megabytes = 320 + (flow_bytes + detail_bytes + record_bytes) * 5 / 4 / (1 << 20);
         arguments.push_back("-m");
         arguments.push_back(std::to_string(megabytes));
@@ -434,13 +447,14 @@ std::unique_ptr<WorkerContext> make_worker(const RunPlan& plan, unsigned index, 
 
 // The records' pool hands out the object freed last (DPDK's "stack"
 // driver): a closed flow's record is written into memory that is still in
-// a cache, instead of the next of 8,191 ~8 KiB objects in turn, which is
+// a cache, instead of the next of thousands of ~8 KiB objects in turn, which is
 // always cold (a flood writes one record per packet: flow stage 700 ->
 // 600 ns per packet on a Xeon). The ring driver is the fallback where
 // the stack driver is not loaded.
-rte_mempool* make_record_pool() {
+rte_mempool* make_record_pool(unsigned workers) {
     int socket = static_cast<int>(rte_socket_id());
-    rte_mempool* pool = rte_mempool_create_empty("sipscope_records", kRecordPoolSize, sizeof(fingerprint::FlowRecord),
+    const unsigned size = record_pool_size(workers);
+    rte_mempool* pool = rte_mempool_create_empty("sipscope_records", size, sizeof(fingerprint::FlowRecord),
                                                  kRecordPoolCache, 0, socket, 0);
     auto no_memory = [] {
         return StartError(std::string("cannot create the record pool: ") + rte_strerror(rte_errno) + " (give DPDK more memory with -m)");
@@ -453,7 +467,7 @@ rte_mempool* make_record_pool() {
     }
     rte_mempool_free(pool);
     SIPSCOPE_LOG(info, "record pool: DPDK's stack mempool driver is not loaded; using the ring driver\n");
-    pool = rte_mempool_create("sipscope_records", kRecordPoolSize, sizeof(fingerprint::FlowRecord), kRecordPoolCache, 0,
+    pool = rte_mempool_create("sipscope_records", size, sizeof(fingerprint::FlowRecord), kRecordPoolCache, 0,
                               nullptr, nullptr, nullptr, nullptr, socket, 0);
     if (pool == nullptr) throw no_memory();
     return pool;
@@ -464,7 +478,7 @@ rte_mempool* make_record_pool() {
 WorkerSet make_workers(const RunPlan& plan, unsigned workers, const PortSetup& ports, const ToolReloader& tools,
                        std::size_t tool_slots) {
     WorkerSet set;
-    set.record_pool = make_record_pool();
+    set.record_pool = make_record_pool(workers);
     set.owner = std::make_unique<SourceOwner>(workers);
     PacketClockSource clock = packet_clock(plan);
     unsigned lcore_id = rte_get_next_lcore(-1, 1, 0);
