@@ -15,10 +15,9 @@
 namespace sipscope::exporter {
 
 inline constexpr unsigned kRecordHeadAhead = 2;
-inline constexpr std::size_t kRecordHeadBytes = offsetof(fingerprint::FlowRecord, detail);
 
 inline void prefetch_record_head(const fingerprint::FlowRecord& record) {
-    fingerprint::prefetch_lines_for_reading(&record, kRecordHeadBytes);
+    fingerprint::prefetch_lines_for_reading(&record, fingerprint::kFlowRecordHeadBytes);
 }
 
 // The intent is 2,928 bytes of which a scanner's record fills a few

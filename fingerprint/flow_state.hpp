@@ -9,6 +9,7 @@
 #include "labelled_enum.hpp"
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -114,6 +115,10 @@ struct FlowRecord {
     bool has_detail = false;  // false: no SIP request, or the pool was empty
     FlowDetail detail;
 };
+// A record's head: what every record carries and is written and read
+// whole (kind, alert, the flow, reason, worker, has_detail); the detail
+// only in records of flows that have one.
+inline constexpr std::size_t kFlowRecordHeadBytes = offsetof(FlowRecord, detail);
 
 // Starts a flow for `source` at packet time `now_us`.
 void reset_flow(FlowState& flow, const parser::IpAddress& source, uint64_t now_us);

@@ -42,7 +42,7 @@ public:
         spare_ = nullptr;
         if (object == nullptr) object = get(kind);
         if (object != nullptr && rte_mempool_get(pool_, &spare_) == 0)
-            fingerprint::prefetch_lines_for_writing(spare_, kWrittenBytes);
+            fingerprint::prefetch_lines_for_writing(spare_, fingerprint::kFlowRecordHeadBytes);
         return static_cast<fingerprint::FlowRecord*>(object);
     }
 
@@ -75,10 +75,6 @@ public:
     }
 
 private:
-    // The lines of a record that every record writes (kind, alert, the
-    // flow, reason, worker); the detail is written only by flows with one.
-    static constexpr std::size_t kWrittenBytes = offsetof(fingerprint::FlowRecord, detail);
-
     void* get(fingerprint::RecordKind kind) {
         void* object = nullptr;
         while (rte_mempool_get(pool_, &object) != 0) {
