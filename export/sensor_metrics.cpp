@@ -322,7 +322,7 @@ std::vector<MetricFamily> SensorMetrics::Collect() const {
                  std::array<uint64_t, 2>{sums.tool_values_scanned, sums.tool_values_cached});
     out.single("sipscope_number_lookups_total", "Dialled numbers looked up in libphonenumber's numbering plans (each worker caches the answers).",
                MetricType::Counter, static_cast<double>(sums.number_lookups));
-    out.single("sipscope_numbers_unclassified_total", "Dialled numbers given only the country of their calling code: lookups were over the per-worker limit of 10,000 a second.",
+    out.single("sipscope_numbers_unclassified_total", "Dialled numbers given only the country of their calling code: lookups were over the per-worker limit (40,000 international numbers a second, or 10,000 that need libphonenumber's parse).",
                MetricType::Counter, static_cast<double>(sums.numbers_over_budget));
 
     collect_outputs(out);

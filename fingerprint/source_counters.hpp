@@ -50,7 +50,7 @@ struct SourceCounters {
     OwnedCounter tool_values_cached;   // header values whose match was taken from the cache
     OwnedCounter tool_values_scanned;  // header values matched by Hyperscan
     OwnedCounter number_lookups;       // dialled numbers looked up in libphonenumber (cache misses)
-    OwnedCounter numbers_over_budget;  // numbers left unclassified: lookups over NumberPlan::kLookupsPerSecond
+    OwnedCounter numbers_over_budget;  // numbers left unclassified: lookups over NumberPlan::kLookupUnitsPerSecond
     std::array<OwnedCounter, kAlertCounterSlots> alerts;
     std::array<OwnedCounter, kScanStrategyCount> closed_by_strategy;
     // By tool: slot 0 is unknown, slot i + 1 the database's tool i. Both

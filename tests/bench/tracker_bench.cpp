@@ -173,6 +173,7 @@ void SettledRequests(benchmark::State& state, std::string (*request)(unsigned)) 
     SettledSource source(request);
     unsigned next = kBurst;
     uint64_t cycles = 0, requests = 0;
+    const uint64_t lookups = source.counters.number_lookups.read(), unclassified = source.counters.numbers_over_budget.read();
     for (auto _ : state) {
         source.parse_burst(next);
         cycles += source.observe_burst_timed(state);
@@ -181,6 +182,13 @@ void SettledRequests(benchmark::State& state, std::string (*request)(unsigned)) 
         if (next == kRequests) next = kBurst;  // the first burst settled the template; it is not timed again
     }
     report_per_item(state, "request", requests, cycles);
+    // Dialled numbers the number plan looked up, and those the per-second
+    // budget left unclassified, per request (invite_numbers: a new number
+    // each request, so the two add up to about 1).
+    state.counters["numbers_looked_up_per_request"] =
+        static_cast<double>(source.counters.number_lookups.read() - lookups) / static_cast<double>(requests);
+    state.counters["numbers_unclassified_per_request"] =
+        static_cast<double>(source.counters.numbers_over_budget.read() - unclassified) / static_cast<double>(requests);
 }
 
 // svmap's own values (captured from SIPVicious 0.3.4): a decimal branch

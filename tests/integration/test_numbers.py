@@ -4,6 +4,7 @@ number was dialled in, national premium-rate numbers as toll fraud given
 --home-country, and an operator's own PBX in --trusted-net calling many
 national numbers without an alert."""
 import os
+import struct
 import unittest
 
 from harness import TemporaryDirectory, make_capture, metric_sum, parse_metrics, read_events, run_sipscope, IDLE_SLEEP
@@ -98,6 +99,48 @@ class NumbersByPlan(unittest.TestCase):
             self.assertEqual({number["country"] for number in flows[PBX]["numbers"]}, {""})
             # National numbers with no plan to read them by are not looked up.
             self.assertEqual(metric_sum(samples, "sipscope_number_lookups_total"), 2)
+
+    def test_toll_fraud_flood_is_classified(self):
+        """A toll-fraud run at line rate: one source, 20,000 INVITEs in half a
+        second of packet time, each to a new British premium-rate number
+        dialled 00 44 909 8…. Numbers in international form are read without
+        libphonenumber's parse (a unit of the per-second budget each, 40,000
+        a second), so every one gets its country and type and every INVITE
+        counts as premium rate; at one parsed lookup per number (10,000 a
+        second) a quarter were left unclassified."""
+        count, source, destination = 20000, bytes([198, 18, 77, 5]), bytes([198, 51, 100, 20])
+        with TemporaryDirectory() as directory:
+            capture = os.path.join(directory, "fraud.pcap")
+            with open(capture, "wb") as out:
+                out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+                for index in range(count):
+                    number = "00449098%06d" % (index * 7)
+                    sip = ("INVITE sip:%s@198.51.100.20 SIP/2.0\r\n"
+                           "Via: SIP/2.0/UDP 198.18.77.5:5070;branch=z9hG4bK%08d;rport\r\n"
+                           "Max-Forwards: 70\r\nTo: <sip:%s@198.51.100.20>\r\n"
+                           "From: \"100\"<sip:100@198.51.100.20>;tag=%08x\r\nCall-ID: %d@fraud\r\n"
+                           "CSeq: 1 INVITE\r\nContact: <sip:100@198.18.77.5:5070>\r\nUser-Agent: pplsip\r\n"
+                           "Content-Length: 0\r\n\r\n" % (number, index, number, index * 2654435761 % (1 << 32),
+                                                              index)).encode()
+                    udp = struct.pack("!HHHH", 5070, 5060, 8 + len(sip), 0) + sip
+                    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), index & 0xFFFF, 0, 64, 17, 0, source,
+                                     destination)
+                    frame = b"\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00" + ip + udp
+                    micros = index * 25  # 40,000 INVITEs a second
+                    out.write(struct.pack("<IIII", 1767225600 + micros // 1000000, micros % 1000000, len(frame),
+                                          len(frame)))
+                    out.write(frame)
+            flows, alerts, samples = replay(directory, capture, [])
+            fraud = flows["198.18.77.5"]
+            self.assertEqual(fraud["calls"]["invites_to_numbers"], count)
+            self.assertEqual(fraud["calls"]["international"], count)
+            self.assertEqual(fraud["calls"]["premium_rate"], count)
+            for number in fraud["numbers"]:
+                self.assertEqual((number["country"], number["type"], number["dialled_as"]), ("GB", "premium_rate", "00"),
+                                 number)
+            self.assertIn("call_attempts", alerts["198.18.77.5"])
+            self.assertEqual(metric_sum(samples, "sipscope_number_lookups_total"), count)
+            self.assertEqual(metric_sum(samples, "sipscope_numbers_unclassified_total"), 0)
 
     def test_unknown_home_country_is_refused(self):
         result = run_sipscope(["replay", "/nonexistent.pcap", "--home-country", "XX"])

@@ -1,6 +1,11 @@
 // Dialled numbers, source intent and behaviours.
 #include <gtest/gtest.h>
+#include <phonenumbers/phonenumber.pb.h>
+#include <phonenumbers/phonenumberutil.h>
 
+#include <list>
+#include <random>
+#include <set>
 #include <string>
 
 #include "source_counters.hpp"
@@ -110,10 +115,10 @@ TEST(NumberPlan, CachedAndLimitedPerSecondOfPacketTime) {
     EXPECT_EQ(classify("+46441408560", start).region_view(), "SE");
     EXPECT_EQ(classify("0046441408560", start).region_view(), "SE");  // the same number: cached
     EXPECT_EQ(lookups.read(), 1u);
-    // A flood of distinct numbers within one second: the limit, then only
-    // the calling code's country.
-    for (uint32_t i = 1; i < NumberPlan::kLookupsPerSecond; ++i) classify("+4930" + std::to_string(1000000 + i), start);
-    EXPECT_EQ(lookups.read(), NumberPlan::kLookupsPerSecond);
+    // A flood of distinct numbers within one second (each read without a
+    // parse: a unit each): the limit, then only the calling code's country.
+    for (uint32_t i = 1; i < NumberPlan::kLookupUnitsPerSecond; ++i) classify("+4930" + std::to_string(1000000 + i), start);
+    EXPECT_EQ(lookups.read(), NumberPlan::kLookupUnitsPerSecond);
     EXPECT_EQ(over_budget.read(), 0u);
     NumberClass late = classify("+8190" + std::to_string(12345678), start);
     EXPECT_EQ(over_budget.read(), 1u);
@@ -121,8 +126,124 @@ TEST(NumberPlan, CachedAndLimitedPerSecondOfPacketTime) {
     EXPECT_EQ(late.kind, NumberKind::unknown);
     // Within a second of packet time the budget is back.
     NumberClass later = classify("+8190" + std::to_string(12345678), start + 100'000);
-    EXPECT_EQ(lookups.read(), NumberPlan::kLookupsPerSecond + 1);
+    EXPECT_EQ(lookups.read(), NumberPlan::kLookupUnitsPerSecond + 1);
     EXPECT_EQ(later.kind, NumberKind::mobile);
+
+    // Numbers that need libphonenumber's parse (Britain's national prefix
+    // dialled after +44) cost kParsedLookupUnits each.
+    OwnedCounter parsed_lookups, parsed_over;
+    NumberPlan parsing("", {&parsed_lookups, &parsed_over});
+    const uint32_t affordable = NumberPlan::kLookupUnitsPerSecond / NumberPlan::kParsedLookupUnits;
+    for (uint32_t i = 0; i <= affordable; ++i) {
+        DialedNumber number;
+        ASSERT_TRUE(normalize_dialed_number("+44020" + std::to_string(79460000 + i), number));
+        NumberClass result = parsing.classify(number, start);
+        if (i == 0) {
+            EXPECT_EQ(result.kind, NumberKind::fixed_line);  // +44 0 20 7946 0000 is +44 20 7946 0000
+        }
+    }
+    EXPECT_EQ(parsed_lookups.read(), affordable);
+    EXPECT_EQ(parsed_over.read(), 1u);
+}
+
+// NumberPlan reads '+' and digits without libphonenumber's parse when it
+// can prove the parse would read them so (parse_plus_digits). Held to the
+// parse itself on numbers of every calling code: random national parts of
+// every length, ones that begin with a national prefix, leading zeros; and
+// each number's country and type held to the way they were asked before
+// (Parse, IsValidNumber, then region and type).
+TEST(NumberPlan, ReadsInternationalNumbersAsLibphonenumberParsesThem) {
+    using i18n::phonenumbers::PhoneNumber;
+    using i18n::phonenumbers::PhoneNumberUtil;
+    const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+    NumberPlan plan;
+    std::set<int> codes;
+    util.GetSupportedCallingCodes(&codes);
+    ASSERT_GT(codes.size(), 200u);
+    std::mt19937 random(20261207);
+    auto digits = [&](std::size_t count) {
+        std::string text;
+        for (std::size_t i = 0; i < count; ++i) text += static_cast<char>('0' + random() % 10);
+        return text;
+    };
+    auto kind_of = [](PhoneNumberUtil::PhoneNumberType type) {
+        switch (type) {
+            case PhoneNumberUtil::FIXED_LINE: return NumberKind::fixed_line;
+            case PhoneNumberUtil::MOBILE: return NumberKind::mobile;
+            case PhoneNumberUtil::FIXED_LINE_OR_MOBILE: return NumberKind::fixed_line_or_mobile;
+            case PhoneNumberUtil::TOLL_FREE: return NumberKind::toll_free;
+            case PhoneNumberUtil::PREMIUM_RATE: return NumberKind::premium_rate;
+            case PhoneNumberUtil::SHARED_COST: return NumberKind::shared_cost;
+            case PhoneNumberUtil::VOIP: return NumberKind::voip;
+            case PhoneNumberUtil::PERSONAL_NUMBER: return NumberKind::personal;
+            case PhoneNumberUtil::PAGER: return NumberKind::pager;
+            case PhoneNumberUtil::UAN: return NumberKind::uan;
+            case PhoneNumberUtil::VOICEMAIL: return NumberKind::voicemail;
+            default: return NumberKind::invalid;
+        }
+    };
+    std::size_t numbers = 0, read_without_parse = 0, valid = 0;
+    uint64_t now_us = 0;
+    for (int code : codes) {
+        std::vector<std::string> rests;
+        for (std::size_t length = 1; length <= 18; ++length) {
+            for (int i = 0; i < 4; ++i) rests.push_back(digits(length));
+            for (const char* prefix : {"0", "00", "1", "8", "9", "06"}) rests.push_back(prefix + digits(length));
+        }
+        // Valid numbers of the code's regions, so that types other than
+        // "invalid" are compared too, with a national prefix before them.
+        std::list<std::string> regions;
+        util.GetRegionCodesForCountryCallingCode(code, &regions);
+        for (const std::string& region : regions) {
+            for (auto type : {PhoneNumberUtil::FIXED_LINE, PhoneNumberUtil::MOBILE, PhoneNumberUtil::PREMIUM_RATE,
+                              PhoneNumberUtil::TOLL_FREE}) {
+                PhoneNumber example;
+                if (!util.GetExampleNumberForType(region, type, &example)) continue;
+                std::string national;
+                util.GetNationalSignificantNumber(example, &national);
+                rests.push_back(national);
+                rests.push_back("0" + national);
+                rests.push_back(national.substr(0, national.size() - 1) + digits(1));
+            }
+        }
+        for (const std::string& rest : rests) {
+            std::string text = "+" + std::to_string(code) + rest;
+            ++numbers;
+            PhoneNumber expected, shortcut;
+            bool parses = util.Parse(text, "ZZ", &expected) == PhoneNumberUtil::NO_PARSING_ERROR;
+            if (plan.parse_plus_digits(text, shortcut)) {
+                ++read_without_parse;
+                ASSERT_TRUE(parses) << text;
+                ASSERT_EQ(shortcut.SerializeAsString(), expected.SerializeAsString()) << text;
+            }
+            // Country and type as they were asked before.
+            DialedNumber number;
+            if (!normalize_dialed_number(text, number) || number.view() != text) continue;
+            now_us += 1'000'000;  // a second apart: never over the budget
+            NumberClass result = plan.classify(number, now_us);
+            std::string region;
+            NumberKind kind = NumberKind::invalid;
+            if (!parses) {
+                region = "";  // checked below through the calling code alone
+                EXPECT_EQ(result.kind, NumberKind::invalid) << text;
+                EXPECT_EQ(result.region_view(), class_of_calling_code(text).region_view()) << text;
+                continue;
+            }
+            if (util.IsValidNumber(expected)) {
+                ++valid;
+                util.GetRegionCodeForNumber(expected, &region);
+                kind = kind_of(util.GetNumberType(expected));
+            } else {
+                util.GetRegionCodeForCountryCode(expected.country_code(), &region);
+            }
+            if (region.size() != 2 || region == "ZZ") region.clear();
+            EXPECT_EQ(result.region_view(), region) << text;
+            EXPECT_EQ(label(result.kind), label(kind)) << text;
+        }
+    }
+    // Not vacuous: most numbers take the shortcut, and many are valid.
+    EXPECT_GT(read_without_parse * 10, numbers * 7) << read_without_parse << " of " << numbers;
+    EXPECT_GT(valid, 1000u);
 }
 
 void observe(SourceIntent& intent, const parser::SipMessage& message, NumberPlan& plan) {
