@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -212,24 +213,29 @@ NumberClass NumberPlan::classify(DialedNumber& number, uint64_t now_us) {
         return entry.result;
     }
     // A lookup costs a unit, and the rest of a parsed one's units when the
-    // number turns out to need libphonenumber's parse (the check is cheap).
+    // number turns out to need libphonenumber's parse (the check is cheap;
+    // look_up asks for them too before a parse it needs later).
     PhoneNumber shortcut;
     bool over_budget = !take_tokens(now_us, 1);
     bool parse_free = !over_budget && number.international && parse_plus_digits(number.view(), shortcut);
-    if (over_budget || (!parse_free && !take_tokens(now_us, kParsedLookupUnits - 1))) {
+    over_budget = over_budget || (!parse_free && !take_tokens(now_us, kParsedLookupUnits - 1));
+    const DialedNumber input = number;
+    std::optional<NumberClass> result;
+    if (!over_budget) result = look_up(number, parse_free ? &shortcut : nullptr, now_us);
+    if (!result) {
         if (counters_.over_budget) counters_.over_budget->increment();
         return class_of_calling_code(number.view());
     }
     if (counters_.lookups) counters_.lookups->increment();
-    entry.input = number;
-    entry.result = look_up(number, parse_free ? &shortcut : nullptr);
+    entry.input = input;
+    entry.result = *result;
     entry.output = number;
     entry.rewritten = number.view() != entry.input.view() || number.form != entry.input.form;
     entry.used = true;
     return entry.result;
 }
 
-NumberClass NumberPlan::look_up(DialedNumber& number, const PhoneNumber* parse_free) {
+std::optional<NumberClass> NumberPlan::look_up(DialedNumber& number, const PhoneNumber* parse_free, uint64_t now_us) {
     const PhoneNumberUtil& util = phone_util();
     PhoneNumber parsed;
     if (number.international) {
@@ -243,6 +249,8 @@ NumberClass NumberPlan::look_up(DialedNumber& number, const PhoneNumber* parse_f
         bool maybe_home_prefix = !home_region_.empty() &&
                                  (number.form == DialForm::idd_00 || number.form == DialForm::idd_011);
         if (!parsed_valid && maybe_home_prefix) {
+            // A parse after all: the rest of its units, or no answer now.
+            if (parse_free && !take_tokens(now_us, kParsedLookupUnits - 1)) return std::nullopt;
             std::string dialled(number.form == DialForm::idd_00 ? "00" : "011");
             dialled.append(number.view().substr(1));
             PhoneNumber at_home;

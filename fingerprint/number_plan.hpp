@@ -31,6 +31,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -113,8 +114,11 @@ public:
 private:
     struct CacheEntry;
     bool take_tokens(uint64_t now_us, uint32_t units);
-    // `parse_free`: the number as parse_plus_digits read it, or null.
-    NumberClass look_up(DialedNumber& number, const i18n::phonenumbers::PhoneNumber* parse_free);
+    // `parse_free`: the number as parse_plus_digits read it, or null (its
+    // parse's units are paid). Nothing when a parse it turns out to need
+    // is over the budget (then `number` is as it was).
+    std::optional<NumberClass> look_up(DialedNumber& number, const i18n::phonenumbers::PhoneNumber* parse_free,
+                                       uint64_t now_us);
     bool national_prefix_starts(int calling_code, std::string_view national_number);
 
     std::string home_region_;

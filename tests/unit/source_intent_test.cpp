@@ -144,6 +144,25 @@ TEST(NumberPlan, CachedAndLimitedPerSecondOfPacketTime) {
     }
     EXPECT_EQ(parsed_lookups.read(), affordable);
     EXPECT_EQ(parsed_over.read(), 1u);
+
+    // So do numbers read without the parse that turn out to need it: in
+    // Brazil, 00 15 44… is carrier 15's line to +44 (a parse in the home
+    // plan), though +1 544… read first without one.
+    OwnedCounter home_lookups, home_over;
+    NumberPlan brazil("BR", {&home_lookups, &home_over});
+    for (uint32_t i = 0; i <= affordable; ++i) {
+        DialedNumber number;
+        ASSERT_TRUE(normalize_dialed_number("0015442079" + std::to_string(460000 + i), number));
+        ASSERT_EQ(number.form, DialForm::idd_00);
+        NumberClass result = brazil.classify(number, start);
+        if (i == 0) {
+            EXPECT_EQ(result.region_view(), "GB");
+            EXPECT_EQ(number.view(), "+442079460000");
+            EXPECT_EQ(number.form, DialForm::home_idd);
+        }
+    }
+    EXPECT_EQ(home_lookups.read(), affordable);
+    EXPECT_EQ(home_over.read(), 1u);
 }
 
 // NumberPlan reads '+' and digits without libphonenumber's parse when it
@@ -166,6 +185,8 @@ TEST(NumberPlan, ReadsInternationalNumbersAsLibphonenumberParsesThem) {
         for (std::size_t i = 0; i < count; ++i) text += static_cast<char>('0' + random() % 10);
         return text;
     };
+    // libphonenumber's type as NumberKind: the test's own reading of the
+    // library's answer, kept apart from number_plan.cpp's.
     auto kind_of = [](PhoneNumberUtil::PhoneNumberType type) {
         switch (type) {
             case PhoneNumberUtil::FIXED_LINE: return NumberKind::fixed_line;
