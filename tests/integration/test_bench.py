@@ -45,6 +45,9 @@ class OperatorsOwnMeasurement(unittest.TestCase):
             if os.path.exists(os.path.join(built, "tracker_bench")):
                 self.assertEqual(set(report["settled_request"]), {"svmap_options", "svwar_register", "invite_numbers"})
                 self.assertGreater(report["settled_request"]["svmap_options"]["ns_per_request"], 0)
+                # A new number every INVITE: some are looked up, a SIPVicious OPTIONS has none.
+                self.assertGreater(report["settled_request"]["invite_numbers"]["numbers_looked_up_per_request"], 0)
+                self.assertEqual(report["settled_request"]["svmap_options"]["numbers_looked_up_per_request"], 0)
                 self.assertGreater(report["new_source"]["ns_per_source"], 0)
             with open(os.path.join(directory, "figures.png"), "rb") as handle:
                 self.assertEqual(handle.read(8), b"\x89PNG\r\n\x1a\n")
