@@ -253,15 +253,7 @@ std::optional<NumberClass> NumberPlan::look_up(DialedNumber& number, const Phone
             if (parse_free && !take_tokens(now_us, kParsedLookupUnits - 1)) return std::nullopt;
             std::string dialled(number.form == DialForm::idd_00 ? "00" : "011");
             dialled.append(number.view().substr(1));
-            PhoneNumber at_home;
-            if (util.Parse(dialled, home_region_, &at_home) == PhoneNumberUtil::NO_PARSING_ERROR) {
-                PhoneNumberUtil::PhoneNumberType home_type = type_of(at_home);
-                if (home_type != PhoneNumberUtil::UNKNOWN) {
-                    bool abroad = at_home.country_code() != util.GetCountryCodeForRegion(home_region_);
-                    rewrite(number, at_home, abroad ? DialForm::home_idd : DialForm::home_national, abroad);
-                    return describe(at_home, home_type);
-                }
-            }
+            if (std::optional<NumberClass> at_home = read_at_home(dialled, number)) return at_home;
         }
         if (parsed.country_code() == 0) {  // not even a calling code
             NumberClass result = class_of_calling_code(number.view());
@@ -274,19 +266,11 @@ std::optional<NumberClass> NumberPlan::look_up(DialedNumber& number, const Phone
     // a national number, or one abroad through the home country's own
     // international prefix.
     std::string digits(number.view());
-    if (util.Parse(digits, home_region_, &parsed) == PhoneNumberUtil::NO_PARSING_ERROR) {
-        PhoneNumberUtil::PhoneNumberType type = type_of(parsed);
-        if (type != PhoneNumberUtil::UNKNOWN) {
-            bool abroad = parsed.country_code() != util.GetCountryCodeForRegion(home_region_);
-            rewrite(number, parsed, abroad ? DialForm::home_idd : DialForm::home_national, abroad);
-            return describe(parsed, type);
-        }
-    }
+    if (std::optional<NumberClass> at_home = read_at_home(digits, number)) return at_home;
     // Not a home number; long enough to be E.164 written without its '+'.
     constexpr std::size_t kE164WithoutPlusDigits = 10;
     if (digits.size() >= kE164WithoutPlusDigits) {
         std::string with_plus = "+" + digits;
-        parsed.Clear();
         if (parse_plus_digits(with_plus, parsed) ||
             util.Parse(with_plus, "ZZ", &parsed) == PhoneNumberUtil::NO_PARSING_ERROR) {
             PhoneNumberUtil::PhoneNumberType type = type_of(parsed);
@@ -297,6 +281,20 @@ std::optional<NumberClass> NumberPlan::look_up(DialedNumber& number, const Phone
         }
     }
     return NumberClass{.region = {}, .kind = NumberKind::invalid};
+}
+
+// `dialled` read by the home country's plan: a national number, or one
+// abroad through the home country's own international prefix; written
+// into `number` in E.164 when it is a valid number there, else nothing.
+std::optional<NumberClass> NumberPlan::read_at_home(const std::string& dialled, DialedNumber& number) const {
+    const PhoneNumberUtil& util = phone_util();
+    PhoneNumber parsed;
+    if (util.Parse(dialled, home_region_, &parsed) != PhoneNumberUtil::NO_PARSING_ERROR) return std::nullopt;
+    PhoneNumberUtil::PhoneNumberType type = type_of(parsed);
+    if (type == PhoneNumberUtil::UNKNOWN) return std::nullopt;
+    bool abroad = parsed.country_code() != util.GetCountryCodeForRegion(home_region_);
+    rewrite(number, parsed, abroad ? DialForm::home_idd : DialForm::home_national, abroad);
+    return describe(parsed, type);
 }
 
 // libphonenumber's Parse(text, "ZZ") of '+' and digits, step by step (its
@@ -355,14 +353,13 @@ bool NumberPlan::national_prefix_starts(int calling_code, std::string_view natio
     UErrorCode status = U_ZERO_ERROR;
     icu::UnicodeString input = icu::UnicodeString::fromUTF8(icu::StringPiece(national.data(), static_cast<int32_t>(national.size())));
     if (!matcher) {
-        matcher.reset(entry.pattern->matcher(input, status));
+        matcher.reset(entry.pattern->matcher(status));
         if (U_FAILURE(status)) {
             matcher.reset();
             return true;
         }
-    } else {
-        matcher->reset(input);
     }
+    matcher->reset(input);  // ICU keeps a reference to `input`: it is reset before every match
     bool starts = matcher->lookingAt(status);
     return U_FAILURE(status) || starts;
 }

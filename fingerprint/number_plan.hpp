@@ -120,6 +120,7 @@ private:
     std::optional<NumberClass> look_up(DialedNumber& number, const i18n::phonenumbers::PhoneNumber* parse_free,
                                        uint64_t now_us);
     bool national_prefix_starts(int calling_code, std::string_view national_number);
+    std::optional<NumberClass> read_at_home(const std::string& dialled, DialedNumber& number) const;
 
     std::string home_region_;
     NumberPlanCounters counters_;
