@@ -26,12 +26,35 @@ public:
     }
 
     // Position of the first '\n' at or after `from`, or length() if none.
-    std::size_t next_newline(std::size_t from) { return next(from, length_, true); }
+    std::size_t next_newline(std::size_t from) {
+        return eager_ ? next_eager(newlines_, from, length_) : next(from, length_, true);
+    }
     // Position of the first ':' in [from, limit), or `limit` if none.
-    std::size_t next_colon(std::size_t from, std::size_t limit) { return next(from, limit, false); }
+    std::size_t next_colon(std::size_t from, std::size_t limit) {
+        return eager_ ? next_eager(colons_, from, limit) : next(from, limit, false);
+    }
     std::size_t length() const { return length_; }
 
 private:
+    // The common case, a message indexed whole: the block of `from` first
+    // (most delimiters are a line or less away), then whole blocks up to
+    // the limit's. Blocks past the message's are never read.
+    static std::size_t next_eager(const uint64_t* masks, std::size_t from, std::size_t limit) {
+        if (from >= limit) return limit;
+        std::size_t block = from / 64;
+        uint64_t mask = masks[block] >> (from % 64);
+        if (mask == 0) {
+            const std::size_t last = (limit - 1) / 64;
+            do {
+                if (++block > last) return limit;
+                mask = masks[block];
+            } while (mask == 0);
+            from = block * 64;
+        }
+        std::size_t found = from + static_cast<std::size_t>(__builtin_ctzll(mask));
+        return found < limit ? found : limit;
+    }
+
     std::size_t next(std::size_t from, std::size_t limit, bool newline) {
         while (from < limit) {
             std::size_t start = from & ~std::size_t{63};

@@ -8,6 +8,10 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace sipscope::parser {
 namespace {
 
@@ -155,23 +159,52 @@ static_assert(kNameEntries <= 256, "tags are one byte");
 constexpr NameTable kNameTable = build_name_table();
 static_assert(kNameTable.multiplier != 0, "no perfect hash found for the header names: raise kNameTagBits");
 
-constexpr uint64_t kFoldBits = 0x2020202020202020ULL;
-constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+// A header name's first 16 bytes, cut to its length (zeros past it), with
+// A–Z folded to lower case, as two little-endian words: what the name
+// table's entries hold. Only letters are folded, so no other byte can turn
+// into a table byte ([a-z0-9-]); a NUL or control byte inside the name stays
+// as it is and matches nothing.
+struct FoldedName {
+    uint64_t first, second;
+};
 
-// Bytes below 0x20 in `word` (within `used`): OR-ing 0x20 folds upper-case
-// letters but would also fold control bytes onto '-' and digits. Such bytes
-// have bits 5, 6 and 7 clear: adding 0x60 to the low 7 bits leaves their
-// high bit clear.
-constexpr uint64_t control_bytes(uint64_t word, uint64_t used) {
-    return ~((word & ~kHighBits) + 0x6060606060606060ULL) & ~word & kHighBits & used;
+#if defined(__SSE2__)
+// 16 bytes of 0xff then 16 of zero: 16 bytes read from `16 - n` keep n.
+alignas(32) constexpr char kKeepFirst[32] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
+
+// One 16-byte load, a mask and two compares (a name's bytes one word at a
+// time, with the masks and the control-byte test that OR-folding needed,
+// were ~70 instructions a header).
+[[gnu::always_inline]] inline FoldedName fold_name(const char* at, std::size_t length, const char* readable_end) {
+    __m128i bytes;
+    const std::size_t kept = length < 16 ? length : 16;
+    if (at + 16 <= readable_end) [[likely]] {
+        bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+    } else {
+        alignas(16) char padded[16] = {};
+        std::memcpy(padded, at, kept);
+        bytes = _mm_load_si128(reinterpret_cast<const __m128i*>(padded));
+    }
+    bytes = _mm_and_si128(bytes, _mm_loadu_si128(reinterpret_cast<const __m128i*>(kKeepFirst + 16 - kept)));
+    // Signed compares: bytes from 0x80 on are negative, never letters.
+    const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8('A' - 1)), _mm_cmplt_epi8(bytes, _mm_set1_epi8('Z' + 1)));
+    bytes = _mm_or_si128(bytes, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+    return {static_cast<uint64_t>(_mm_cvtsi128_si64(bytes)), static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(bytes, bytes)))};
 }
-
-// Loads the `count` (≤ 8) bytes at `text` little-endian, reading no further.
-inline uint64_t load_word(const char* text, std::size_t count) {
+#else
+// Loads the `count` (≤ 8) bytes at `text` little-endian, letters folded,
+// reading no further.
+inline uint64_t load_folded_word(const char* text, std::size_t count) {
     uint64_t word = 0;
-    for (std::size_t i = 0; i < count; ++i) word |= static_cast<uint64_t>(static_cast<unsigned char>(text[i])) << (8 * i);
+    for (std::size_t i = 0; i < count; ++i) word |= static_cast<uint64_t>(static_cast<unsigned char>(lower(text[i]))) << (8 * i);
     return word;
 }
+
+inline FoldedName fold_name(const char* at, std::size_t length, const char*) {
+    return {load_folded_word(at, std::min<std::size_t>(length, 8)),
+            length > 8 ? load_folded_word(at + 8, std::min<std::size_t>(length - 8, 8)) : 0};
+}
+#endif
 
 // Optimal-string-alignment distance (edits and adjacent transpositions) of
 // `a` (any case) and `b` (lower case) is at most `limit`. Only for unknown
@@ -206,19 +239,18 @@ std::string_view trim(std::string_view text) {
     return text;
 }
 
-// Header names rarely carry white space ("Name : value" is legal); values
-// usually start with one space. The line end (CR, LF) is already excluded.
+// Header names rarely carry white space ("Name : value" is legal), and
+// never before the name: a line that starts with white space continues the
+// previous header (unfold) and is never split at a colon. Values usually
+// start with one space. The line end (CR, LF) is already excluded.
 inline std::string_view trim_name(std::string_view name) {
     while (!name.empty() && is_space(name.back())) name.remove_suffix(1);
-    while (!name.empty() && is_space(name.front())) name.remove_prefix(1);
     return name;
 }
-inline std::string_view trim_value(std::string_view value) {
-    std::size_t start = 0;
-    while (start < value.size() && is_space(value[start])) ++start;
-    std::size_t end = value.size();
-    while (end > start && (is_space(value[end - 1]) || value[end - 1] == '\r')) --end;
-    return value.substr(start, end - start);
+inline std::string_view trim_value(const char* start, const char* end) {
+    while (start < end && is_space(*start)) ++start;
+    while (end > start && (is_space(end[-1]) || end[-1] == '\r')) --end;
+    return {start, static_cast<std::size_t>(end - start)};
 }
 
 // A Call-ID is 20–60 bytes: one SIMD block for both characters (two libc
@@ -302,28 +334,14 @@ bool long_name_rest_matches(std::string_view name, const NameEntry& entry) {
 }
 
 // `readable_end` bounds the bytes that may be read after `name` (the end of
-// the payload): two whole 8-byte loads where they stay inside it.
-HeaderLookup identify_header(std::string_view name, const char* readable_end) {
+// the payload): one whole 16-byte load where it stays inside it.
+[[gnu::always_inline]] inline HeaderLookup identify_header(std::string_view name, const char* readable_end) {
     const std::size_t length = name.size();
     if (length == 0 || length > kMaxHeaderName) return {};
-    const char* at = name.data();
-    uint64_t first, second;
-    if (at + 16 <= readable_end) {
-        std::memcpy(&first, at, 8);
-        std::memcpy(&second, at + 8, 8);
-    } else {
-        first = load_word(at, std::min<std::size_t>(length, 8));
-        second = length > 8 ? load_word(at + 8, std::min<std::size_t>(length - 8, 8)) : 0;
-    }
-    const uint64_t used_first = length >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * length)) - 1;
-    const uint64_t used_second = length >= 16 ? ~uint64_t{0} : length > 8 ? (uint64_t{1} << (8 * (length - 8))) - 1 : 0;
-    first &= used_first;
-    second &= used_second;
-    const uint64_t controls = control_bytes(first, used_first) | control_bytes(second, used_second);
-    first |= kFoldBits & used_first;
-    second |= kFoldBits & used_second;
-    const NameEntry& entry = kNameTable.entries[kNameTable.tags[name_tag(first, second, length, kNameTable.multiplier)]];
-    if (entry.length == length && entry.first == first && entry.second == second && controls == 0 &&
+    const FoldedName folded = fold_name(name.data(), length, readable_end);
+    const NameEntry& entry =
+        kNameTable.entries[kNameTable.tags[name_tag(folded.first, folded.second, length, kNameTable.multiplier)]];
+    if (entry.length == length && entry.first == folded.first && entry.second == folded.second &&
         (length <= 16 || long_name_rest_matches(name, entry)))
         return {entry.id, true};
     bool private_use = length > 2 && lower(name[0]) == 'x' && name[1] == '-';
@@ -417,7 +435,9 @@ struct StartLine {
 [[gnu::always_inline]] inline SipOutcome parse_request_line(std::string_view line, StartLine& start) {
     std::string_view rest = line.substr(start.method_length + 1);
     auto last_space = rest.rfind(' ');
-    bool version_ok = last_space != std::string_view::npos && rest.substr(last_space + 1) == kSipVersion;
+    // A compare of known length (inlined): string_view's == called memcmp.
+    bool version_ok = last_space != std::string_view::npos && rest.size() - last_space - 1 == kSipVersion.size() &&
+                      std::memcmp(rest.data() + last_space + 1, kSipVersion.data(), kSipVersion.size()) == 0;
     if (!version_ok) {
         // Without a line end the start line may just be cut short (a first
         // fragment, a snap length): say so separately.
@@ -534,7 +554,7 @@ struct StartLine {
         return nullptr;
     }
     std::string_view name = trim_name(std::string_view(begin + line_start, colon - line_start));
-    std::string_view value = trim_value(std::string_view(begin + colon + 1, line_end - colon - 1));
+    std::string_view value = trim_value(begin + colon + 1, begin + line_end);
     if (message.header_count == kMaxSipHeaders) {
         // Whether this header takes a place depends on every id so far.
         identify_headers(begin + size, named, message);

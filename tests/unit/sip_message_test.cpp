@@ -355,7 +355,9 @@ TEST(SipMessage, HeaderNamesFoundInAnyCaseAndNotWhenChanged) {
         for (bool at_end : {false, true}) {
             for (const std::string& name : {canonical, upper, mixed}) EXPECT_EQ(header_id(name, at_end), id) << name << at_end;
             for (std::size_t c = 0; c < canonical.size(); ++c) {
-                for (char changed : {'\x01', '\x1f', static_cast<char>(canonical[c] ^ 0x20)}) {
+                // Control bytes, the byte 0x20 away (a control byte for '-' and digits) and
+                // the byte with its high bit set are no letters: none may fold onto the name.
+                for (char changed : {'\x01', '\x1f', static_cast<char>(canonical[c] ^ 0x20), static_cast<char>(canonical[c] | 0x80)}) {
                     if (std::isalpha(static_cast<unsigned char>(canonical[c])) && changed == (canonical[c] ^ 0x20)) continue;
                     std::string name = canonical;
                     name[c] = changed;
