@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "delimiter_index.hpp"
 #include "guarded_buffer.hpp"
@@ -293,6 +294,48 @@ TEST(SipMessage, MethodTokensMatchExactly) {
     EXPECT_FALSE(match.message.violations & bit(SipViolation::cseq_method_mismatch));
     Parsed version("OPTIONS sip:a SIP/2.1\r\n\r\n");
     EXPECT_EQ(version.message.outcome, SipOutcome::malformed_request_line);
+}
+
+// A request line's method is looked up from the first space and its
+// version found at the last space, both from the first 64-byte block's
+// masks when the line fits in it, by byte searches when it does not.
+// Request lines of every method (and tokens that are no method, or no
+// token), URIs with spaces of every length around the block's end, with
+// and without CR, as a request line reads by RFC 3261: the last space
+// before the version ends the URI, which is trimmed.
+TEST(SipMessage, RequestLinesOfAnyLengthAroundTheFirstBlock) {
+    std::vector<std::string> tokens(kSipMethodLabels.begin(), kSipMethodLabels.end() - 1);
+    tokens.insert(tokens.end(), {"FOO", "SUBSCRIBES", "INVITE2", "A", "OPTIONS-X", "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF"});
+    std::mt19937 random(11);
+    const std::string alphabet = "sip:ab1@. ";
+    for (const std::string& token : tokens) {
+        for (std::size_t uri_length = 1; uri_length <= 90; ++uri_length) {
+            std::string uri(uri_length, 'a');
+            for (char& c : uri) c = alphabet[random() % alphabet.size()];
+            for (std::string_view line_end : {"\r\n", "\n"}) {
+                std::string text = token + " " + uri + " SIP/2.0" + std::string(line_end) + "Via: x\r\n\r\n";
+                Parsed parsed(text);
+                const SipMessage& message = parsed.message;
+                ASSERT_EQ(message.outcome, SipOutcome::request) << text;
+                EXPECT_EQ(message.method, method_from_token(token)) << text;
+                EXPECT_EQ(message.method_token, token) << text;
+                std::string_view expected_uri(uri);
+                while (!expected_uri.empty() && expected_uri.front() == ' ') expected_uri.remove_prefix(1);
+                while (!expected_uri.empty() && expected_uri.back() == ' ') expected_uri.remove_suffix(1);
+                EXPECT_EQ(message.request_uri, expected_uri) << text;
+                // The version changed, or the line cut inside it.
+                Parsed wrong_version(token + " " + uri + " SIP/2.1" + std::string(line_end) + "Via: x\r\n\r\n");
+                EXPECT_NE(wrong_version.message.outcome, SipOutcome::request) << text;
+                Parsed cut(token + " " + uri + " SIP/2");
+                EXPECT_EQ(cut.message.outcome, SipOutcome::truncated_start_line) << text;
+            }
+        }
+    }
+    for (std::string_view not_a_request : {"options sip:a SIP/2.0\r\n\r\n", "OPTIONS\tsip:a SIP/2.0\r\n\r\n",
+                                            "OPT(ONS sip:a SIP/2.0\r\n\r\n", "OPTIONS", "INVITE\r\n"}) {
+        Parsed parsed(not_a_request);
+        EXPECT_NE(parsed.message.outcome, SipOutcome::request) << not_a_request;
+    }
 }
 
 // The start line's end is found in the first 64 bytes with one SIMD
