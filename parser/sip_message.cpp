@@ -293,56 +293,13 @@ bool parse_unsigned(std::string_view text, int64_t& value) {
 constexpr std::string_view kSipVersion = "SIP/2.0";
 constexpr std::size_t kMaxMethodLength = 32;
 
-// The method labels (every SipMethod but `other`) grouped by length at
-// compile time, each as its first 8 bytes in a little-endian word and its
-// 9th byte: a token is looked up among the few of its own length with two
-// compares each (a compare per label, through memcmp, before).
-constexpr std::size_t kLongestMethodLabel = 9;
-
-struct MethodWord {
-    uint64_t word = 0;  // bytes 0–7, zero past the label
-    char ninth = 0;     // byte 8, or 0
-    SipMethod method = SipMethod::other;
-};
-
-struct MethodWords {
-    MethodWord entries[kSipMethodCount] = {};
-    uint8_t first[kLongestMethodLabel + 2] = {};  // labels of length L: entries [first[L], first[L + 1])
-    std::size_t count = 0;
-};
-
-constexpr MethodWords build_method_words() {
-    MethodWords table;
-    for (std::size_t length = 0; length <= kLongestMethodLabel; ++length) {
-        table.first[length] = static_cast<uint8_t>(table.count);
-        for (std::size_t m = 0; m + 1 < kSipMethodCount; ++m) {
-            std::string_view label = kSipMethodLabels[m];
-            if (label.size() == length)
-                table.entries[table.count++] = {name_word(label, 0), label.size() > 8 ? label[8] : '\0', static_cast<SipMethod>(m)};
-        }
-    }
-    table.first[kLongestMethodLabel + 1] = static_cast<uint8_t>(table.count);
-    return table;
-}
-constexpr MethodWords kMethodWords = build_method_words();
-static_assert(kMethodWords.count + 1 == kSipMethodCount, "a method label is longer than kLongestMethodLabel");
-
-// `word`: the token's first 8 bytes, zero past its end; `ninth`: its 9th
-// byte, or 0.
-inline SipMethod method_of_words(uint64_t word, char ninth, std::size_t length) {
-    if (length > kLongestMethodLabel) return SipMethod::other;
-    for (std::size_t i = kMethodWords.first[length]; i < kMethodWords.first[length + 1]; ++i) {
-        const MethodWord& entry = kMethodWords.entries[i];
-        if (entry.word == word && entry.ninth == ninth) return entry.method;
-    }
-    return SipMethod::other;
-}
-
 }  // namespace
 
 SipMethod method_from_token(std::string_view token) {
-    if (token.size() > kLongestMethodLabel) return SipMethod::other;
-    return method_of_words(name_word(token, 0), token.size() > 8 ? token[8] : '\0', token.size());
+    for (std::size_t i = 0; i + 1 < kSipMethodCount; ++i) {
+        if (token == kSipMethodLabels[i]) return static_cast<SipMethod>(i);
+    }
+    return SipMethod::other;
 }
 
 namespace {
@@ -445,7 +402,6 @@ namespace {
 struct StartLine {
     SipOutcome outcome = SipOutcome::not_sip;
     std::size_t method_length = 0;  // requests: the method token's length
-    SipMethod method = SipMethod::other;
     std::size_t end = 0;            // offset of its line end (or the payload size)
     bool has_line_end = false;
     bool bare_lf = false;
@@ -463,24 +419,6 @@ struct StartLine {
     return length;
 }
 
-// The method token of a request and its method, or 0 when the payload
-// cannot start one. `spaces`: the spaces among the first 64 bytes. A known
-// method ends at the first space and is looked up as words; anything else
-// is checked byte by byte.
-[[gnu::always_inline]] inline std::size_t request_method(const char* begin, std::size_t size, uint64_t spaces, SipMethod& method) {
-    const std::size_t first_space = spaces != 0 ? static_cast<std::size_t>(__builtin_ctzll(spaces)) : 64;
-    if (first_space <= kLongestMethodLabel && size >= 8) {
-        uint64_t word;
-        std::memcpy(&word, begin, 8);
-        if (first_space < 8) word &= (uint64_t{1} << (8 * first_space)) - 1;
-        method = method_of_words(word, first_space > 8 ? begin[8] : '\0', first_space);
-        if (method != SipMethod::other) return first_space;  // its bytes are token characters, a space follows
-    }
-    const std::size_t length = method_token_length(begin, size);
-    method = length != 0 ? method_from_token(std::string_view(begin, length)) : SipMethod::other;
-    return length;
-}
-
 // SIP/2.0 SP 3DIGIT SP Reason-Phrase
 [[gnu::always_inline]] inline SipOutcome parse_status_line(std::string_view line, StartLine& start) {
     if (!start.has_line_end) return SipOutcome::truncated_start_line;
@@ -494,17 +432,9 @@ struct StartLine {
 }
 
 // Method SP Request-URI SP SIP-Version
-// `spaces`: the spaces among the payload's first 64 bytes.
-[[gnu::always_inline]] inline SipOutcome parse_request_line(std::string_view line, uint64_t spaces, StartLine& start) {
+[[gnu::always_inline]] inline SipOutcome parse_request_line(std::string_view line, StartLine& start) {
     std::string_view rest = line.substr(start.method_length + 1);
-    std::size_t last_space = std::string_view::npos;
-    if (line.size() <= 64) {  // the whole line is in the first block: its last space from the mask
-        const uint64_t in_line = line.size() == 64 ? ~uint64_t{0} : (uint64_t{1} << line.size()) - 1;
-        const uint64_t in_rest = spaces & in_line & ~((uint64_t{1} << (start.method_length + 1)) - 1);
-        if (in_rest != 0) last_space = static_cast<std::size_t>(63 - __builtin_clzll(in_rest)) - (start.method_length + 1);
-    } else {
-        last_space = rest.rfind(' ');
-    }
+    auto last_space = rest.rfind(' ');
     // A compare of known length (inlined): string_view's == called memcmp.
     bool version_ok = last_space != std::string_view::npos && rest.size() - last_space - 1 == kSipVersion.size() &&
                       std::memcmp(rest.data() + last_space + 1, kSipVersion.data(), kSipVersion.size()) == 0;
@@ -528,12 +458,9 @@ struct StartLine {
 [[gnu::always_inline]] inline StartLine parse_start_line(const char* begin, std::size_t size) {
     StartLine start;
     bool response = starts_as_sip_response({reinterpret_cast<const uint8_t*>(begin), size});
-    if (!response && !(begin[0] >= 'A' && begin[0] <= 'Z')) return start;  // most payloads that are not SIP
-    // Most start lines end inside the first 64 bytes: one SIMD pass finds
-    // its end, the method's and the last space before the version.
-    const auto marks = byte_masks<2>(begin, size, {'\n', ' '});
-    if (!response && (start.method_length = request_method(begin, size, marks[1], start.method)) == 0) return start;
-    uint64_t newlines = marks[0];
+    if (!response && (start.method_length = method_token_length(begin, size)) == 0) return start;
+    // Most start lines end inside the first 64 bytes: one SIMD compare.
+    uint64_t newlines = byte_masks<1>(begin, size, {'\n'})[0];
     const char* newline_at = newlines != 0 ? begin + __builtin_ctzll(newlines)
                              : size > 64   ? static_cast<const char*>(std::memchr(begin + 64, '\n', size - 64))
                                            : nullptr;
@@ -542,7 +469,7 @@ struct StartLine {
     std::string_view line(begin, start.end);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     else if (start.has_line_end) start.bare_lf = true;
-    start.outcome = response ? parse_status_line(line, start) : parse_request_line(line, marks[1], start);
+    start.outcome = response ? parse_status_line(line, start) : parse_request_line(line, start);
     return start;
 }
 
@@ -562,7 +489,7 @@ struct StartLine {
         message.method_token = {};
     } else {
         message.method_token = std::string_view(begin, start.method_length);
-        message.method = start.method;
+        message.method = method_from_token(message.method_token);
     }
 }
 
