@@ -312,12 +312,11 @@ constexpr std::array<std::string_view, kHeaderIdCount> build_canonical_names() {
     }
     return names;
 }
-constexpr auto kCanonicalNames = build_canonical_names();
 }  // namespace
 
-std::string_view canonical_name(HeaderId id) {
-    return id == HeaderId::unknown ? std::string_view{} : kCanonicalNames[static_cast<std::size_t>(id)];
-}
+// Constant-initialised (no start-up order to mind); unknown's name is "".
+constinit const std::array<std::string_view, kHeaderIdCount> kCanonicalHeaderNames = build_canonical_names();
+static_assert(build_canonical_names()[static_cast<std::size_t>(HeaderId::unknown)].empty());
 
 namespace {
 struct HeaderLookup {

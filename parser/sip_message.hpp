@@ -86,8 +86,10 @@ enum class HeaderId : uint8_t {
     count_
 };
 inline constexpr std::size_t kHeaderIdCount = static_cast<std::size_t>(HeaderId::count_);
-// Canonical lower-case long name of a known header ("" for unknown).
-std::string_view canonical_name(HeaderId id);
+// Canonical lower-case long name of a known header ("" for unknown). Inline:
+// the fingerprint and the tool match ask for every header of every request.
+extern const std::array<std::string_view, kHeaderIdCount> kCanonicalHeaderNames;
+inline std::string_view canonical_name(HeaderId id) { return kCanonicalHeaderNames[static_cast<std::size_t>(id)]; }
 // True when an unknown header name is one or two edits (or an adjacent
 // swap) away from a registered one, like nmap-ag's "content-lnegth".
 bool is_misspelt_header_name(std::string_view name);
