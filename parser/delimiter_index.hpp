@@ -55,24 +55,20 @@ private:
         return found < limit ? found : limit;
     }
 
+    // A message too long to index whole (SIP over TCP): one block per
+    // delimiter is kept in slot 0: both scans only move forward, so each
+    // block loads once per scan.
     std::size_t next(std::size_t from, std::size_t limit, bool newline) {
         while (from < limit) {
             std::size_t start = from & ~std::size_t{63};
-            uint64_t mask;
-            if (eager_) {
-                mask = newline ? newlines_[start / 64] : colons_[start / 64];
-            } else {
-                // Lazy mode keeps one block per delimiter in slot 0/1: both
-                // scans only move forward, so each block loads once per scan.
-                std::size_t& cached = newline ? lazy_newline_block_ : lazy_colon_block_;
-                if (cached != start) {
-                    uint64_t newlines, colons;
-                    load(start, newlines, colons);
-                    cached = start;
-                    (newline ? newlines_[0] : colons_[0]) = newline ? newlines : colons;
-                }
-                mask = newline ? newlines_[0] : colons_[0];
+            std::size_t& cached = newline ? lazy_newline_block_ : lazy_colon_block_;
+            if (cached != start) {
+                uint64_t newlines, colons;
+                load(start, newlines, colons);
+                cached = start;
+                (newline ? newlines_[0] : colons_[0]) = newline ? newlines : colons;
             }
+            const uint64_t mask = newline ? newlines_[0] : colons_[0];
             uint64_t remaining = mask >> (from - start);
             if (remaining != 0) {
                 std::size_t found = from + static_cast<std::size_t>(__builtin_ctzll(remaining));

@@ -296,13 +296,11 @@ TEST(SipMessage, MethodTokensMatchExactly) {
     EXPECT_EQ(version.message.outcome, SipOutcome::malformed_request_line);
 }
 
-// A request line's method is looked up from the first space and its
-// version found at the last space, both from the first 64-byte block's
-// masks when the line fits in it, by byte searches when it does not.
 // Request lines of every method (and tokens that are no method, or no
-// token), URIs with spaces of every length around the block's end, with
-// and without CR, as a request line reads by RFC 3261: the last space
-// before the version ends the URI, which is trimmed.
+// token), URIs with spaces of every length around the first 64-byte
+// block's end (where the start line's SIMD pass stops), with and without
+// CR, as a request line reads by RFC 3261: the method ends at the first
+// space, the last space before the version ends the URI, which is trimmed.
 TEST(SipMessage, RequestLinesOfAnyLengthAroundTheFirstBlock) {
     std::vector<std::string> tokens(kSipMethodLabels.begin(), kSipMethodLabels.end() - 1);
     tokens.insert(tokens.end(), {"FOO", "SUBSCRIBES", "INVITE2", "A", "OPTIONS-X", "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF"});
